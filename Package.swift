@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+// Agora: a Swift engine for large-scale agent-based simulation.
+// Module layout follows ARCHITECTURE.md: one module per concept, dependencies point one way.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Agora",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "agora", targets: ["agora"]),
+        .library(name: "AgoraCore", targets: ["AgoraCore"]),
+        .library(name: "AgoraEngine", targets: ["AgoraEngine"]),
+        .library(name: "AgoraSocial", targets: ["AgoraSocial"]),
+        .library(name: "AgoraModels", targets: ["AgoraModels"]),
+        .library(name: "AgoraScenario", targets: ["AgoraScenario"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+        .target(name: "AgoraCore", swiftSettings: strict),
+        .target(name: "AgoraCompression", dependencies: ["CZstd"], swiftSettings: strict),
+        .target(name: "AgoraEngine", dependencies: ["AgoraCore"], swiftSettings: strict),
+        .target(name: "AgoraSocial", dependencies: ["AgoraCore", "AgoraCompression"], swiftSettings: strict),
+        .target(name: "AgoraModels", dependencies: ["AgoraCore", "AgoraEngine", "AgoraSocial"],
+                swiftSettings: strict),
+        .target(name: "AgoraScenario",
+                dependencies: ["AgoraCore", "AgoraModels", "AgoraSocial", .product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
+        .target(name: "AgoraBench",
+                dependencies: ["AgoraCore", "AgoraEngine", "AgoraSocial", "AgoraModels"],
+                swiftSettings: strict),
+        .target(name: "AgoraCLI",
+                dependencies: ["AgoraCore", "AgoraEngine", "AgoraModels", "AgoraScenario", "AgoraBench",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: strict),
+        .executableTarget(name: "agora", dependencies: ["AgoraCLI"], swiftSettings: strict),
+
+        .testTarget(name: "AgoraCoreTests", dependencies: ["AgoraCore"], swiftSettings: strict),
+        .testTarget(name: "AgoraEngineTests", dependencies: ["AgoraCore", "AgoraEngine"], swiftSettings: strict),
+        .testTarget(name: "AgoraSocialTests", dependencies: ["AgoraSocial", "AgoraCompression"],
+                    swiftSettings: strict),
+        .testTarget(name: "AgoraModelsTests", dependencies: ["AgoraCore", "AgoraEngine", "AgoraModels", "AgoraSocial"],
+                    swiftSettings: strict),
+        .testTarget(name: "AgoraScenarioTests", dependencies: ["AgoraScenario", "AgoraModels"],
+                    swiftSettings: strict),
+        .testTarget(name: "AgoraCLITests", dependencies: ["AgoraCLI", "agora"],
+                    resources: [.copy("Golden")], swiftSettings: strict),
+    ]
+)

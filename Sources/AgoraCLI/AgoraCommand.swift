@@ -1,0 +1,55 @@
+import AgoraCore
+import ArgumentParser
+
+/// The `agora` command line: thin subcommands over the library modules.
+public struct AgoraCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "agora",
+        abstract: "Large-scale agent-based simulation: millions of agents, reproducible to the bit.",
+        discussion: """
+        Describe a world in a scenario file (YAML), run it, and get a run directory with the \
+        scenario as run, per-tick metrics and a digest that identifies the run's events. The same \
+        scenario and seed give the same digest for any number of shards or threads.
+
+        Start with:  agora run scenarios/quickstart.yaml
+        """,
+        version: AgoraVersion.string,
+        subcommands: [Run.self, Validate.self, Models.self, Bench.self]
+    )
+
+    public init() {}
+}
+
+/// Exit codes, documented in docs/cli.md.
+enum Exit {
+    /// The scenario or an input file is wrong; the messages say where.
+    static let badInput = ExitCode(2)
+    /// Something outside Agora failed (a file could not be written).
+    static let failure = ExitCode(1)
+}
+
+/// Prints to standard error.
+func printError(_ text: String) {
+    var stderr = StandardError()
+    print(text, to: &stderr)
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandleOutput.write(string, fd: 2)
+    }
+}
+
+enum FileHandleOutput {
+    static func write(_ string: String, fd: Int32) {
+        var s = string
+        s.withUTF8 { buf in
+            var offset = 0
+            while offset < buf.count {
+                let n = posixWrite(fd, buf.baseAddress! + offset, buf.count - offset)
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+}

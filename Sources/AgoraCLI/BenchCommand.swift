@@ -1,0 +1,86 @@
+import AgoraBench
+import ArgumentParser
+import Foundation
+
+extension AgoraCommand {
+    /// `agora bench`: the shared benchmark workloads, one JSON line each.
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a benchmark workload and print one JSON line of figures.",
+            discussion: """
+            Workloads (docs/benchmarks.md): boltzmann, sir_ba. Setup is outside the timer and every \
+            result is checked. Build in release (swift build -c release) before measuring.
+            """)
+
+        @Argument(help: "The workload: boltzmann or sir_ba.")
+        var workload: String
+
+        @Option(help: "boltzmann: number of agents.")
+        var agents = 100_000
+
+        @Option(help: "Steps (ticks) to run.")
+        var steps = 100
+
+        @Option(help: "sir_ba: the graph file (u32 pairs, optionally zstd). Default: the shared workload file.")
+        var graph: String?
+
+        @Option(help: "sir_ba: generate a Barabási–Albert graph of this many nodes (m = 4) instead of reading a file.")
+        var nodes: Int?
+
+        @Option(help: "Seed.")
+        var seed: UInt64 = 42
+
+        @Option(help: "Worker threads (default: one per core).")
+        var threads: Int?
+
+        @Option(help: "Shards (default: by agent count, at least one per thread).")
+        var shards: Int?
+
+        func validate() throws {
+            guard ["boltzmann", "sir_ba"].contains(workload) else {
+                throw ValidationError("unknown workload '\(workload)'; choose boltzmann or sir_ba")
+            }
+            if agents < 2 { throw ValidationError("--agents must be at least 2") }
+            if steps < 1 { throw ValidationError("--steps must be at least 1") }
+            if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+            if let s = shards, s < 1 { throw ValidationError("--shards must be at least 1") }
+            if let n = nodes, n < 10 { throw ValidationError("--nodes must be at least 10") }
+        }
+
+        func run() throws {
+            let t = threads ?? coreCount()
+            func parallelism(for population: Int) -> Workloads.Parallelism {
+                .init(threads: t, shards: shards ?? min(64, max(t, (population + 262_143) / 262_144)))
+            }
+            let report: BenchReport
+            do {
+                switch workload {
+                case "boltzmann":
+                    report = try Workloads.boltzmann(agents: agents, steps: steps, seed: seed, parallelism: parallelism(for: agents))
+                default:
+                    if let n = nodes {
+                        report = try Workloads.sirBA(graphPath: nil, generatedNodes: n, steps: steps, seed: seed,
+                                                     parallelism: parallelism(for: n))
+                    } else {
+                        let name = "ba_n100000_m4_seed42.edges.u32.zst"
+                        guard let path = graph ?? Workloads.findWorkloadFile(name) else {
+                            printError("error: sir_ba needs the graph file \(name): pass --graph FILE or set AGORA_WORKLOADS to its folder")
+                            throw Exit.badInput
+                        }
+                        report = try Workloads.sirBA(graphPath: path, generatedNodes: nil, steps: steps, seed: seed,
+                                                     parallelism: parallelism(for: 100_000))
+                    }
+                }
+            } catch let e as Workloads.Failure {
+                printError("error: \(e)")
+                throw Exit.failure
+            } catch let e as ExitCode {
+                throw e
+            } catch {
+                printError("error: \(error)")
+                throw Exit.badInput
+            }
+            print(report.text)
+        }
+    }
+}

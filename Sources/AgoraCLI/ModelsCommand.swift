@@ -1,0 +1,32 @@
+import AgoraModels
+import ArgumentParser
+
+extension AgoraCommand {
+    /// `agora models`: the built-in models and their parameters.
+    struct Models: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the built-in models, their agent kinds and parameters.")
+
+        func run() {
+            print(ModelsListing.text())
+        }
+    }
+}
+
+/// The text `agora models` prints; docs/scenario.md holds the same facts.
+enum ModelsListing {
+    static func text() -> String {
+        var out: [String] = []
+        for m in ModelCatalog.all {
+            out.append("\(m.name) — \(m.summary)")
+            out.append("  agents: kind '\(m.agentKind)'\(m.needsNetwork ? "; needs a network section (count defaults to its node count)" : "")")
+            for p in m.parameters {
+                let def = p.defaultValue.map { " (default \($0))" } ?? ""
+                out.append("  \(p.name): \(p.type.phrase)\(def)")
+                out.append("      \(p.help)")
+            }
+            out.append("")
+        }
+        return out.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,67 @@
+import AgoraCore
+import AgoraScenario
+import Foundation
+
+/// A run's output directory: the scenario as run, per-tick metrics and the manifest.
+///
+/// The scenario is written first, so a run that dies still says what it was; the manifest is
+/// written last, through a temporary file and a rename, so a manifest is never half written.
+struct RunDirectory {
+    let path: String
+    let runID: String
+    let scenario: Scenario
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// `<name>-<UTC date>-<time>-<4 hex digits>`.
+    static func makeRunID(name: String, now: Date = Date()) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" })
+        let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+        return "\(safe)-\(f.string(from: now))-\(String(repeating: "0", count: 4 - suffix.count))\(suffix)"
+    }
+
+    static func create(path: String, runID: String, scenario: Scenario) throws -> RunDirectory {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: (path as NSString).appendingPathComponent("manifest.json")) {
+            throw Failure(description: "\(path) already holds a run (manifest.json); choose another --out")
+        }
+        do {
+            try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw Failure(description: "cannot create the run directory \(path): \(error.localizedDescription)")
+        }
+        let dir = RunDirectory(path: path, runID: runID, scenario: scenario)
+        try dir.write("scenario.yaml", scenario.resolvedYAML)
+        return dir
+    }
+
+    func write(_ name: String, _ text: String) throws {
+        let target = (path as NSString).appendingPathComponent(name)
+        let temporary = target + ".tmp"
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+            if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
+            try FileManager.default.moveItem(atPath: temporary, toPath: target)
+        } catch {
+            throw Failure(description: "cannot write \(target): \(error.localizedDescription)")
+        }
+    }
+
+    func finish(metricsCSV: String, report: JSONLine, started: Date, overrides: [String]) throws {
+        try write("metrics.csv", metricsCSV)
+        var manifest = report
+        manifest.set("agora_version", AgoraVersion.string)
+        manifest.set("scenario_file", scenario.sourcePath)
+        manifest.set("overrides", .list(overrides.map { .text($0) }))
+        let iso = ISO8601DateFormatter()
+        manifest.set("started_at", iso.string(from: started))
+        manifest.set("finished_at", iso.string(from: Date()))
+        try write("manifest.json", manifest.text + "\n")
+    }
+}

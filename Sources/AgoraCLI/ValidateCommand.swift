@@ -1,0 +1,30 @@
+import AgoraScenario
+import ArgumentParser
+
+extension AgoraCommand {
+    /// `agora validate`: check a scenario without running it.
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a scenario file and report every problem with its line and column.",
+            discussion: "Exits 0 when the scenario is valid, 2 when it is not. Also builds its world unless --no-build is given, so that problems found only then (a missing network file, a node id outside the network) show up too.")
+
+        @OptionGroup var options: ScenarioOptions
+
+        @Flag(name: .customLong("no-build"), help: "Check the file only; do not build the world.")
+        var noBuild = false
+
+        func run() throws {
+            let scenario = try options.load()
+            if !noBuild {
+                do {
+                    _ = try World.assemble(scenario)
+                } catch {
+                    for issue in error.issues { printError("error: \(issue)") }
+                    throw Exit.badInput
+                }
+            }
+            let count = scenario.populations.first?.count.map(grouped) ?? "from the network"
+            print("\(scenario.sourcePath): valid (\(scenario.name): model \(scenario.model.name), \(count) agents, \(scenario.ticks) ticks, seed \(scenario.seed))")
+        }
+    }
+}

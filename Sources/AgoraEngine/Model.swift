@@ -1,0 +1,86 @@
+import AgoraCore
+
+/// A simulation model: agent state (in columns) and what its agents do in each phase of a tick.
+///
+/// The engine calls a phase hook once per shard per tick, in parallel across shards; the hook loops
+/// over `ctx.agents`. A hook may write only the state of its own agents (and its own shard's
+/// scratch space), and read shared state that no hook writes during that phase. Agents reach
+/// other agents only through messages. Under those rules the engine guarantees the same result for
+/// any shard or thread count.
+///
+/// Models are classes whose columns shards write in parallel; they conform `@unchecked Sendable`
+/// because the phase rules above, not the compiler, keep those writes apart. Serial hooks
+/// (`match`, `endTick`) may touch anything.
+///
+/// Models are generic parameters of `Simulation`, so the hooks are statically dispatched; the
+/// per-agent loops inside them are ordinary tight loops over columns.
+public protocol Model: AnyObject, Sendable {
+    /// What agents send each other. A plain value.
+    associatedtype Message: BitwiseCopyable = NoPayload
+
+    /// The number of agents the engine partitions into shards.
+    var agentCount: Int { get }
+    /// The phases this model uses; the engine skips the barriers of the others.
+    var phases: Phases { get }
+    /// Names of the per-tick metrics `endTick` returns, in order.
+    var metricNames: [String] { get }
+    /// How many counters the record phase sums across shards.
+    var counterCount: Int { get }
+
+    /// Called once before tick 0 with the final layout; allocate per-shard scratch here.
+    func prepare(layout: ShardLayout)
+    func observe(_ ctx: ShardContext)
+    func decide(_ ctx: ShardContext, outbox: Outbox<Message>)
+    func submit(_ ctx: ShardContext)
+    /// Runs once per tick on one thread, after submit and before propagate.
+    func match(tick: Tick)
+    func propagate(_ ctx: ShardContext, inbox: Inbox<Message>)
+    func record(_ ctx: ShardContext, into recorder: inout ShardRecorder)
+    /// Runs once per tick on one thread after record, with the counters summed over shards.
+    /// Returns the tick's metrics, in the order of `metricNames`.
+    func endTick(_ tick: Tick, counters: [Int64]) -> [Double]
+    /// Figures that describe the run once it has ended (name, value), in a fixed order.
+    func summary() -> [(name: String, value: Double)]
+    /// Bytes of agent state the model holds, for memory-per-agent reports.
+    var stateBytes: Int { get }
+}
+
+extension Model {
+    public var metricNames: [String] { [] }
+    public var counterCount: Int { 0 }
+    public func prepare(layout: ShardLayout) {}
+    public func observe(_ ctx: ShardContext) {}
+    public func decide(_ ctx: ShardContext, outbox: Outbox<Message>) {}
+    public func submit(_ ctx: ShardContext) {}
+    public func match(tick: Tick) {}
+    public func propagate(_ ctx: ShardContext, inbox: Inbox<Message>) {}
+    public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {}
+    public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] { [] }
+    public func summary() -> [(name: String, value: Double)] { [] }
+    public var stateBytes: Int { 0 }
+}
+
+/// A run in progress, seen without its model type: what the command line and the benches drive.
+/// Calls cross this existential once per tick, never per agent.
+public protocol SimulationRunner: AnyObject {
+    var digest: RunDigest { get }
+    var tick: Tick { get }
+    var agentCount: Int { get }
+    var layout: ShardLayout { get }
+    var metricNames: [String] { get }
+    var messageCount: Int { get }
+    @discardableResult func step() -> TickResult
+    /// The model's end-of-run figures (name, value), in a fixed order.
+    func summary() -> [(name: String, value: Double)]
+}
+
+extension Simulation: SimulationRunner {
+    public var agentCount: Int { model.agentCount }
+    public var metricNames: [String] { model.metricNames }
+    public func summary() -> [(name: String, value: Double)] { model.summary() }
+}
+
+/// Builds the simulation of a model whose type is only known at run time (opened existential).
+public func makeSimulation<M: Model>(_ model: M, shards: Int, threads: Int) -> any SimulationRunner {
+    Simulation(model: model, shards: shards, threads: threads)
+}

@@ -1,0 +1,119 @@
+import AgoraCore
+
+import Foundation
+
+/// Runs a model tick by tick over a fixed number of shards and worker threads.
+///
+/// The engine owns the phase order, the barriers, message routing and the run digest; the model
+/// owns agent state and behaviour. A simulation is built once for a frozen model and stepped
+/// forward; it is not reusable across models.
+public final class Simulation<M: Model>: @unchecked Sendable {
+    public let model: M
+    public let layout: ShardLayout
+    public let pool: WorkerPool
+    public private(set) var digest = RunDigest()
+    /// The next tick to run.
+    public private(set) var tick: Tick = 0
+    /// Messages delivered over the whole run.
+    public private(set) var messageCount = 0
+
+    private let mailbox: Mailbox<M.Message>
+    /// One recorder per shard, `recorderStride` bytes apart so that shards never share a cache line.
+    private let recorders: UnsafeMutableRawPointer
+    private static var recorderStride: Int { (MemoryLayout<ShardRecorder>.stride + 127) / 128 * 128 }
+
+    /// - Parameters:
+    ///   - shards: how many contiguous slices the agents are split into (≥ 1).
+    ///   - threads: worker threads, the calling thread included (≥ 1).
+    public init(model: M, shards: Int, threads: Int) {
+        precondition(shards >= 1, "shards must be at least 1")
+        precondition(threads >= 1, "threads must be at least 1")
+        self.model = model
+        layout = ShardLayout(agentCount: model.agentCount, shardCount: shards)
+        pool = WorkerPool(threads: threads)
+        mailbox = Mailbox(layout: layout)
+        recorders = .allocate(byteCount: shards * Self.recorderStride, alignment: 128)
+        for s in 0..<shards {
+            (recorders + s * Self.recorderStride).initializeMemory(
+                as: ShardRecorder.self, repeating: ShardRecorder(counterCount: model.counterCount), count: 1)
+        }
+        model.prepare(layout: layout)
+    }
+
+    private func recorder(_ shard: Int) -> UnsafeMutablePointer<ShardRecorder> {
+        (recorders + shard * Self.recorderStride).assumingMemoryBound(to: ShardRecorder.self)
+    }
+
+    deinit {
+        for s in 0..<layout.shardCount { recorder(s).deinitialize(count: 1) }
+        recorders.deallocate()
+    }
+
+    /// Runs one tick: every phase the model uses, in order, each behind a barrier.
+    @discardableResult
+    public func step() -> TickResult {
+        let t = tick
+        let phases = model.phases
+        let model = self.model
+        let layout = self.layout
+        let mailbox = self.mailbox
+        let recorderPointers = (0..<layout.shardCount).map { UnsafeSendablePointer(recorder($0)) }
+        @Sendable func context(_ s: Int) -> ShardContext {
+            ShardContext(shard: s, agents: layout.range(of: s), tick: t, layout: layout)
+        }
+        let shards = layout.shardCount
+
+        if phases.contains(.observe) {
+            pool.run(tasks: shards) { s in model.observe(context(s)) }
+        }
+        if phases.contains(.decide) {
+            pool.run(tasks: shards) { s in
+                mailbox.clearRow(shard: s)
+                model.decide(context(s), outbox: mailbox.outbox(shard: s))
+            }
+        }
+        if phases.contains(.submit) {
+            pool.run(tasks: shards) { s in model.submit(context(s)) }
+        }
+        if phases.contains(.match) { model.match(tick: t) }
+        if phases.contains(.propagate) {
+            if phases.contains(.decide) { messageCount += mailbox.totalCount }
+            pool.run(tasks: shards) { s in model.propagate(context(s), inbox: mailbox.inbox(shard: s)) }
+        }
+        var events = EventSetHash()
+        var counters = Array(repeating: Int64(0), count: model.counterCount)
+        if phases.contains(.record) {
+            pool.run(tasks: shards) { s in
+                recorderPointers[s].pointer.pointee.reset()
+                model.record(context(s), into: &recorderPointers[s].pointer.pointee)
+            }
+            for s in 0..<shards {
+                events.merge(recorderPointers[s].pointer.pointee.events)
+                for (k, v) in recorderPointers[s].pointer.pointee.counters.enumerated() { counters[k] &+= v }
+            }
+        }
+        digest.absorb(tick: t, events: events)
+        let metrics = model.endTick(t, counters: counters)
+        tick += 1
+        return TickResult(tick: t, events: events, metrics: metrics)
+    }
+
+    /// Runs `count` ticks, calling `onTick` after each.
+    public func run(ticks count: Int, onTick: (TickResult) -> Void = { _ in }) {
+        for _ in 0..<count { onTick(step()) }
+    }
+}
+
+/// What one tick produced.
+public struct TickResult: Sendable {
+    public let tick: Tick
+    public let events: EventSetHash
+    public let metrics: [Double]
+}
+
+/// A raw pointer that crosses into the worker pool. Safe because each shard touches only its own
+/// element, and the pool's barrier orders every access.
+struct UnsafeSendablePointer<T>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<T>
+    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+}

@@ -1,0 +1,147 @@
+import AgoraCore
+import AgoraEngine
+
+/// The Boltzmann wealth model (no space), as in the shared workloads.
+///
+/// Every agent starts with `initialWealth` units. Each tick is synchronous: the givers are the
+/// agents with wealth above zero at the start of the tick; each gives one unit to an agent drawn
+/// uniformly from the N − 1 others (`j = draw mod (N − 1)`, then `j += 1` if `j >= i`), and all
+/// transfers land together. Total wealth never changes; inequality (Gini) rises from 0 toward
+/// about 0.5.
+///
+/// Phases: decide (givers pay and send a unit), propagate (receivers collect), record (a state
+/// event per agent, wealth counters). Random stream: `BoltzmannModel.stream`, one draw per giver.
+public final class BoltzmannModel: Model, @unchecked Sendable {
+    public typealias Message = NoPayload
+
+    /// The random stream the giving draws come from.
+    public static let stream: UInt64 = 0xB017_2A77
+
+    /// Event kind recorded each tick for each agent: its wealth.
+    public static let wealthEvent: UInt64 = 1
+
+    public let agentCount: Int
+    public let initialWealth: Int32
+    /// Whether the record phase hashes every agent's wealth into the digest each tick. Benchmarks
+    /// that compare with systems that record nothing turn it off; the final state is hashed anyway.
+    public let recordState: Bool
+    public let random: RandomStream
+    /// Wealth per agent.
+    public let wealth: Column<Int32>
+
+    public init(agents: Int, initialWealth: Int = 1, seed: UInt64, recordState: Bool = true) {
+        precondition(agents >= 2, "the Boltzmann model needs at least two agents")
+        precondition(initialWealth >= 0 && agents.multipliedReportingOverflow(by: initialWealth).partialValue <= Int(Int32.max),
+                     "total wealth must fit in 32 bits")
+        agentCount = agents
+        self.initialWealth = Int32(initialWealth)
+        self.recordState = recordState
+        random = RandomStream(seed: seed, stream: Self.stream)
+        wealth = Column(count: agents, repeating: Int32(initialWealth))
+    }
+
+    public var phases: Phases { [.decide, .propagate, .record] }
+    public var metricNames: [String] { ["zero_share", "total_wealth"] }
+    public var counterCount: Int { 2 }
+    public var stateBytes: Int { wealth.byteCount }
+
+    public func decide(_ ctx: ShardContext, outbox: Outbox<NoPayload>) {
+        let w = wealth.pointer
+        let draws = random.tick(ctx.tick)
+        let others = FastModulo(UInt64(agentCount - 1))
+        // Branch-free: whether an agent gives is a coin flip the predictor cannot learn, so every
+        // agent draws and the gift is masked instead.
+        for i in ctx.agents {
+            let v = w[i]
+            let gift = Int32(bitPattern: UInt32(bitPattern: 0 &- v) >> 31)  // v > 0 ? 1 : 0 (v ≥ 0)
+            var rng = draws.agent(i)
+            var j = Int(truncatingIfNeeded: others.remainder(rng.next()))
+            j &+= ((i &- 1 &- j) >> 63) & 1  // j >= i ? 1 : 0
+            w[i] = v &- gift
+            outbox.send(to: j, NoPayload(), if: gift != 0)
+        }
+    }
+
+    public func propagate(_ ctx: ShardContext, inbox: Inbox<NoPayload>) {
+        let w = wealth.pointer
+        for segment in inbox.segments {
+            for envelope in segment { w[Int(envelope.to)] &+= 1 }
+        }
+    }
+
+    public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {
+        let w = wealth.pointer
+        var zeros: Int64 = 0
+        var total: Int64 = 0
+        if recordState {
+            for i in ctx.agents {
+                let v = w[i]
+                zeros &+= v == 0 ? 1 : 0
+                total &+= Int64(v)
+                recorder.record(kind: Self.wealthEvent, agent: i, UInt64(truncatingIfNeeded: v))
+            }
+        } else {
+            for i in ctx.agents {
+                let v = w[i]
+                zeros &+= v == 0 ? 1 : 0
+                total &+= Int64(v)
+            }
+        }
+        recorder.counters[0] &+= zeros
+        recorder.counters[1] &+= total
+    }
+
+    public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] {
+        precondition(counters[1] == Int64(agentCount) * Int64(initialWealth),
+                     "wealth not conserved at tick \(tick): \(counters[1])")
+        return [Double(counters[0]) / Double(agentCount), Double(counters[1])]
+    }
+
+    public func summary() -> [(name: String, value: Double)] {
+        let stats = WealthStatistics(wealth.buffer)
+        return [("gini", stats.gini), ("zero_share", stats.zeroShare), ("total_wealth", Double(stats.total)),
+                ("max_wealth", Double(stats.maximum))]
+    }
+}
+
+/// Inequality figures of an integer wealth column, computed exactly from its histogram.
+public struct WealthStatistics: Sendable {
+    public let gini: Double
+    public let zeroShare: Double
+    public let total: Int64
+    public let maximum: Int
+
+    /// - Complexity: O(n + max wealth).
+    public init(_ wealth: UnsafeMutableBufferPointer<Int32>) {
+        var maxValue: Int32 = 0
+        for v in wealth {
+            precondition(v >= 0, "wealth cannot be negative")
+            maxValue = max(maxValue, v)
+        }
+        var histogram = [Int](repeating: 0, count: Int(maxValue) + 1)
+        histogram.withUnsafeMutableBufferPointer { h in
+            for v in wealth { h[Int(v)] &+= 1 }
+        }
+        self.init(histogram: histogram)
+    }
+
+    /// From `histogram[w]` = number of agents with wealth `w`.
+    public init(histogram: [Int]) {
+        let n = histogram.reduce(0, +)
+        var total: Int64 = 0
+        for (w, c) in histogram.enumerated() { total += Int64(w) * Int64(c) }
+        // Gini = Σ_i (2i − n − 1)·x_(i) / (n · Σx), over values sorted ascending, i = 1…n.
+        var weighted = 0.0
+        var rank = 0
+        for (w, c) in histogram.enumerated() where c > 0 {
+            // Ranks rank+1 … rank+c all hold value w: Σ (2i − n − 1) = c·(2·rank + c + 1) − c·(n + 1).
+            let ranks = Double(c) * Double(2 * rank + c + 1) - Double(c) * Double(n + 1)
+            weighted += ranks * Double(w)
+            rank += c
+        }
+        gini = (n == 0 || total == 0) ? 0 : weighted / (Double(n) * Double(total))
+        zeroShare = n == 0 ? 0 : Double(histogram.first ?? 0) / Double(n)
+        self.total = total
+        maximum = histogram.lastIndex(where: { $0 > 0 }) ?? 0
+    }
+}

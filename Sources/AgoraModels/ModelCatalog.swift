@@ -1,0 +1,190 @@
+import AgoraCore
+import AgoraEngine
+import AgoraSocial
+
+/// A value of a model parameter, as read from a scenario.
+public enum ParameterValue: Sendable, Hashable, CustomStringConvertible {
+    case integer(Int)
+    case number(Double)
+    case integers([Int])
+    case flag(Bool)
+
+    public var description: String {
+        switch self {
+        case .integer(let v): return String(v)
+        case .number(let v): return formatNumber(v)
+        case .integers(let v): return "[" + v.map(String.init).joined(separator: ", ") + "]"
+        case .flag(let v): return v ? "true" : "false"
+        }
+    }
+}
+
+/// The type and allowed range of a parameter; the scenario reader checks values against it.
+public enum ParameterType: Sendable, Hashable {
+    case integer(min: Int, max: Int)
+    case number(min: Double, max: Double)
+    case probability
+    case integers(min: Int, max: Int)
+    case flag
+
+    /// How the type reads in an error message or the docs ("an integer in 0...100").
+    public var phrase: String {
+        switch self {
+        case .integer(let lo, let hi):
+            if hi >= Int(Int32.max) { return lo == 0 ? "a non-negative integer" : lo == 1 ? "a positive integer" : "an integer ≥ \(lo)" }
+            return "an integer in \(lo)...\(hi)"
+        case .number(let lo, let hi):
+            if hi == .infinity { return lo == 0 ? "a non-negative number" : "a number ≥ \(formatNumber(lo))" }
+            return "a number in \(formatNumber(lo))...\(formatNumber(hi))"
+        case .probability: return "a probability in 0...1"
+        case .integers(let lo, _): return lo == 0 ? "a list of non-negative integers" : "a list of integers ≥ \(lo)"
+        case .flag: return "true or false"
+        }
+    }
+}
+
+/// One parameter a built-in model accepts from a scenario's `agents[i].params`.
+public struct ParameterSpec: Sendable {
+    public let name: String
+    public let type: ParameterType
+    public let defaultValue: ParameterValue?
+    public let help: String
+
+    public init(_ name: String, _ type: ParameterType, default defaultValue: ParameterValue?, _ help: String) {
+        self.name = name
+        self.type = type
+        self.defaultValue = defaultValue
+        self.help = help
+    }
+}
+
+/// Everything a model builder receives: validated parameters with defaults filled in.
+public struct ModelInputs: Sendable {
+    public let seed: UInt64
+    /// The population size the scenario asked for (`nil`: take it from the network).
+    public let count: Int?
+    public let params: [String: ParameterValue]
+    public let network: CSRGraph?
+
+    public init(seed: UInt64, count: Int?, params: [String: ParameterValue], network: CSRGraph?) {
+        self.seed = seed
+        self.count = count
+        self.params = params
+        self.network = network
+    }
+
+    public func integer(_ name: String) -> Int? { if case .integer(let v)? = params[name] { return v }; return nil }
+    public func number(_ name: String) -> Double? {
+        switch params[name] {
+        case .number(let v)?: return v
+        case .integer(let v)?: return Double(v)
+        default: return nil
+        }
+    }
+    public func integers(_ name: String) -> [Int]? { if case .integers(let v)? = params[name] { return v }; return nil }
+    public func flag(_ name: String) -> Bool? { if case .flag(let v)? = params[name] { return v }; return nil }
+}
+
+/// A model that cannot be built from otherwise well-formed inputs; `parameter` names the field to
+/// blame (`"count"`, a parameter name, or `"network"`).
+public struct ModelBuildError: Error, Sendable {
+    public let parameter: String
+    public let message: String
+    public init(parameter: String, _ message: String) {
+        self.parameter = parameter
+        self.message = message
+    }
+}
+
+/// A built-in model: its name, the agent kind it runs, its parameters and how to build it.
+public struct ModelDescriptor: Sendable {
+    public let name: String
+    public let summary: String
+    /// The `kind` a scenario's population must name.
+    public let agentKind: String
+    public let needsNetwork: Bool
+    public let parameters: [ParameterSpec]
+    public let build: @Sendable (ModelInputs) throws(ModelBuildError) -> any Model
+}
+
+/// The models Agora ships, by name.
+public enum ModelCatalog {
+    public static let all: [ModelDescriptor] = [boltzmann, sir]
+
+    public static func named(_ name: String) -> ModelDescriptor? { all.first { $0.name == name } }
+
+    public static let boltzmann = ModelDescriptor(
+        name: "boltzmann",
+        summary: "Boltzmann wealth exchange: each agent with wealth gives one unit to a random other agent per tick.",
+        agentKind: "agent",
+        needsNetwork: false,
+        parameters: [
+            ParameterSpec("initial_wealth", .integer(min: 0, max: Int(Int32.max)), default: .integer(1),
+                          "Units of wealth each agent starts with."),
+            ParameterSpec("record_state", .flag, default: .flag(true),
+                          "Hash every agent's wealth into the run digest each tick (off: only totals)."),
+        ],
+        build: { (inputs) throws(ModelBuildError) -> any Model in
+            guard let count = inputs.count else { throw ModelBuildError(parameter: "count", "the boltzmann model needs a count") }
+            guard count >= 2 else { throw ModelBuildError(parameter: "count", "the boltzmann model needs at least 2 agents, got \(count)") }
+            let wealth = inputs.integer("initial_wealth") ?? 1
+            guard count.multipliedReportingOverflow(by: wealth).partialValue <= Int(Int32.max), wealth <= Int(Int32.max) / count else {
+                throw ModelBuildError(parameter: "initial_wealth",
+                                      "total wealth \(count) × \(wealth) does not fit in 32 bits (max \(Int32.max))")
+            }
+            return BoltzmannModel(agents: count, initialWealth: wealth, seed: inputs.seed,
+                                  recordState: inputs.flag("record_state") ?? true)
+        })
+
+    public static let sir = ModelDescriptor(
+        name: "sir",
+        summary: "SIR epidemic on a network: infected nodes expose their neighbours each tick, then recover.",
+        agentKind: "person",
+        needsNetwork: true,
+        parameters: [
+            ParameterSpec("transmission", .probability, default: .number(0.05),
+                          "Chance that one infected neighbour infects a susceptible node in a tick."),
+            ParameterSpec("recovery", .probability, default: .number(0.1), "Chance that an infected node recovers in a tick."),
+            ParameterSpec("initial_infected", .integers(min: 0, max: Int(Int32.max)), default: nil,
+                          "Node ids infected at tick 0. When absent, `initial_infected_count` nodes are drawn from the seed."),
+            ParameterSpec("initial_infected_count", .integer(min: 0, max: Int(Int32.max)), default: .integer(10),
+                          "How many nodes to infect at tick 0 when `initial_infected` is absent."),
+        ],
+        build: { (inputs) throws(ModelBuildError) -> any Model in
+            guard let graph = inputs.network else {
+                throw ModelBuildError(parameter: "network", "the sir model needs a `network` section")
+            }
+            if let count = inputs.count, count != graph.nodeCount {
+                throw ModelBuildError(parameter: "count",
+                                      "count \(count) differs from the network's \(graph.nodeCount) nodes (omit count to take the network's)")
+            }
+            var infected: [Int]
+            if let ids = inputs.integers("initial_infected") {
+                if let bad = ids.first(where: { $0 >= graph.nodeCount }) {
+                    throw ModelBuildError(parameter: "initial_infected",
+                                          "node \(bad) is not in the network (nodes 0..<\(graph.nodeCount))")
+                }
+                infected = ids
+            } else {
+                let k = inputs.integer("initial_infected_count") ?? 10
+                guard k <= graph.nodeCount else {
+                    throw ModelBuildError(parameter: "initial_infected_count",
+                                          "\(k) exceeds the network's \(graph.nodeCount) nodes")
+                }
+                infected = sampleDistinct(k, from: graph.nodeCount, seed: inputs.seed)
+            }
+            return SIRModel(graph: graph, initialInfected: infected, transmission: inputs.number("transmission") ?? 0.05,
+                            recovery: inputs.number("recovery") ?? 0.1, seed: inputs.seed)
+        })
+
+    /// `k` distinct ids in `0..<n`, drawn from `seed` (Floyd's algorithm), in ascending order.
+    static func sampleDistinct(_ k: Int, from n: Int, seed: UInt64) -> [Int] {
+        var rng = SplitMix64(seed: RandomStream(seed: seed, stream: 0x5EED_1D5).key)
+        var chosen = Set<Int>()
+        for j in (n - k)..<n {
+            let t = Int(rng.next() % UInt64(j + 1))
+            chosen.insert(chosen.contains(t) ? j : t)
+        }
+        return chosen.sorted()
+    }
+}

@@ -1,0 +1,64 @@
+import AgoraEngine
+import AgoraModels
+import AgoraSocial
+import Foundation
+
+/// A scenario turned into a runnable world: the model with its agents created and its network
+/// built. Frozen: nothing about the world's shape changes once the first tick runs.
+public struct World: @unchecked Sendable {
+    public let scenario: Scenario
+    public let model: any Model
+    public let network: CSRGraph?
+    /// Seconds spent building the network and the agents.
+    public let setupSeconds: Double
+
+    public var agentCount: Int { model.agentCount }
+
+    /// Shards to use: the scenario's or command line's choice, else about 256k agents per shard,
+    /// at least one per thread, at most 64. Never changes results, only speed.
+    public func shardCount(threads: Int) -> Int {
+        if let s = scenario.engine.shards { return s }
+        return min(64, max(threads, (agentCount + 262_143) / 262_144))
+    }
+
+    /// Builds the world of a validated scenario.
+    public static func assemble(_ scenario: Scenario) throws(ScenarioErrors) -> World {
+        let start = Date()
+        var network: CSRGraph?
+        switch scenario.network {
+        case .barabasiAlbert(let nodes, let m, let seed)?:
+            network = BarabasiAlbert.graph(nodes: nodes, m: m, seed: seed)
+        case .file(let path, _)?:
+            do {
+                let pairs = try EdgeListLoader.loadBinaryPairs(path: path)
+                if let tooBig = pairs.first(where: { $0 >= UInt32.max }) {
+                    throw ScenarioErrors([scenario.issue(at: "network.file", "\(path): node id \(tooBig) is too large")])
+                }
+                network = pairs.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0) }
+            } catch let e as EdgeListLoader.LoadError {
+                throw ScenarioErrors([scenario.issue(at: "network.file", e.description)])
+            } catch let e as ScenarioErrors {
+                throw e
+            } catch {
+                throw ScenarioErrors([scenario.issue(at: "network.file", "\(path): \(error)")])
+            }
+        case nil:
+            break
+        }
+        let population = scenario.populations[0]
+        let inputs = ModelInputs(seed: scenario.seed, count: population.count, params: population.params, network: network)
+        let model: any Model
+        do {
+            model = try scenario.model.build(inputs)
+        } catch {
+            let path: String
+            switch error.parameter {
+            case "count": path = "\(population.path).count"
+            case "network": path = "network"
+            default: path = "\(population.path).params.\(error.parameter)"
+            }
+            throw ScenarioErrors([scenario.issue(at: path, error.message)])
+        }
+        return World(scenario: scenario, model: model, network: network, setupSeconds: Date().timeIntervalSince(start))
+    }
+}

@@ -1,0 +1,65 @@
+import AgoraModels
+
+/// A validated scenario: everything needed to assemble and run a world, and nothing unchecked.
+///
+/// Built only by `ScenarioLoader`, which reports every problem with its file position. Immutable:
+/// the world is described, validated once and frozen before tick 0.
+public struct Scenario: Sendable {
+    public let name: String
+    public let description: String?
+    public let model: ModelDescriptor
+    public let seed: UInt64
+    public let ticks: Int
+    public let populations: [Population]
+    public let network: NetworkSpec?
+    public let engine: EngineSettings
+    /// The file the scenario came from, as the user named it.
+    public let sourcePath: String
+    /// The scenario after overrides, as YAML: what the run directory keeps.
+    public let resolvedYAML: String
+    /// The overrides applied, as the user wrote them.
+    public let overrides: [String]
+    /// Where each field path was written, for errors found after reading (at assembly).
+    let origins: [String: ScenarioIssue.Origin]
+
+    /// The origin of `path` or of its closest ancestor that has one.
+    public func origin(of path: String) -> ScenarioIssue.Origin {
+        var p = path
+        while true {
+            if let o = origins[p] { return o }
+            guard let cut = p.lastIndex(where: { $0 == "." || $0 == "[" }) else { return .wholeFile(path: sourcePath) }
+            p = String(p[..<cut])
+        }
+    }
+
+    public func issue(at path: String, _ message: String) -> ScenarioIssue {
+        ScenarioIssue(origin: origin(of: path), path: path, message: message)
+    }
+}
+
+/// One population of agents of one kind.
+public struct Population: Sendable {
+    public let kind: String
+    /// `nil` when the size comes from elsewhere (the network's node count).
+    public let count: Int?
+    /// Every parameter of the model, defaults filled in.
+    public let params: [String: ParameterValue]
+    /// The population's field path, e.g. `agents[0]`.
+    public let path: String
+}
+
+/// Where a scenario's network comes from.
+public enum NetworkSpec: Sendable, Hashable {
+    /// Barabási–Albert preferential attachment.
+    case barabasiAlbert(nodes: Int, m: Int, seed: UInt64)
+    /// An edge-list file: binary little-endian u32 pairs, optionally zstd-compressed.
+    case file(path: String, format: String)
+}
+
+/// How the engine splits and runs the world. Neither setting changes the results.
+public struct EngineSettings: Sendable, Hashable {
+    /// `nil`: chosen from the agent count and threads.
+    public let shards: Int?
+    /// `nil`: one per core.
+    public let threads: Int?
+}

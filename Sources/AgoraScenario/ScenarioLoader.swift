@@ -1,0 +1,423 @@
+import AgoraModels
+import Foundation
+import Yams
+
+/// Reads scenario files: YAML syntax, overrides, schema and value checks, every error at once.
+///
+/// The schema is documented in docs/scenario.md; keep the two in step.
+public enum ScenarioLoader {
+    static let topLevelKeys = ["name", "description", "model", "seed", "ticks", "agents", "network", "engine",
+                               "exchange", "llm", "log"]
+
+    /// Loads `path` and applies `overrides` in order.
+    public static func load(path: String, overrides: [Override] = []) throws(ScenarioErrors) -> Scenario {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
+            throw ScenarioErrors([ScenarioIssue(origin: .wholeFile(path: path), path: "", message: reason)])
+        }
+        return try parse(text, path: path, overrides: overrides)
+    }
+
+    /// Parses scenario text; `path` names it in errors and anchors relative file paths.
+    public static func parse(_ text: String, path: String, overrides: [Override] = []) throws(ScenarioErrors) -> Scenario {
+        var root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ScenarioErrors([ScenarioIssue(origin: .wholeFile(path: path), path: "", message: "the file is empty")])
+            }
+            root = node
+        } catch let errors as ScenarioErrors {
+            throw errors
+        } catch {
+            throw ScenarioErrors([syntaxIssue(error, path: path)])
+        }
+        var overrideOrigins: [String: ScenarioIssue.Origin] = [:]
+        var issues: [ScenarioIssue] = []
+        for o in overrides {
+            let value: Node
+            do {
+                value = try Yams.compose(yaml: o.value) ?? Node("")
+            } catch {
+                issues.append(ScenarioIssue(origin: .override(o.label), path: o.path, message: "the value is not valid YAML"))
+                continue
+            }
+            do {
+                root = try root.setting(o.steps[...], to: value)
+                overrideOrigins[o.path] = .override(o.label)
+            } catch {
+                issues.append(ScenarioIssue(origin: .override(o.label), path: o.path, message: "unknown --set path: \(error.message)"))
+            }
+        }
+        var reader = NodeReader(file: path, overrideOrigins: overrideOrigins)
+        reader.issues = issues
+        let scenario = reader.scenario(root, sourcePath: path, overrides: overrides.map(\.label))
+        if !reader.issues.isEmpty { throw ScenarioErrors(sortedByPosition(reader.issues)) }
+        guard let scenario else { throw ScenarioErrors([ScenarioIssue(origin: .wholeFile(path: path), path: "", message: "invalid scenario")]) }
+        return scenario
+    }
+
+    /// Overrides first (in the order given), then file positions top to bottom.
+    static func sortedByPosition(_ issues: [ScenarioIssue]) -> [ScenarioIssue] {
+        func key(_ issue: ScenarioIssue) -> (Int, Int, Int) {
+            switch issue.origin {
+            case .override: return (0, 0, 0)
+            case .wholeFile: return (1, 0, 0)
+            case .file(_, let line, let column): return (2, line, column)
+            }
+        }
+        return issues.enumerated().sorted { a, b in
+            let ka = key(a.element), kb = key(b.element)
+            return ka != kb ? ka < kb : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    static func syntaxIssue(_ error: any Error, path: String) -> ScenarioIssue {
+        if let y = error as? YamlError {
+            switch y {
+            case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+                 .composer(let context, let problem, let mark, _):
+                let detail = context.map { "\(problem) (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? problem
+                return ScenarioIssue(origin: .file(path: path, line: mark.line, column: mark.column), path: "",
+                                     message: "YAML syntax error: \(detail)")
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                return ScenarioIssue(origin: .file(path: path, line: context.mark.line, column: context.mark.column), path: "",
+                                     message: "duplicate key \(duplicates.joined(separator: ", "))")
+            default:
+                break
+            }
+        }
+        return ScenarioIssue(origin: .wholeFile(path: path), path: "", message: "YAML error: \(error)")
+    }
+}
+
+/// Walks a YAML node tree, checking each field against the schema and remembering where each came
+/// from. Collects issues instead of stopping at the first.
+struct NodeReader {
+    let file: String
+    let overrideOrigins: [String: ScenarioIssue.Origin]
+    var issues: [ScenarioIssue] = []
+    var origins: [String: ScenarioIssue.Origin] = [:]
+
+    init(file: String, overrideOrigins: [String: ScenarioIssue.Origin]) {
+        self.file = file
+        self.overrideOrigins = overrideOrigins
+    }
+
+    func origin(_ node: Node?, _ path: String) -> ScenarioIssue.Origin {
+        var p = path
+        while true {
+            if let o = overrideOrigins[p] { return o }
+            guard let cut = p.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
+            p = String(p[..<cut])
+        }
+        if let mark = node?.mark { return .file(path: file, line: mark.line, column: mark.column) }
+        return .wholeFile(path: file)
+    }
+
+    mutating func fail(_ node: Node?, _ path: String, _ message: String) {
+        issues.append(ScenarioIssue(origin: origin(node, path), path: path, message: message))
+    }
+
+    mutating func note(_ node: Node, _ path: String) { origins[path] = origin(node, path) }
+
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let s): return s.string.isEmpty ? "nothing" : "\"\(s.string)\""
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    // MARK: shapes
+
+    mutating func mapping(_ node: Node, _ path: String, allowed: [String]) -> Node.Mapping? {
+        guard case .mapping(let m) = node else {
+            fail(node, path, "expected a mapping of fields, got \(Self.describe(node))")
+            return nil
+        }
+        for (key, _) in m {
+            let name = key.string ?? ""
+            if !allowed.contains(name) {
+                let prefix = path.isEmpty ? name : "\(path).\(name)"
+                let hint = closest(name, in: allowed).map { "; did you mean '\($0)'?" } ?? "; expected one of: \(allowed.joined(separator: ", "))"
+                fail(key, prefix, "unknown field\(hint)")
+            }
+        }
+        return m
+    }
+
+    func closest(_ word: String, in options: [String]) -> String? {
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            var row = Array(0...b.count)
+            for i in 1...max(a.count, 1) where !a.isEmpty {
+                var prev = row[0]
+                row[0] = i
+                for j in 1...max(b.count, 1) where !b.isEmpty {
+                    let cur = row[j]
+                    row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+                    prev = cur
+                }
+            }
+            return row[b.count]
+        }
+        let best = options.map { ($0, distance(Array(word), Array($0))) }.min { $0.1 < $1.1 }
+        guard let best, best.1 <= max(1, word.count / 3) else { return nil }
+        return best.0
+    }
+
+    // MARK: scalars
+
+    mutating func string(_ node: Node, _ path: String) -> String? {
+        guard case .scalar(let s) = node, !s.string.isEmpty else {
+            fail(node, path, "expected text, got \(Self.describe(node))")
+            return nil
+        }
+        note(node, path)
+        return s.string
+    }
+
+    static func parseInteger(_ text: String) -> Int? {
+        let cleaned = text.replacingOccurrences(of: "_", with: "")
+        return Int(cleaned)
+    }
+
+    mutating func integer(_ node: Node, _ path: String, min lo: Int, max hi: Int = .max, phrase: String? = nil) -> Int? {
+        let wanted = phrase ?? ParameterType.integer(min: lo, max: hi).phrase
+        guard case .scalar(let s) = node, let v = Self.parseInteger(s.string) else {
+            fail(node, path, "expected \(wanted), got \(Self.describe(node))")
+            return nil
+        }
+        guard v >= lo && v <= hi else {
+            fail(node, path, v > hi ? "expected at most \(hi), got \(v)" : "expected \(wanted), got \(v)")
+            return nil
+        }
+        note(node, path)
+        return v
+    }
+
+    mutating func number(_ node: Node, _ path: String, min lo: Double, max hi: Double, phrase: String) -> Double? {
+        guard case .scalar(let s) = node, let v = Double(s.string.replacingOccurrences(of: "_", with: "")), v.isFinite else {
+            fail(node, path, "expected \(phrase), got \(Self.describe(node))")
+            return nil
+        }
+        guard v >= lo && v <= hi else {
+            fail(node, path, "expected \(phrase), got \(s.string)")
+            return nil
+        }
+        note(node, path)
+        return v
+    }
+
+    mutating func flag(_ node: Node, _ path: String) -> Bool? {
+        if case .scalar(let s) = node {
+            switch s.string.lowercased() {
+            case "true", "yes", "on": note(node, path); return true
+            case "false", "no", "off": note(node, path); return false
+            default: break
+            }
+        }
+        fail(node, path, "expected true or false, got \(Self.describe(node))")
+        return nil
+    }
+
+    mutating func parameter(_ node: Node, _ path: String, _ spec: ParameterSpec) -> ParameterValue? {
+        switch spec.type {
+        case .integer(let lo, let hi):
+            return integer(node, path, min: lo, max: hi).map(ParameterValue.integer)
+        case .number(let lo, let hi):
+            return number(node, path, min: lo, max: hi, phrase: spec.type.phrase).map(ParameterValue.number)
+        case .probability:
+            return number(node, path, min: 0, max: 1, phrase: spec.type.phrase).map(ParameterValue.number)
+        case .flag:
+            return flag(node, path).map(ParameterValue.flag)
+        case .integers(let lo, let hi):
+            guard case .sequence(let seq) = node else {
+                fail(node, path, "expected \(spec.type.phrase), got \(Self.describe(node))")
+                return nil
+            }
+            var values: [Int] = []
+            var ok = true
+            for (i, item) in seq.enumerated() {
+                if let v = integer(item, "\(path)[\(i)]", min: lo, max: hi) { values.append(v) } else { ok = false }
+            }
+            note(node, path)
+            return ok ? .integers(values) : nil
+        }
+    }
+
+    // MARK: the document
+
+    mutating func scenario(_ root: Node, sourcePath: String, overrides: [String]) -> Scenario? {
+        guard let top = mapping(root, "", allowed: ScenarioLoader.topLevelKeys) else { return nil }
+        func field(_ key: String) -> Node? { top[key] }
+
+        var name: String?
+        if let n = field("name") { name = string(n, "name") } else { fail(root, "name", "missing; every scenario needs a name") }
+        let description = field("description").flatMap { string($0, "description") }
+        var seed: UInt64 = 1
+        if let n = field("seed") {
+            if case .scalar(let s) = n, let v = UInt64(s.string.replacingOccurrences(of: "_", with: "")) {
+                seed = v
+                note(n, "seed")
+            } else {
+                fail(n, "seed", "expected a non-negative integer below 2^64, got \(Self.describe(n))")
+            }
+        }
+        var ticks: Int?
+        if let n = field("ticks") { ticks = integer(n, "ticks", min: 1) } else { fail(root, "ticks", "missing; how many ticks to run") }
+
+        var model: ModelDescriptor?
+        if let n = field("model") {
+            if let m = string(n, "model") {
+                model = ModelCatalog.named(m)
+                if model == nil {
+                    let known = ModelCatalog.all.map(\.name)
+                    let hint = closest(m, in: known).map { " (did you mean '\($0)'?)" } ?? ""
+                    fail(n, "model", "unknown model '\(m)'\(hint); built-in models: \(known.joined(separator: ", "))")
+                }
+            }
+        } else {
+            fail(root, "model", "missing; one of: \(ModelCatalog.all.map(\.name).joined(separator: ", "))")
+        }
+
+        var populations: [Population] = []
+        if let n = field("agents") {
+            if case .sequence(let seq) = n, !seq.isEmpty {
+                note(n, "agents")
+                for (i, item) in seq.enumerated() {
+                    if let p = population(item, "agents[\(i)]", model: model) { populations.append(p) }
+                }
+                if let model, seq.count > 1 {
+                    fail(n, "agents", "the \(model.name) model runs one population; got \(seq.count)")
+                }
+            } else {
+                fail(n, "agents", "expected a list of populations (each with kind, count, params), got \(Self.describe(n))")
+            }
+        } else {
+            fail(root, "agents", "missing; list the agent populations")
+        }
+
+        var network: NetworkSpec?
+        if let n = field("network") {
+            network = networkSpec(n, "network", scenarioSeed: seed, sourcePath: sourcePath)
+            if let model, !model.needsNetwork {
+                fail(n, "network", "the \(model.name) model does not use a network; remove this section")
+            }
+        } else if let model, model.needsNetwork {
+            fail(root, "network", "missing; the \(model.name) model runs on a network")
+        }
+
+        var engine = EngineSettings(shards: nil, threads: nil)
+        if let n = field("engine"), let m = mapping(n, "engine", allowed: ["shards", "threads"]) {
+            engine = EngineSettings(shards: m["shards"].flatMap { integer($0, "engine.shards", min: 1, max: 65_536) },
+                                    threads: m["threads"].flatMap { integer($0, "engine.threads", min: 1, max: 1_024) })
+        }
+
+        for section in ["exchange", "llm", "log"] {
+            if let n = field(section), let model {
+                fail(n, section, "the \(model.name) model has no \(section) settings; remove this section")
+            }
+        }
+
+        guard let name, let ticks, let model, !populations.isEmpty, issues.isEmpty else { return nil }
+        let resolved = (try? Yams.serialize(node: root)) ?? ""
+        return Scenario(name: name, description: description, model: model, seed: seed, ticks: ticks,
+                        populations: populations, network: network, engine: engine, sourcePath: sourcePath,
+                        resolvedYAML: resolved, overrides: overrides, origins: origins)
+    }
+
+    mutating func population(_ node: Node, _ path: String, model: ModelDescriptor?) -> Population? {
+        guard let m = mapping(node, path, allowed: ["kind", "count", "params"]) else { return nil }
+        note(node, path)
+        var kind: String?
+        if let k = m["kind"] {
+            kind = string(k, "\(path).kind")
+            if let kindName = kind, let model, kindName != model.agentKind {
+                fail(k, "\(path).kind", "the \(model.name) model runs agents of kind '\(model.agentKind)', not '\(kindName)'")
+                kind = nil
+            }
+        } else {
+            fail(node, "\(path).kind", "missing; the agent kind\(model.map { " ('\($0.agentKind)' for \($0.name))" } ?? "")")
+        }
+        var count: Int?
+        var countOK = true
+        if let c = m["count"] {
+            count = integer(c, "\(path).count", min: 1, max: Int(UInt32.max))
+            countOK = count != nil
+        } else if model?.needsNetwork == false {
+            fail(node, "\(path).count", "missing; how many agents")
+            countOK = false
+        }
+        var params: [String: ParameterValue] = [:]
+        var paramsOK = true
+        if let model {
+            for spec in model.parameters { if let d = spec.defaultValue { params[spec.name] = d } }
+            if let p = m["params"] {
+                if let pm = mapping(p, "\(path).params", allowed: model.parameters.map(\.name)) {
+                    note(p, "\(path).params")
+                    for (key, value) in pm {
+                        guard let keyName = key.string, let spec = model.parameters.first(where: { $0.name == keyName }) else {
+                            paramsOK = false
+                            continue
+                        }
+                        if let v = parameter(value, "\(path).params.\(keyName)", spec) { params[keyName] = v } else { paramsOK = false }
+                    }
+                } else {
+                    paramsOK = false
+                }
+            }
+        }
+        guard let kind, countOK, paramsOK else { return nil }
+        return Population(kind: kind, count: count, params: params, path: path)
+    }
+
+    mutating func networkSpec(_ node: Node, _ path: String, scenarioSeed: UInt64, sourcePath: String) -> NetworkSpec? {
+        guard let m = mapping(node, path, allowed: ["generator", "nodes", "m", "seed", "file", "format"]) else { return nil }
+        note(node, path)
+        if let f = m["file"] {
+            for extra in ["generator", "nodes", "m", "seed"] where m[extra] != nil {
+                fail(m[extra], "\(path).\(extra)", "not used with network.file; a network is either generated or loaded")
+            }
+            guard let file = string(f, "\(path).file") else { return nil }
+            var format = "u32"
+            if let fm = m["format"], let v = string(fm, "\(path).format") {
+                guard v == "u32" else {
+                    fail(fm, "\(path).format", "unknown format '\(v)'; supported: u32 (little-endian u32 pairs, optionally zstd)")
+                    return nil
+                }
+                format = v
+            }
+            let base = (sourcePath as NSString).deletingLastPathComponent
+            let resolved = file.hasPrefix("/") || base.isEmpty ? file : (base as NSString).appendingPathComponent(file)
+            return .file(path: resolved, format: format)
+        }
+        guard let g = m["generator"] else {
+            fail(node, path, "give either `file` (an edge list) or `generator` (ba)")
+            return nil
+        }
+        guard let generator = string(g, "\(path).generator") else { return nil }
+        guard ["ba", "barabasi_albert"].contains(generator) else {
+            fail(g, "\(path).generator", "unknown generator '\(generator)'; supported: ba (Barabási–Albert)")
+            return nil
+        }
+        if let fm = m["format"] { fail(fm, "\(path).format", "only used with network.file") }
+        let nodes = m["nodes"].flatMap { integer($0, "\(path).nodes", min: 2, max: Int(UInt32.max) - 1) }
+        if m["nodes"] == nil { fail(node, "\(path).nodes", "missing; how many nodes to generate") }
+        let links = m["m"].flatMap { integer($0, "\(path).m", min: 1, max: 1_000) }
+        if m["m"] == nil { fail(node, "\(path).m", "missing; edges each new node makes") }
+        var seed = scenarioSeed
+        if let s = m["seed"] {
+            if let v = integer(s, "\(path).seed", min: 0) { seed = UInt64(v) }
+        }
+        guard let nodes, let links else { return nil }
+        if links >= nodes {
+            fail(m["m"], "\(path).m", "must be smaller than nodes (\(nodes)), got \(links)")
+            return nil
+        }
+        return .barabasiAlbert(nodes: nodes, m: links, seed: seed)
+    }
+}

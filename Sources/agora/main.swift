@@ -1,0 +1,3 @@
+import AgoraCLI
+
+AgoraCommand.main()
