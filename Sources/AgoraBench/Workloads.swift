@@ -33,7 +33,7 @@ public enum Workloads {
         let start = ProcessStats.now()
         sim.run(ticks: steps)
         let wall = ProcessStats.now() - start
-        let stats = WealthStatistics(model.wealth.buffer)
+        let stats = WealthStatistics(model.wealth)
         guard stats.total == Int64(agents) else { throw Failure("boltzmann: total wealth \(stats.total) != \(agents)") }
         var r = BenchReport(bench: "boltzmann")
         r.set("agents", agents)

@@ -98,7 +98,7 @@ public final class BoltzmannModel: Model, @unchecked Sendable {
     }
 
     public func summary() -> [(name: String, value: Double)] {
-        let stats = WealthStatistics(wealth.buffer)
+        let stats = WealthStatistics(wealth)
         return [("gini", stats.gini), ("zero_share", stats.zeroShare), ("total_wealth", Double(stats.total)),
                 ("max_wealth", Double(stats.maximum))]
     }
@@ -112,6 +112,11 @@ public struct WealthStatistics: Sendable {
     public let maximum: Int
 
     /// - Complexity: O(n + max wealth).
+    public init(_ column: Column<Int32>) {
+        self = withExtendedLifetime(column) { WealthStatistics(column.buffer) }
+    }
+
+    /// From a buffer the caller keeps alive for the call.
     public init(_ wealth: UnsafeMutableBufferPointer<Int32>) {
         var maxValue: Int32 = 0
         for v in wealth {

@@ -1,0 +1,31 @@
+# Agora's two everyday commands (see README.md):
+#   make run   build in release and run the default scenario
+#   make test  run every test
+SWIFT ?= swift
+SCENARIO ?= scenarios/quickstart.yaml
+
+.PHONY: run test deps release debug bench clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+release: deps
+	$(SWIFT) build -c release --product agora
+
+debug: deps
+	$(SWIFT) build
+
+run: release
+	.build/release/agora run $(SCENARIO)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --disable-xctest
+
+bench: release
+	.build/release/agora bench boltzmann
+	.build/release/agora bench boltzmann --agents 10000000
+	.build/release/agora bench sir_ba
+
+clean:
+	rm -rf .build

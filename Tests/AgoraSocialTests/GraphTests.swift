@@ -1,0 +1,94 @@
+import AgoraCompression
+@testable import AgoraSocial
+import Foundation
+import Testing
+
+@Suite struct CSRGraphTests {
+    @Test func undirectedEdgesAppearAtBothEnds() {
+        let pairs: [UInt32] = [0, 1, 0, 2, 2, 3, 3, 0]
+        let g = pairs.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0) }
+        #expect(g.nodeCount == 4)
+        #expect(g.edgeCount == 4)
+        #expect(Array(g.neighbors(0)) == [1, 2, 3])
+        #expect(Array(g.neighbors(3)) == [2, 0])
+        #expect((0..<4).map(g.degree) == [3, 1, 2, 2])
+        let padded = pairs.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0, nodeCount: 6) }
+        #expect(padded.nodeCount == 6 && padded.degree(5) == 0)
+    }
+}
+
+@Suite struct BarabasiAlbertTests {
+    @Test(arguments: [(10, 1), (1_000, 3), (20_000, 4)])
+    func shapeMatchesTheConstruction(nodes: Int, m: Int) {
+        let e = BarabasiAlbert.edges(nodes: nodes, m: m, seed: 42)
+        #expect(e.count == 2 * m * (nodes - m))
+        var perNode: [UInt32: Set<UInt32>] = [:]
+        for i in stride(from: 0, to: e.count, by: 2) {
+            let (u, v) = (e[i], e[i + 1])
+            #expect(u != v, "self loop at \(u)")
+            if u > UInt32(m) {
+                #expect(v < u, "a new node links only to earlier nodes")
+                #expect(perNode[u, default: []].insert(v).inserted, "duplicate edge \(u)–\(v)")
+            }
+        }
+        let g = BarabasiAlbert.graph(nodes: nodes, m: m, seed: 42)
+        let mean = Double(g.targets.count) / Double(nodes)
+        #expect(abs(mean - 2 * Double(m) * Double(nodes - m) / Double(nodes)) < 1e-9)
+    }
+
+    @Test func seedDecidesTheGraph() {
+        #expect(BarabasiAlbert.edges(nodes: 500, m: 2, seed: 1) == BarabasiAlbert.edges(nodes: 500, m: 2, seed: 1))
+        #expect(BarabasiAlbert.edges(nodes: 500, m: 2, seed: 1) != BarabasiAlbert.edges(nodes: 500, m: 2, seed: 2))
+    }
+
+    @Test func preferentialAttachmentMakesHubs() {
+        let g = BarabasiAlbert.graph(nodes: 50_000, m: 4, seed: 3)
+        let maxDegree = (0..<g.nodeCount).map(g.degree).max()!
+        // A BA hub grows like m·√n (here ~900); a uniform random graph's max degree would be ~20.
+        #expect(maxDegree > 300)
+    }
+}
+
+@Suite struct EdgeListLoaderTests {
+    static func temporaryFile(_ data: Data) throws -> String {
+        let path = NSTemporaryDirectory() + "agora-edges-\(UUID().uuidString).bin"
+        try data.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static let pairs: [UInt32] = [0, 1, 1, 2, 70_000, 3]
+    static var bytes: Data { pairs.withUnsafeBytes { Data($0) } }
+
+    @Test func readsRawAndCompressedPairs() throws {
+        let raw = try Self.temporaryFile(Self.bytes)
+        let packed = try Self.temporaryFile(try Zstd.compress(Self.bytes))
+        defer { try? FileManager.default.removeItem(atPath: raw); try? FileManager.default.removeItem(atPath: packed) }
+        #expect(try EdgeListLoader.loadBinaryPairs(path: raw) == Self.pairs)
+        #expect(try EdgeListLoader.loadBinaryPairs(path: packed) == Self.pairs)
+    }
+
+    @Test func rejectsAPartialPairNamingTheFile() throws {
+        let path = try Self.temporaryFile(Self.bytes.prefix(20))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect {
+            try EdgeListLoader.loadBinaryPairs(path: path)
+        } throws: { error in
+            "\(error)".contains(path) && "\(error)".contains("20 bytes")
+        }
+    }
+
+    @Test func rejectsAMissingFileAndATruncatedFrame() throws {
+        #expect(throws: EdgeListLoader.LoadError.self) { try EdgeListLoader.loadBinaryPairs(path: "/nonexistent/agora.bin") }
+        let frame = try Zstd.compress(Data(repeating: 7, count: 4_096))
+        let path = try Self.temporaryFile(frame.prefix(frame.count - 3))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: EdgeListLoader.LoadError.self) { try EdgeListLoader.loadBinaryPairs(path: path) }
+    }
+
+    @Test func zstdRoundTrips() throws {
+        var rng = SystemRandomNumberGenerator()
+        let data = Data((0..<100_000).map { _ in UInt8.random(in: 0...3, using: &rng) })
+        #expect(try Zstd.decompress(try Zstd.compress(data)) == data)
+        #expect(try Zstd.decompress(try Zstd.compress(Data())) == Data())
+    }
+}
