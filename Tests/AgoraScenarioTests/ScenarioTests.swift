@@ -1,0 +1,210 @@
+import AgoraModels
+@testable import AgoraScenario
+import Foundation
+import Testing
+
+/// The repository's scenarios/ folder, found from this file's location.
+let scenariosFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("scenarios").path
+
+func issues(_ text: String, overrides: [String] = []) -> [String] {
+    do {
+        let parsed = try overrides.map { text throws(ScenarioErrors) in try Override.parse(text) }
+        _ = try ScenarioLoader.parse(text, path: "s.yaml", overrides: parsed)
+        return []
+    } catch {
+        return error.issues.map(\.description)
+    }
+}
+
+let valid = """
+name: demo
+model: boltzmann
+seed: 7
+ticks: 10
+agents:
+  - kind: agent
+    count: 1000
+"""
+
+@Suite struct ScenarioReadingTests {
+    @Test func aValidScenarioReadsWithDefaultsFilledIn() throws {
+        let s = try ScenarioLoader.parse(valid, path: "s.yaml")
+        #expect(s.name == "demo")
+        #expect(s.model.name == "boltzmann")
+        #expect(s.seed == 7)
+        #expect(s.ticks == 10)
+        #expect(s.populations.count == 1)
+        #expect(s.populations[0].count == 1_000)
+        #expect(s.populations[0].params["initial_wealth"] == .integer(1))
+        #expect(s.populations[0].params["record_state"] == .flag(true))
+        #expect(s.engine == EngineSettings(shards: nil, threads: nil))
+    }
+
+    @Test func wrongValuesAreReportedWithLineColumnAndPath() {
+        let text = """
+        name: demo
+        model: boltzmann
+        ticks: 10
+        agents:
+          - kind: agent
+            count: 5
+          - kind: agent
+            count: ten
+        """
+        let expected: [String] = [
+            "s.yaml:5:3: agents: the boltzmann model runs one population; got 2",
+            "s.yaml:8:12: agents[1].count: expected a positive integer, got \"ten\"",
+        ]
+        #expect(issues(text) == expected)
+    }
+
+    @Test func everyErrorIsReportedAtOnce() {
+        let text = """
+        name: demo
+        model: boltzman
+        seed: -1
+        ticks: 0
+        agents:
+          - kind: agent
+            count: 3
+            colour: red
+        """
+        #expect(issues(text) == [
+            "s.yaml:2:8: model: unknown model 'boltzman' (did you mean 'boltzmann'?); built-in models: boltzmann, sir",
+            "s.yaml:3:7: seed: expected a non-negative integer below 2^64, got \"-1\"",
+            "s.yaml:4:8: ticks: expected a positive integer, got 0",
+            "s.yaml:8:5: agents[0].colour: unknown field; expected one of: kind, count, params",
+        ])
+    }
+
+    @Test func missingFieldsAndSyntaxErrors() {
+        #expect(issues("model: boltzmann\n").contains { $0.contains("name: missing") })
+        #expect(issues("model: boltzmann\n").contains { $0.contains("ticks: missing") })
+        #expect(issues("name: x\nticks: [1,\n") == [
+            "s.yaml:3:1: YAML syntax error: did not find expected node content (while parsing a flow node at 3:1)",
+        ])
+        #expect(issues("") == ["s.yaml: the file is empty"])
+        #expect(issues("- 1\n- 2\n") == ["s.yaml:1:1: expected a mapping of fields, got a list"])
+    }
+
+    @Test func modelParametersAreCheckedAgainstTheirSpec() {
+        let text = valid + "\n    params:\n      initial_wealth: -2\n      record_state: maybe\n      speed: 3\n"
+        #expect(issues(text) == [
+            "s.yaml:9:23: agents[0].params.initial_wealth: expected a non-negative integer, got -2",
+            "s.yaml:10:21: agents[0].params.record_state: expected true or false, got \"maybe\"",
+            "s.yaml:11:7: agents[0].params.speed: unknown field; expected one of: initial_wealth, record_state",
+        ])
+    }
+
+    @Test func wrongKindAndSectionsTheModelDoesNotUse() {
+        let text = """
+        name: demo
+        model: boltzmann
+        ticks: 3
+        agents:
+          - kind: trader
+            count: 5
+        network:
+          generator: ba
+          nodes: 100
+          m: 2
+        exchange: {}
+        """
+        let found = issues(text)
+        #expect(found.contains("s.yaml:5:11: agents[0].kind: the boltzmann model runs agents of kind 'agent', not 'trader'"))
+        #expect(found.contains("s.yaml:8:3: network: the boltzmann model does not use a network; remove this section"))
+        #expect(found.contains("s.yaml:11:11: exchange: the boltzmann model has no exchange settings; remove this section"))
+    }
+
+    @Test func networkSpecs() throws {
+        let base = "name: n\nmodel: sir\nticks: 2\nagents:\n  - kind: person\n"
+        let generated = try ScenarioLoader.parse(base + "network:\n  generator: ba\n  nodes: 100\n  m: 3\n", path: "d/s.yaml")
+        #expect(generated.network == .barabasiAlbert(nodes: 100, m: 3, seed: 1))
+        let file = try ScenarioLoader.parse(base + "network:\n  file: g.u32.zst\n", path: "d/s.yaml")
+        #expect(file.network == .file(path: "d/g.u32.zst", format: "u32"))
+        #expect(issues(base) == ["s.yaml:1:1: network: missing; the sir model runs on a network"])
+        #expect(issues(base + "network:\n  generator: ba\n  nodes: 10\n  m: 10\n") ==
+                ["s.yaml:9:6: network.m: must be smaller than nodes (10), got 10"])
+        #expect(issues(base + "network:\n  generator: er\n  nodes: 10\n  m: 1\n") ==
+                ["s.yaml:7:14: network.generator: unknown generator 'er'; supported: ba (Barabási–Albert)"])
+    }
+}
+
+@Suite struct OverrideTests {
+    @Test func overridesReplaceAndCreateFields() throws {
+        let o = try ["seed=99", "agents[0].count=2_000", "agents[0].params.initial_wealth=3", "engine.shards=4"]
+            .map { text throws(ScenarioErrors) in try Override.parse(text) }
+        let s = try ScenarioLoader.parse(valid, path: "s.yaml", overrides: o)
+        #expect(s.seed == 99)
+        #expect(s.populations[0].count == 2_000)
+        #expect(s.populations[0].params["initial_wealth"] == .integer(3))
+        #expect(s.engine.shards == 4)
+        #expect(s.resolvedYAML.contains("shards: 4"))
+        #expect(s.overrides == o.map(\.label))
+    }
+
+    @Test func badOverridesNameTheOverride() {
+        #expect(issues(valid, overrides: ["agents[0].count=ten"]) ==
+                ["--set agents[0].count=ten: agents[0].count: expected a positive integer, got \"ten\""])
+        #expect(issues(valid, overrides: ["agents[3].count=1"]) ==
+                ["--set agents[3].count=1: agents[3].count: unknown --set path: agents has 1 entry, no [3]"])
+        #expect(issues(valid, overrides: ["tiks=5"]) == ["--set tiks=5: tiks: unknown field; did you mean 'ticks'?"])
+        #expect(issues(valid, overrides: ["seed.x=5"]) ==
+                ["--set seed.x=5: seed.x: unknown --set path: seed is not a mapping, so it has no field 'x'"])
+        #expect(issues(valid, overrides: ["engine.shards=0"]) ==
+                ["--set engine.shards=0: engine.shards: expected an integer in 1...65536, got 0"])
+    }
+
+    @Test(arguments: ["", "=3", "a..b=1", "a[x]=1", "[0]=1", "a[-1]=2", "novalue"])
+    func malformedOverridesAreRejected(text: String) {
+        #expect(throws: ScenarioErrors.self) { try Override.parse(text) }
+    }
+
+    @Test func pathsParse() {
+        #expect(Override.parsePath("agents[0].params.x") == [.key("agents"), .index(0), .key("params"), .key("x")])
+        #expect(Override.parsePath("seed") == [.key("seed")])
+    }
+}
+
+@Suite struct AssemblyTests {
+    @Test func everyShippedScenarioIsValid() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: scenariosFolder).filter { $0.hasSuffix(".yaml") }
+        #expect(files.contains("quickstart.yaml"))
+        #expect(files.contains("boltzmann.yaml"))
+        #expect(files.contains("sir-network.yaml"))
+        for f in files {
+            // Shrunk so the check is quick; the shape and every field are still read and validated.
+            let path = scenariosFolder + "/" + f
+            let s = try ScenarioLoader.load(path: path)
+            #expect(s.ticks > 0, "\(f)")
+        }
+    }
+
+    @Test func assemblyErrorsPointAtTheField() throws {
+        let text = valid + "\n    params:\n      initial_wealth: 3000000\n"
+        let s = try ScenarioLoader.parse(text, path: "s.yaml")
+        #expect {
+            try World.assemble(s)
+        } throws: { error in
+            "\(error)" == "s.yaml:9:23: agents[0].params.initial_wealth: total wealth 1000 × 3000000 does not fit in 32 bits (max 2147483647)"
+        }
+        let missing = try ScenarioLoader.parse(
+            "name: n\nmodel: sir\nticks: 2\nagents:\n  - kind: person\nnetwork:\n  file: nowhere.u32\n", path: "s.yaml")
+        #expect {
+            try World.assemble(missing)
+        } throws: { error in
+            "\(error)".hasPrefix("s.yaml:7:9: network.file: nowhere.u32: cannot read the file")
+        }
+    }
+
+    @Test func assemblesAGeneratedNetworkWorld() throws {
+        let s = try ScenarioLoader.parse(
+            "name: n\nmodel: sir\nticks: 2\nagents:\n  - kind: person\nnetwork:\n  generator: ba\n  nodes: 500\n  m: 2\n",
+            path: "s.yaml")
+        let w = try World.assemble(s)
+        #expect(w.agentCount == 500)
+        #expect(w.network?.edgeCount == 2 * 498)
+        #expect(w.shardCount(threads: 2) == 2)
+    }
+}
