@@ -52,6 +52,6 @@ let package = Package(
         .testTarget(name: "AgoraScenarioTests", dependencies: ["AgoraScenario", "AgoraModels"],
                     swiftSettings: strict),
         .testTarget(name: "AgoraCLITests", dependencies: ["AgoraCLI", "agora"],
-                    resources: [.copy("Golden")], swiftSettings: strict),
+                    swiftSettings: strict),
     ]
 )

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct RunCommandTests {
+    static let small = ["--set", "agents[0].count=3000", "--ticks", "15"]
+    static let smallSIR = ["--set", "network.nodes=4000", "--ticks", "30"]
+
+    func json(_ text: String) throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        return try #require(object as? [String: Any])
+    }
+
+    @Test func runWritesItsDirectoryAndJSON() throws {
+        let dir = try temporaryDirectory() + "/run"
+        let r = try agora(["run", "scenarios/boltzmann.yaml", "--json", "--out", dir] + Self.small)
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try json(r.stdout)
+        for key in ["run_id", "run_dir", "digest", "ticks", "agents", "wall_s", "agent_steps_per_s", "summary"] {
+            #expect(j[key] != nil, "missing \(key)")
+        }
+        #expect(j["ticks"] as? Int == 15)
+        #expect(j["agents"] as? Int == 3_000)
+        #expect((j["digest"] as? String)?.count == 32)
+        #expect(j["run_dir"] as? String == dir)
+        for file in ["manifest.json", "metrics.csv", "scenario.yaml"] {
+            #expect(FileManager.default.fileExists(atPath: "\(dir)/\(file)"), "\(file)")
+        }
+        let csv = try String(contentsOfFile: "\(dir)/metrics.csv", encoding: .utf8).split(separator: "\n")
+        #expect(csv.first == "tick,events,zero_share,total_wealth")
+        #expect(csv.count == 16)
+        #expect(csv.dropFirst().allSatisfy { $0.hasSuffix(",3000") }, "wealth must stay 3000 every tick")
+        let manifest = try json(String(contentsOfFile: "\(dir)/manifest.json", encoding: .utf8))
+        #expect(manifest["digest"] as? String == j["digest"] as? String)
+        let resolved = try String(contentsOfFile: "\(dir)/scenario.yaml", encoding: .utf8)
+        #expect(resolved.contains("count: 3000"))
+
+        // The same --out again would overwrite a finished run: refused, nothing lost.
+        let again = try agora(["run", "scenarios/boltzmann.yaml", "--out", dir] + Self.small)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already holds a run"))
+        #expect(try String(contentsOfFile: "\(dir)/manifest.json", encoding: .utf8).contains(j["run_id"] as! String))
+    }
+
+    @Test(arguments: ["scenarios/boltzmann.yaml", "scenarios/sir-network.yaml"])
+    func digestIsTheSameForAnyShardAndThreadCount(scenario: String) throws {
+        let base = try temporaryDirectory()
+        let extra = scenario.contains("sir") ? Self.smallSIR : Self.small
+        var digests: Set<String> = []
+        var i = 0
+        for (shards, threads) in [(1, 1), (2, 2), (3, 1), (8, 2), (4, 3)] {
+            i += 1
+            let r = try agora(["run", scenario, "--json", "--out", "\(base)/\(i)", "--shards", "\(shards)",
+                               "--threads", "\(threads)"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            digests.insert(try json(r.stdout)["digest"] as! String)
+        }
+        #expect(digests.count == 1)
+        let other = try agora(["run", scenario, "--json", "--out", "\(base)/seed", "--seed", "12345"] + extra)
+        #expect(try json(other.stdout)["digest"] as! String != digests.first!)
+    }
+
+    @Test func humanSummarySaysWhereTheOutputWent() throws {
+        let dir = try temporaryDirectory() + "/human"
+        let r = try agora(["run", "scenarios/sir-network.yaml", "--out", dir] + Self.smallSIR)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("digest"))
+        #expect(r.stdout.contains("output   \(dir)/"))
+        #expect(r.stdout.contains("peak_infected="))
+        #expect(r.stderr.isEmpty, "no progress bar when stderr is not a terminal")
+    }
+
+    @Test func validateAcceptsTheShippedScenarios() throws {
+        for s in ["quickstart", "boltzmann", "sir-network"] {
+            let r = try agora(["validate", "scenarios/\(s).yaml", "--no-build"])
+            #expect(r.status == 0, "\(s): \(r.stderr)")
+            #expect(r.stdout.contains("valid"))
+        }
+    }
+
+    @Test func versionIsPrinted() throws {
+        let r = try agora(["--version"])
+        #expect(r.status == 0)
+        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+    }
+}
+
+@Suite struct BadInputTests {
+    /// (arguments, exit status, the whole of stderr).
+    static let cases: [([String], Int32, String)] = [
+        (["run", "scenarios/none.yaml"], 2, "error: scenarios/none.yaml: no such file\n"),
+        (["run", "scenarios/boltzmann.yaml", "--shards", "0"], 2,
+         "error: --shards 0: engine.shards: expected an integer in 1...65536, got 0\n"),
+        (["run", "scenarios/boltzmann.yaml", "--set", "agents[0].count=-4"], 2,
+         "error: --set agents[0].count=-4: agents[0].count: expected a positive integer, got -4\n"),
+        (["run", "scenarios/boltzmann.yaml", "--set", "agents[0].size=4"], 2,
+         "error: --set agents[0].size=4: agents[0].size: unknown field; expected one of: kind, count, params\n"),
+        (["run", "scenarios/boltzmann.yaml", "--set", "model=boltz"], 2,
+         "error: --set model=boltz: model: unknown model 'boltz'; built-in models: boltzmann, sir\n"),
+        (["validate", "scenarios/boltzmann.yaml", "--set", "ticks"], 2,
+         "error: --set ticks: expected path=value, e.g. --set agents[0].count=1000\n"),
+        (["run", "scenarios/sir-network.yaml", "--set", "agents[0].params.initial_infected=[1, 200000]"], 2,
+         "error: --set agents[0].params.initial_infected=[1, 200000]: agents[0].params.initial_infected: node 200000 is not in the network (nodes 0..<100000)\n"),
+    ]
+
+    @Test(arguments: cases.indices)
+    func badInputGetsOneClearMessageAndANonZeroExit(index: Int) throws {
+        let (args, status, message) = Self.cases[index]
+        let r = try agora(args)
+        #expect(r.status == status, "\(args)")
+        #expect(r.stderr == message, "\(args)")
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func aSyntaxErrorNamesLineAndColumn() throws {
+        let dir = try temporaryDirectory()
+        let path = "\(dir)/broken.yaml"
+        try "name: x\nmodel: sir\nticks: [1,\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try agora(["validate", path])
+        #expect(r.status == 2)
+        #expect(r.stderr == "error: \(path):4:1: YAML syntax error: did not find expected node content (while parsing a flow node at 4:1)\n")
+    }
+
+    @Test func unknownBenchWorkloadIsAUsageError() throws {
+        let r = try agora(["bench", "nothing"])
+        #expect(r.status == 64)
+        #expect(r.stderr.hasPrefix("Error: unknown workload 'nothing'; choose boltzmann or sir_ba"))
+    }
+}
