@@ -24,15 +24,26 @@ public enum Workloads {
     }
 
     /// Boltzmann wealth: N agents with one unit each, `steps` synchronous steps.
-    public static func boltzmann(agents: Int, steps: Int, seed: UInt64, parallelism: Parallelism) throws -> BenchReport {
+    public static func boltzmann(agents: Int, steps: Int, seed: UInt64, parallelism: Parallelism,
+                                 repeat repetitions: Int = 1) throws -> BenchReport {
         let rssBefore = ProcessStats.peakRSSMegabytes()
-        let setupStart = ProcessStats.now()
-        let model = BoltzmannModel(agents: agents, initialWealth: 1, seed: seed, recordState: false)
-        let sim = Simulation(model: model, shards: parallelism.shards, threads: parallelism.threads)
-        let setup = ProcessStats.now() - setupStart
-        let start = ProcessStats.now()
-        sim.run(ticks: steps)
-        let wall = ProcessStats.now() - start
+        var model: BoltzmannModel!
+        var sim: Simulation<BoltzmannModel>!
+        var setup = 0.0
+        var wall = Double.infinity
+        var digests: Set<String> = []
+        for _ in 0..<max(1, repetitions) {
+            sim = nil
+            let setupStart = ProcessStats.now()
+            model = BoltzmannModel(agents: agents, initialWealth: 1, seed: seed, recordState: false)
+            sim = Simulation(model: model, shards: parallelism.shards, threads: parallelism.threads)
+            setup = ProcessStats.now() - setupStart
+            let start = ProcessStats.now()
+            sim.run(ticks: steps)
+            wall = min(wall, ProcessStats.now() - start)
+            digests.insert(sim.digest.hex)
+        }
+        guard digests.count == 1 else { throw Failure("boltzmann: repetitions disagree (\(digests.sorted()))") }
         let stats = WealthStatistics(model.wealth)
         guard stats.total == Int64(agents) else { throw Failure("boltzmann: total wealth \(stats.total) != \(agents)") }
         var r = BenchReport(bench: "boltzmann")
@@ -40,6 +51,7 @@ public enum Workloads {
         r.set("steps", steps)
         r.set("threads", parallelism.threads)
         r.set("shards", parallelism.shards)
+        r.set("repeat", max(1, repetitions))
         r.set("wall_s", wall)
         r.set("agent_steps_per_s", Double(agents) * Double(steps) / wall)
         r.set("gini", stats.gini)
@@ -59,7 +71,7 @@ public enum Workloads {
     /// SIR on a graph file (binary u32 pairs, optionally zstd), or on a generated BA graph when
     /// `generatedNodes` is given.
     public static func sirBA(graphPath: String?, generatedNodes: Int?, steps: Int, seed: UInt64,
-                             parallelism: Parallelism) throws -> BenchReport {
+                             parallelism: Parallelism, repeat repetitions: Int = 1) throws -> BenchReport {
         let setupStart = ProcessStats.now()
         let graph: CSRGraph
         let infected: [Int]
@@ -76,12 +88,21 @@ public enum Workloads {
             infected = sirInitialInfected.filter { $0 < graph.nodeCount }
             source = path
         }
-        let model = SIRModel(graph: graph, initialInfected: infected, transmission: 0.05, recovery: 0.1, seed: seed)
-        let sim = Simulation(model: model, shards: parallelism.shards, threads: parallelism.threads)
         let setup = ProcessStats.now() - setupStart
-        let start = ProcessStats.now()
-        sim.run(ticks: steps)
-        let wall = ProcessStats.now() - start
+        var model: SIRModel!
+        var sim: Simulation<SIRModel>!
+        var wall = Double.infinity
+        var digests: Set<String> = []
+        for _ in 0..<max(1, repetitions) {
+            sim = nil
+            model = SIRModel(graph: graph, initialInfected: infected, transmission: 0.05, recovery: 0.1, seed: seed)
+            sim = Simulation(model: model, shards: parallelism.shards, threads: parallelism.threads)
+            let start = ProcessStats.now()
+            sim.run(ticks: steps)
+            wall = min(wall, ProcessStats.now() - start)
+            digests.insert(sim.digest.hex)
+        }
+        guard digests.count == 1 else { throw Failure("sir_ba: repetitions disagree (\(digests.sorted()))") }
         let summary = Dictionary(uniqueKeysWithValues: model.summary().map { ($0.name, $0.value) })
         var r = BenchReport(bench: "sir_ba")
         r.set("graph", source)
@@ -90,6 +111,7 @@ public enum Workloads {
         r.set("steps", steps)
         r.set("threads", parallelism.threads)
         r.set("shards", parallelism.shards)
+        r.set("repeat", max(1, repetitions))
         r.set("wall_s", wall)
         r.set("agent_steps_per_s", Double(graph.nodeCount) * Double(steps) / wall)
         r.set("S", Int(summary["S"] ?? 0))

@@ -36,6 +36,9 @@ extension AgoraCommand {
         @Option(help: "Shards (default: by agent count, at least one per thread).")
         var shards: Int?
 
+        @Option(help: "Timed repetitions of the whole workload; the fastest is reported (shared machines are noisy).")
+        var `repeat` = 3
+
         func validate() throws {
             guard ["boltzmann", "sir_ba"].contains(workload) else {
                 throw ValidationError("unknown workload '\(workload)'; choose boltzmann or sir_ba")
@@ -45,6 +48,7 @@ extension AgoraCommand {
             if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
             if let s = shards, s < 1 { throw ValidationError("--shards must be at least 1") }
             if let n = nodes, n < 10 { throw ValidationError("--nodes must be at least 10") }
+            if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
         }
 
         func run() throws {
@@ -56,11 +60,11 @@ extension AgoraCommand {
             do {
                 switch workload {
                 case "boltzmann":
-                    report = try Workloads.boltzmann(agents: agents, steps: steps, seed: seed, parallelism: parallelism(for: agents))
+                    report = try Workloads.boltzmann(agents: agents, steps: steps, seed: seed, parallelism: parallelism(for: agents), repeat: `repeat`)
                 default:
                     if let n = nodes {
                         report = try Workloads.sirBA(graphPath: nil, generatedNodes: n, steps: steps, seed: seed,
-                                                     parallelism: parallelism(for: n))
+                                                     parallelism: parallelism(for: n), repeat: `repeat`)
                     } else {
                         let name = "ba_n100000_m4_seed42.edges.u32.zst"
                         guard let path = graph ?? Workloads.findWorkloadFile(name) else {
@@ -68,7 +72,7 @@ extension AgoraCommand {
                             throw Exit.badInput
                         }
                         report = try Workloads.sirBA(graphPath: path, generatedNodes: nil, steps: steps, seed: seed,
-                                                     parallelism: parallelism(for: 100_000))
+                                                     parallelism: parallelism(for: 100_000), repeat: `repeat`)
                     }
                 }
             } catch let e as Workloads.Failure {
