@@ -41,7 +41,8 @@ public protocol Model: AnyObject, Sendable {
     func endTick(_ tick: Tick, counters: [Int64]) -> [Double]
     /// Figures that describe the run once it has ended (name, value), in a fixed order.
     func summary() -> [(name: String, value: Double)]
-    /// Bytes of agent state the model holds, for memory-per-agent reports.
+    /// Bytes the model holds per agent, state and per-shard working memory, for memory-per-agent
+    /// reports (the engine's mailboxes come on top).
     var stateBytes: Int { get }
 }
 

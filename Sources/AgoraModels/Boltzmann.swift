@@ -28,6 +28,8 @@ public final class BoltzmannModel: Model, @unchecked Sendable {
     public let random: RandomStream
     /// Wealth per agent.
     public let wealth: Column<Int32>
+    /// Per shard: the receivers chosen in decide, before they are sent.
+    private var scratch: [Column<UInt32>] = []
 
     public init(agents: Int, initialWealth: Int = 1, seed: UInt64, recordState: Bool = true) {
         precondition(agents >= 2, "the Boltzmann model needs at least two agents")
@@ -43,14 +45,20 @@ public final class BoltzmannModel: Model, @unchecked Sendable {
     public var phases: Phases { [.decide, .propagate, .record] }
     public var metricNames: [String] { ["zero_share", "total_wealth"] }
     public var counterCount: Int { 2 }
-    public var stateBytes: Int { wealth.byteCount }
+    public var stateBytes: Int { wealth.byteCount + scratch.reduce(0) { $0 + $1.byteCount } }
+
+    public func prepare(layout: ShardLayout) {
+        scratch = (0..<layout.shardCount).map { Column(count: layout.range(of: $0).count, repeating: 0) }
+    }
 
     public func decide(_ ctx: ShardContext, outbox: Outbox<NoPayload>) {
         let w = wealth.pointer
         let draws = random.tick(ctx.tick)
         let others = FastModulo(UInt64(agentCount - 1))
-        // Branch-free: whether an agent gives is a coin flip the predictor cannot learn, so every
-        // agent draws and the gift is masked instead.
+        let targets = scratch[ctx.shard].pointer
+        // Pass 1, arithmetic only: each giver's receiver, compacted into `targets`. Branch-free,
+        // because whether an agent gives is a coin flip the predictor cannot learn.
+        var n = 0
         for i in ctx.agents {
             let v = w[i]
             let gift = Int32(bitPattern: UInt32(bitPattern: 0 &- v) >> 31)  // v > 0 ? 1 : 0 (v ≥ 0)
@@ -58,8 +66,12 @@ public final class BoltzmannModel: Model, @unchecked Sendable {
             var j = Int(truncatingIfNeeded: others.remainder(rng.next()))
             j &+= ((i &- 1 &- j) >> 63) & 1  // j >= i ? 1 : 0
             w[i] = v &- gift
-            outbox.send(to: j, NoPayload(), if: gift != 0)
+            targets[n] = UInt32(truncatingIfNeeded: j)
+            n &+= Int(gift)
         }
+        // Pass 2: the sends. Kept apart so that a send's bucket address does not wait on the long
+        // arithmetic chain of pass 1, which would stall every store behind it.
+        for k in 0..<n { outbox.send(to: Int(targets[k]), NoPayload()) }
     }
 
     public func propagate(_ ctx: ShardContext, inbox: Inbox<NoPayload>) {
