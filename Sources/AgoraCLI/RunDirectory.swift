@@ -46,10 +46,12 @@ struct RunDirectory {
         let temporary = target + ".tmp"
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-            if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: target)
         } catch {
-            throw Failure(description: "cannot write \(target): \(error.localizedDescription)")
+            throw Failure(description: "cannot write \(temporary): \(error.localizedDescription)")
+        }
+        // rename(2) replaces the target atomically: readers see the old file or the new, never none.
+        guard renameFile(temporary, target) else {
+            throw Failure(description: "cannot move \(temporary) to \(target): \(String(cString: strerror(errno)))")
         }
     }
 

@@ -1,5 +1,4 @@
 import AgoraCore
-
 import Foundation
 import Synchronization
 
@@ -10,60 +9,68 @@ import Synchronization
 /// pool of one runs everything inline. Which thread runs which shard is left to chance; nothing a
 /// shard computes may depend on it. Idle workers spin briefly (phases follow each other within
 /// microseconds) and then sleep on a condition variable.
-public final class WorkerPool: @unchecked Sendable {
+public final class WorkerPool: Sendable {
     public let threadCount: Int
-
-    private let generation = Atomic<Int>(0)
-    private let nextTask = Atomic<Int>(0)
-    private let pending = Atomic<Int>(0)
-    private let stopping = Atomic<Bool>(false)
-    private let wake = NSCondition()
-    private var taskCount = 0
-    private var job: (@Sendable (Int) -> Void)?
-    private var threads: [Thread] = []
-    private let finished = DispatchGroup()
-
-    /// Spins before a worker sleeps: about 50 µs on current hardware.
-    private static let spinLimit = 20_000
+    private let state: PoolState
 
     public init(threads count: Int) {
         precondition(count >= 1, "a worker pool needs at least one thread")
         threadCount = count
+        state = PoolState(workers: count - 1)
         for index in 1..<count {
-            finished.enter()
-            let thread = Thread { [unowned self] in
-                self.workerLoop()
-                self.finished.leave()
+            state.finished.enter()
+            // Workers hold the state, never the pool, so the pool's deinit can stop and join them.
+            let thread = Thread { [state] in
+                state.workerLoop()
+                state.finished.leave()
             }
             thread.name = "agora-worker-\(index)"
             thread.stackSize = 8 << 20
-            threads.append(thread)
             thread.start()
         }
     }
 
     deinit {
-        stopping.store(true, ordering: .releasing)
-        wake.lock()
-        generation.add(1, ordering: .releasing)
-        wake.broadcast()
-        wake.unlock()
-        finished.wait()
+        state.stop()
+        state.finished.wait()
     }
 
     /// Runs `body(0) … body(tasks - 1)` across the pool and returns when every call has returned.
+    /// Not reentrant: one phase at a time, from one thread.
     public func run(tasks: Int, _ body: @escaping @Sendable (Int) -> Void) {
         if tasks == 0 { return }
         if threadCount == 1 || tasks == 1 {
             for i in 0..<tasks { body(i) }
             return
         }
-        // Every worker checks in for every phase (`pending` counts workers, not tasks), so no
-        // worker can still be reading this phase's job when the next phase writes its own.
+        state.run(tasks: tasks, body)
+    }
+}
+
+/// What the pool's threads share. Every worker checks in for every phase (`pending` counts
+/// workers, not tasks), so no worker can still be reading one phase's job when the next phase
+/// writes its own; that is what makes the unsynchronised `job` and `taskCount` safe.
+private final class PoolState: @unchecked Sendable {
+    let workers: Int
+    let generation = Atomic<Int>(0)
+    let nextTask = Atomic<Int>(0)
+    let pending = Atomic<Int>(0)
+    let stopping = Atomic<Bool>(false)
+    let wake = NSCondition()
+    let finished = DispatchGroup()
+    var taskCount = 0
+    var job: (@Sendable (Int) -> Void)?
+
+    /// Spins before a worker sleeps: tens of microseconds on current hardware.
+    static let spinLimit = 20_000
+
+    init(workers: Int) { self.workers = workers }
+
+    func run(tasks: Int, _ body: @escaping @Sendable (Int) -> Void) {
         job = body
         taskCount = tasks
         nextTask.store(0, ordering: .relaxed)
-        pending.store(threadCount - 1, ordering: .relaxed)
+        pending.store(workers, ordering: .relaxed)
         wake.lock()
         generation.add(1, ordering: .releasing)
         wake.broadcast()
@@ -77,6 +84,14 @@ public final class WorkerPool: @unchecked Sendable {
         job = nil
     }
 
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        wake.lock()
+        generation.add(1, ordering: .releasing)
+        wake.broadcast()
+        wake.unlock()
+    }
+
     private func drain(_ body: @Sendable (Int) -> Void) {
         while true {
             let i = nextTask.add(1, ordering: .relaxed).oldValue
@@ -85,7 +100,7 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private func workerLoop() {
+    func workerLoop() {
         var seen = 0
         while true {
             var spins = 0

@@ -45,6 +45,17 @@ import Testing
         #expect(counts.slots.withLock { $0 } == [Int](repeating: 300, count: 37))
     }
 
+    @Test func poolsStartAndStopCleanly() {
+        // Each pool's deinit stops and joins its threads; a leak or a hang here fails the run.
+        final class Total: Sendable { let value = Mutex(0) }
+        let total = Total()
+        for _ in 0..<50 {
+            let pool = WorkerPool(threads: 3)
+            pool.run(tasks: 6) { _ in total.value.withLock { $0 += 1 } }
+        }
+        #expect(total.value.withLock { $0 } == 300)
+    }
+
     @Test func phasesAreBarriers() {
         // Each phase reads what every task of the previous phase wrote.
         let pool = WorkerPool(threads: 3)
