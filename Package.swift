@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "agora", targets: ["agora"]),
         .library(name: "AgoraCore", targets: ["AgoraCore"]),
         .library(name: "AgoraEngine", targets: ["AgoraEngine"]),
+        .library(name: "AgoraExchange", targets: ["AgoraExchange"]),
         .library(name: "AgoraSocial", targets: ["AgoraSocial"]),
         .library(name: "AgoraModels", targets: ["AgoraModels"]),
         .library(name: "AgoraScenario", targets: ["AgoraScenario"]),
@@ -28,6 +29,7 @@ let package = Package(
         .target(name: "AgoraCore", swiftSettings: strict),
         .target(name: "AgoraCompression", dependencies: ["CZstd"], swiftSettings: strict),
         .target(name: "AgoraEngine", dependencies: ["AgoraCore"], swiftSettings: strict),
+        .target(name: "AgoraExchange", dependencies: ["AgoraCore", "AgoraCompression"], swiftSettings: strict),
         .target(name: "AgoraSocial", dependencies: ["AgoraCore", "AgoraCompression"], swiftSettings: strict),
         .target(name: "AgoraModels", dependencies: ["AgoraCore", "AgoraEngine", "AgoraSocial"],
                 swiftSettings: strict),
@@ -45,6 +47,7 @@ let package = Package(
 
         .testTarget(name: "AgoraCoreTests", dependencies: ["AgoraCore"], swiftSettings: strict),
         .testTarget(name: "AgoraEngineTests", dependencies: ["AgoraCore", "AgoraEngine"], swiftSettings: strict),
+        .testTarget(name: "AgoraExchangeTests", dependencies: ["AgoraExchange", "AgoraCore"], swiftSettings: strict),
         .testTarget(name: "AgoraSocialTests", dependencies: ["AgoraSocial", "AgoraCompression"],
                     swiftSettings: strict),
         .testTarget(name: "AgoraModelsTests", dependencies: ["AgoraCore", "AgoraEngine", "AgoraModels", "AgoraSocial"],

@@ -1,0 +1,409 @@
+import AgoraCore
+
+/// The fast order book: a dense ladder of price levels indexed by price, each level an intrusive
+/// FIFO list of pooled order slots, a bit set of non-empty levels to find the next best price,
+/// and a dense id → slot map. No allocation per order once warm; every command is O(1) apart from
+/// the trades it makes and the search for a new best price when a level empties.
+///
+/// It must agree with `ReferenceBook` on every event and on `stateHash()`; the shared test suite
+/// checks that on generated command streams.
+public final class LadderBook: OrderBook {
+    public let config: BookConfig
+
+    struct Slot {
+        var id: UInt64
+        var price: Price
+        var remaining: Quantity
+        var owner: UInt32
+        var next: Int32
+        var prev: Int32
+        var side: Side
+        var timeInForce: TimeInForce
+        var postOnly: Bool
+    }
+
+    struct Level {
+        var head: Int32 = -1
+        var tail: Int32 = -1
+        var count: Int32 = 0
+        var quantity: Quantity = 0
+    }
+
+    // The ladder covers prices base ..< base + levelCapacity.
+    private var base: Price = 0
+    private var levels: [Level] = []
+    private var bidLevels = LevelBitSet(capacity: 0)
+    private var askLevels = LevelBitSet(capacity: 0)
+    /// Ladder indexes of the best levels; -1 when that side is empty.
+    private var bestBidIndex = -1
+    private var bestAskIndex = -1
+
+    private var slots: [Slot] = []
+    private var freeSlot: Int32 = -1
+    /// Slot of each order id below `denseIDLimit` (-1: none); larger ids go to `sparseSlots`.
+    private var slotOfID: [Int32] = []
+    private var sparseSlots: [UInt64: Int32] = [:]
+    private static let denseIDLimit: UInt64 = 1 << 28
+    public private(set) var restingOrderCount = 0
+
+    public init(config: BookConfig = BookConfig()) {
+        self.config = config
+        slots.reserveCapacity(1024)
+    }
+
+    // MARK: commands
+
+    public func submit(_ order: NewOrder, events: inout [BookEvent]) {
+        if let reason = validate(order, config: config) {
+            events.append(BookEvent(kind: .rejected, reason: reason, side: order.side, orderID: order.id, owner: order.owner,
+                                    price: order.price ?? 0, quantity: order.quantity))
+            return
+        }
+        if slot(of: order.id) >= 0 {
+            events.append(BookEvent(kind: .rejected, reason: .duplicateOrderID, side: order.side, orderID: order.id,
+                                    owner: order.owner, price: order.price ?? 0, quantity: order.quantity))
+            return
+        }
+        if order.postOnly, let best = bestPrice(order.side.opposite), crosses(order.side, limit: order.price, resting: best) {
+            events.append(BookEvent(kind: .rejected, reason: .postOnlyWouldCross, side: order.side, orderID: order.id,
+                                    owner: order.owner, price: order.price ?? 0, quantity: order.quantity))
+            return
+        }
+        if order.timeInForce == .fok && !canFill(order) {
+            events.append(BookEvent(kind: .rejected, reason: .fillOrKillNotFilled, side: order.side, orderID: order.id,
+                                    owner: order.owner, price: order.price ?? 0, quantity: order.quantity))
+            return
+        }
+        events.append(BookEvent(kind: .accepted, side: order.side, orderID: order.id, owner: order.owner,
+                                price: order.price ?? 0, quantity: order.quantity, remaining: order.quantity))
+        enter(order, events: &events)
+    }
+
+    public func cancel(id: UInt64, events: inout [BookEvent]) {
+        let s = slot(of: id)
+        guard s >= 0 else {
+            events.append(BookEvent(kind: .rejected, reason: .unknownOrder, side: .buy, orderID: id))
+            return
+        }
+        let o = slots[Int(s)]
+        unlink(s)
+        release(s)
+        events.append(BookEvent(kind: .cancelled, reason: .cancelledByOwner, side: o.side, orderID: id, owner: o.owner,
+                                price: o.price, remaining: o.remaining))
+    }
+
+    public func reduce(id: UInt64, by quantity: Quantity, events: inout [BookEvent]) {
+        guard quantity > 0 else {
+            events.append(BookEvent(kind: .rejected, reason: .invalidQuantity, side: .buy, orderID: id, quantity: quantity))
+            return
+        }
+        let s = slot(of: id)
+        guard s >= 0 else {
+            events.append(BookEvent(kind: .rejected, reason: .unknownOrder, side: .buy, orderID: id))
+            return
+        }
+        let o = slots[Int(s)]
+        if quantity >= o.remaining {
+            cancel(id: id, events: &events)
+            return
+        }
+        slots[Int(s)].remaining -= quantity
+        levels[ladderIndex(o.price)].quantity -= quantity
+        events.append(BookEvent(kind: .reduced, side: o.side, orderID: id, owner: o.owner, price: o.price,
+                                quantity: quantity, remaining: o.remaining - quantity))
+    }
+
+    public func modify(id: UInt64, price: Price, quantity: Quantity, events: inout [BookEvent]) {
+        let s = slot(of: id)
+        guard s >= 0 else {
+            events.append(BookEvent(kind: .rejected, reason: .unknownOrder, side: .buy, orderID: id))
+            return
+        }
+        let o = slots[Int(s)]
+        let replacement = NewOrder(id: id, owner: o.owner, side: o.side, price: price, quantity: quantity,
+                                   timeInForce: o.timeInForce, postOnly: o.postOnly)
+        if let reason = validate(replacement, config: config) {
+            events.append(BookEvent(kind: .rejected, reason: reason, side: o.side, orderID: id, owner: o.owner,
+                                    price: price, quantity: quantity))
+            return
+        }
+        if price == o.price && quantity <= o.remaining {
+            let cut = o.remaining - quantity
+            slots[Int(s)].remaining = quantity
+            levels[ladderIndex(price)].quantity -= cut
+            events.append(BookEvent(kind: .reduced, side: o.side, orderID: id, owner: o.owner, price: price,
+                                    quantity: cut, remaining: quantity))
+            return
+        }
+        if o.postOnly, let best = bestPrice(o.side.opposite), crosses(o.side, limit: price, resting: best) {
+            events.append(BookEvent(kind: .rejected, reason: .postOnlyWouldCross, side: o.side, orderID: id, owner: o.owner,
+                                    price: price, quantity: quantity))
+            return
+        }
+        unlink(s)
+        release(s)
+        events.append(BookEvent(kind: .replaced, side: o.side, orderID: id, owner: o.owner, price: price,
+                                quantity: quantity, remaining: quantity))
+        enter(replacement, events: &events)
+    }
+
+    // MARK: matching
+
+    private func enter(_ order: NewOrder, events: inout [BookEvent]) {
+        var remaining = order.quantity
+        let buying = order.side == .buy
+        let stp = config.selfTradePrevention
+        while remaining > 0 {
+            let li = buying ? bestAskIndex : bestBidIndex
+            if li < 0 { break }
+            let levelPrice = base + Price(li)
+            if let limit = order.price, buying ? levelPrice > limit : levelPrice < limit { break }
+            var s = levels[li].head
+            var traded: Quantity = 0
+            var removed: Int32 = 0
+            while s >= 0 && remaining > 0 {
+                let maker = slots[Int(s)]
+                if stp != .none && maker.owner == order.owner {
+                    if stp == .cancelIncoming {
+                        levels[li].quantity -= traded
+                        levels[li].count -= removed
+                        setHead(li, s)
+                        events.append(BookEvent(kind: .cancelled, reason: .selfTradePrevented, side: order.side,
+                                                orderID: order.id, owner: order.owner, price: order.price ?? 0,
+                                                remaining: remaining))
+                        return
+                    }
+                    events.append(BookEvent(kind: .cancelled, reason: .selfTradePrevented, side: maker.side,
+                                            orderID: maker.id, owner: maker.owner, price: maker.price, remaining: maker.remaining))
+                    traded += maker.remaining
+                    removed += 1
+                    let next = maker.next
+                    release(s)
+                    s = next
+                    continue
+                }
+                let q = min(remaining, maker.remaining)
+                remaining -= q
+                traded += q
+                let makerLeft = maker.remaining - q
+                events.append(BookEvent(kind: .fill, side: order.side, orderID: order.id, counterID: maker.id,
+                                        owner: order.owner, counterOwner: maker.owner, price: levelPrice, quantity: q,
+                                        remaining: remaining, counterRemaining: makerLeft))
+                if makerLeft == 0 {
+                    removed += 1
+                    let next = maker.next
+                    release(s)
+                    s = next
+                } else {
+                    slots[Int(s)].remaining = makerLeft
+                }
+            }
+            levels[li].quantity -= traded
+            levels[li].count -= removed
+            setHead(li, s)
+            if s < 0 { levelEmptied(li, side: order.side.opposite) }
+        }
+        guard remaining > 0 else { return }
+        if let price = order.price, order.timeInForce == .gtc || order.timeInForce == .day {
+            rest(order, price: price, remaining: remaining)
+        } else {
+            events.append(BookEvent(kind: .cancelled, reason: order.price == nil ? .noLiquidity : .immediateOrCancelRest,
+                                    side: order.side, orderID: order.id, owner: order.owner, price: order.price ?? 0,
+                                    remaining: remaining))
+        }
+    }
+
+    /// True when `order` could trade in full right now (FOK), ignoring self-trade prevention.
+    private func canFill(_ order: NewOrder) -> Bool {
+        var need = order.quantity
+        let buying = order.side == .buy
+        var li = buying ? bestAskIndex : bestBidIndex
+        let set = buying ? askLevels : bidLevels
+        while li >= 0 {
+            let p = base + Price(li)
+            if let limit = order.price, buying ? p > limit : p < limit { return false }
+            need -= levels[li].quantity
+            if need <= 0 { return true }
+            guard let n = buying ? set.next(atOrAbove: li + 1) : set.next(atOrBelow: li - 1) else { return false }
+            li = n
+        }
+        return false
+    }
+
+    // MARK: levels
+
+    private func bestPrice(_ side: Side) -> Price? {
+        let li = side == .buy ? bestBidIndex : bestAskIndex
+        return li < 0 ? nil : base + Price(li)
+    }
+
+    @inline(__always) private func ladderIndex(_ price: Price) -> Int { Int(price - base) }
+
+    private func setHead(_ li: Int, _ s: Int32) {
+        levels[li].head = s
+        if s < 0 { levels[li].tail = -1 } else { slots[Int(s)].prev = -1 }
+    }
+
+    /// Level `li` of `side` has no orders left: drop it from the set and find the next best.
+    private func levelEmptied(_ li: Int, side: Side) {
+        assert(levels[li].count == 0 && levels[li].quantity == 0, "an empty level must hold nothing")
+        if side == .buy {
+            bidLevels.remove(li)
+            if li == bestBidIndex { bestBidIndex = bidLevels.next(atOrBelow: li) ?? -1 }
+        } else {
+            askLevels.remove(li)
+            if li == bestAskIndex { bestAskIndex = askLevels.next(atOrAbove: li) ?? -1 }
+        }
+    }
+
+    private func rest(_ order: NewOrder, price: Price, remaining: Quantity) {
+        ensureLadder(covers: price)
+        let li = ladderIndex(price)
+        let s = allocate(Slot(id: order.id, price: price, remaining: remaining, owner: order.owner, next: -1,
+                              prev: levels[li].tail, side: order.side, timeInForce: order.timeInForce, postOnly: order.postOnly))
+        if levels[li].tail >= 0 { slots[Int(levels[li].tail)].next = s } else { levels[li].head = s }
+        levels[li].tail = s
+        levels[li].count += 1
+        levels[li].quantity += remaining
+        if levels[li].count == 1 {
+            if order.side == .buy {
+                bidLevels.insert(li)
+                if li > bestBidIndex { bestBidIndex = li }
+            } else {
+                askLevels.insert(li)
+                if bestAskIndex < 0 || li < bestAskIndex { bestAskIndex = li }
+            }
+        }
+    }
+
+    /// Removes slot `s` from its level's list (the slot itself stays allocated).
+    private func unlink(_ s: Int32) {
+        let o = slots[Int(s)]
+        let li = ladderIndex(o.price)
+        if o.prev >= 0 { slots[Int(o.prev)].next = o.next } else { levels[li].head = o.next }
+        if o.next >= 0 { slots[Int(o.next)].prev = o.prev } else { levels[li].tail = o.prev }
+        levels[li].count -= 1
+        levels[li].quantity -= o.remaining
+        if levels[li].count == 0 { levelEmptied(li, side: o.side) }
+    }
+
+    /// Grows the ladder so that it covers `price` (which lies in the configured range).
+    private func ensureLadder(covers price: Price) {
+        if !levels.isEmpty && price >= base && price < base + Price(levels.count) { return }
+        growLadder(covering: price)
+    }
+
+    @inline(never)
+    private func growLadder(covering price: Price) {
+        let range = config.priceRange
+        var low = levels.isEmpty ? price : min(base, price)
+        var high = levels.isEmpty ? price : max(base + Price(levels.count) - 1, price)
+        let margin = max(512, (high - low) / 2)
+        low = max(range.lowerBound, low - margin)
+        high = min(range.upperBound, high + margin)
+        let count = Int(high - low + 1)
+        var fresh = [Level](repeating: Level(), count: count)
+        var bids = LevelBitSet(capacity: count)
+        var asks = LevelBitSet(capacity: count)
+        let shift = Int(base - low)
+        for (i, level) in levels.enumerated() where level.count > 0 {
+            fresh[i + shift] = level
+            if bidLevels.contains(i) { bids.insert(i + shift) } else { asks.insert(i + shift) }
+        }
+        if bestBidIndex >= 0 { bestBidIndex += shift }
+        if bestAskIndex >= 0 { bestAskIndex += shift }
+        levels = fresh
+        bidLevels = bids
+        askLevels = asks
+        base = low
+    }
+
+    // MARK: slots and ids
+
+    private func allocate(_ slot: Slot) -> Int32 {
+        let s: Int32
+        if freeSlot >= 0 {
+            s = freeSlot
+            freeSlot = slots[Int(s)].next
+            slots[Int(s)] = slot
+        } else {
+            s = Int32(slots.count)
+            slots.append(slot)
+        }
+        map(slot.id, to: s)
+        restingOrderCount += 1
+        return s
+    }
+
+    /// Returns slot `s` to the free list and forgets its id.
+    private func release(_ s: Int32) {
+        map(slots[Int(s)].id, to: -1)
+        slots[Int(s)].next = freeSlot
+        freeSlot = s
+        restingOrderCount -= 1
+    }
+
+    @inline(__always) private func slot(of id: UInt64) -> Int32 {
+        if id < Self.denseIDLimit {
+            return id < UInt64(slotOfID.count) ? slotOfID[Int(id)] : -1
+        }
+        return sparseSlots[id] ?? -1
+    }
+
+    private func map(_ id: UInt64, to s: Int32) {
+        if id < Self.denseIDLimit {
+            if id >= UInt64(slotOfID.count) {
+                if s < 0 { return }
+                slotOfID.append(contentsOf: repeatElement(-1, count: max(Int(id) + 1 - slotOfID.count, slotOfID.count)))
+            }
+            slotOfID[Int(id)] = s
+        } else if s < 0 {
+            sparseSlots[id] = nil
+        } else {
+            sparseSlots[id] = s
+        }
+    }
+
+    // MARK: queries
+
+    public var bestBid: Price? { bestPrice(.buy) }
+    public var bestAsk: Price? { bestPrice(.sell) }
+
+    public func order(id: UInt64) -> RestingOrder? {
+        let s = slot(of: id)
+        guard s >= 0 else { return nil }
+        let o = slots[Int(s)]
+        return RestingOrder(id: o.id, owner: o.owner, side: o.side, price: o.price, remaining: o.remaining,
+                            timeInForce: o.timeInForce, postOnly: o.postOnly)
+    }
+
+    public func levels(_ side: Side, limit: Int) -> [PriceLevel] {
+        var out: [PriceLevel] = []
+        var li = side == .buy ? bestBidIndex : bestAskIndex
+        let set = side == .buy ? bidLevels : askLevels
+        while li >= 0 && out.count < limit {
+            out.append(PriceLevel(price: base + Price(li), quantity: levels[li].quantity, orders: Int(levels[li].count)))
+            guard let n = side == .buy ? set.next(atOrBelow: li - 1) : set.next(atOrAbove: li + 1) else { break }
+            li = n
+        }
+        return out
+    }
+
+    public func forEachRestingOrder(_ body: (RestingOrder) -> Void) {
+        for side in Side.allCases {
+            var li = side == .buy ? bestBidIndex : bestAskIndex
+            let set = side == .buy ? bidLevels : askLevels
+            while li >= 0 {
+                var s = levels[li].head
+                while s >= 0 {
+                    let o = slots[Int(s)]
+                    body(RestingOrder(id: o.id, owner: o.owner, side: o.side, price: o.price, remaining: o.remaining,
+                                      timeInForce: o.timeInForce, postOnly: o.postOnly))
+                    s = o.next
+                }
+                guard let n = side == .buy ? set.next(atOrBelow: li - 1) : set.next(atOrAbove: li + 1) else { break }
+                li = n
+            }
+        }
+    }
+}
