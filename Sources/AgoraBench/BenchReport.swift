@@ -24,6 +24,13 @@ public enum ProcessStats {
         return 0
     }
 
+    /// Nanoseconds on a monotonic clock.
+    @inline(__always) public static func nanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
     /// Seconds on a monotonic clock.
     public static func now() -> Double {
         var ts = timespec()

@@ -1,4 +1,5 @@
 import AgoraBench
+import AgoraExchange
 import ArgumentParser
 import Foundation
 
@@ -8,11 +9,12 @@ extension AgoraCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a benchmark workload and print one JSON line of figures.",
             discussion: """
-            Workloads (docs/benchmarks.md): boltzmann, sir_ba. Setup is outside the timer and every \
-            result is checked. Build in release (swift build -c release) before measuring.
+            Workloads (docs/benchmarks.md): boltzmann, sir_ba, lob_cross, lob_passive. Setup is outside \
+            the timer and every result is checked. Build in release (swift build -c release) before \
+            measuring.
             """)
 
-        @Argument(help: "The workload: boltzmann or sir_ba.")
+        @Argument(help: "The workload: boltzmann, sir_ba, lob_cross or lob_passive.")
         var workload: String
 
         @Option(help: "boltzmann: number of agents.")
@@ -23,6 +25,9 @@ extension AgoraCommand {
 
         @Option(help: "sir_ba: the graph file (u32 pairs, optionally zstd). Default: the shared workload file.")
         var graph: String?
+
+        @Option(help: "lob_*: the order stream (16-byte records, optionally zstd). Default: the shared workload file.")
+        var stream: String?
 
         @Option(help: "sir_ba: generate a Barabási–Albert graph of this many nodes (m = 4) instead of reading a file.")
         var nodes: Int?
@@ -40,8 +45,8 @@ extension AgoraCommand {
         var `repeat` = 3
 
         func validate() throws {
-            guard ["boltzmann", "sir_ba"].contains(workload) else {
-                throw ValidationError("unknown workload '\(workload)'; choose boltzmann or sir_ba")
+            guard ["boltzmann", "sir_ba", "lob_cross", "lob_passive"].contains(workload) else {
+                throw ValidationError("unknown workload '\(workload)'; choose boltzmann, sir_ba, lob_cross or lob_passive")
             }
             if agents < 2 { throw ValidationError("--agents must be at least 2") }
             if steps < 1 { throw ValidationError("--steps must be at least 1") }
@@ -59,6 +64,16 @@ extension AgoraCommand {
             let report: BenchReport
             do {
                 switch workload {
+                case "lob_cross", "lob_passive":
+                    let base = Workloads.orderBookStreams[workload]!
+                    guard let path = stream ?? Workloads.findWorkloadFile(base + ".bin.zst") else {
+                        printError("error: \(workload) needs the stream \(base).bin.zst: pass --stream FILE or set AGORA_WORKLOADS to its folder")
+                        throw Exit.badInput
+                    }
+                    let expected = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(base + ".json")
+                    report = try Workloads.orderBook(name: workload, streamPath: path,
+                                                     expectedPath: FileManager.default.fileExists(atPath: expected) ? expected : nil,
+                                                     repeat: `repeat`)
                 case "boltzmann":
                     report = try Workloads.boltzmann(agents: agents, steps: steps, seed: seed, parallelism: parallelism(for: agents), repeat: `repeat`)
                 default:
@@ -78,6 +93,9 @@ extension AgoraCommand {
             } catch let e as Workloads.Failure {
                 printError("error: \(e)")
                 throw Exit.failure
+            } catch let e as OrderStream.FormatError {
+                printError("error: \(e)")
+                throw Exit.badInput
             } catch let e as ExitCode {
                 throw e
             } catch {

@@ -36,7 +36,7 @@ public struct JSONLine: Sendable {
         "{" + fields.map { "\(jsonString($0.key)): \(Self.render($0.value))" }.joined(separator: ", ") + "}"
     }
 
-    static func render(_ value: Value) -> String {
+    public static func render(_ value: Value) -> String {
         switch value {
         case .int(let v): return String(v)
         case .number(let v): return formatNumber(v)

@@ -7,6 +7,9 @@ import AgoraCore
 ///
 /// It must agree with `ReferenceBook` on every event and on `stateHash()`; the shared test suite
 /// checks that on generated command streams.
+///
+/// A book is used from one thread at a time and its methods never overlap, so its hot stored
+/// properties opt out of dynamic exclusivity checks, which otherwise cost more than the matching.
 public final class LadderBook: OrderBook {
     public let config: BookConfig
 
@@ -30,21 +33,21 @@ public final class LadderBook: OrderBook {
     }
 
     // The ladder covers prices base ..< base + levelCapacity.
-    private var base: Price = 0
-    private var levels: [Level] = []
-    private var bidLevels = LevelBitSet(capacity: 0)
-    private var askLevels = LevelBitSet(capacity: 0)
+    @exclusivity(unchecked) private var base: Price = 0
+    @exclusivity(unchecked) private var levels: [Level] = []
+    @exclusivity(unchecked) private var bidLevels = LevelBitSet(capacity: 0)
+    @exclusivity(unchecked) private var askLevels = LevelBitSet(capacity: 0)
     /// Ladder indexes of the best levels; -1 when that side is empty.
-    private var bestBidIndex = -1
-    private var bestAskIndex = -1
+    @exclusivity(unchecked) private var bestBidIndex = -1
+    @exclusivity(unchecked) private var bestAskIndex = -1
 
-    private var slots: [Slot] = []
-    private var freeSlot: Int32 = -1
+    @exclusivity(unchecked) private var slots: [Slot] = []
+    @exclusivity(unchecked) private var freeSlot: Int32 = -1
     /// Slot of each order id below `denseIDLimit` (-1: none); larger ids go to `sparseSlots`.
-    private var slotOfID: [Int32] = []
-    private var sparseSlots: [UInt64: Int32] = [:]
+    @exclusivity(unchecked) private var slotOfID: [Int32] = []
+    @exclusivity(unchecked) private var sparseSlots: [UInt64: Int32] = [:]
     private static let denseIDLimit: UInt64 = 1 << 28
-    public private(set) var restingOrderCount = 0
+    @exclusivity(unchecked) public private(set) var restingOrderCount = 0
 
     public init(config: BookConfig = BookConfig()) {
         self.config = config

@@ -123,6 +123,62 @@ import Testing
     @Test func unknownBenchWorkloadIsAUsageError() throws {
         let r = try agora(["bench", "nothing"])
         #expect(r.status == 64)
-        #expect(r.stderr.hasPrefix("Error: unknown workload 'nothing'; choose boltzmann or sir_ba"))
+        #expect(r.stderr.hasPrefix("Error: unknown workload 'nothing'; choose boltzmann, sir_ba, lob_cross or lob_passive"))
+    }
+}
+
+@Suite struct ExchangeReplayCommandTests {
+    /// A small stream in the 16-byte format, written by hand: two sells rest, a buy takes one and a
+    /// half, a cancel removes the rest of the second, a market sell finds no bid.
+    static func writeStream() throws -> String {
+        var bytes: [UInt8] = []
+        func record(_ kind: UInt8, _ side: UInt8, _ id: UInt32, _ price: UInt32, _ qty: UInt32) {
+            bytes += [kind, side, 0, 0]
+            for v in [id, price, qty] { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+        }
+        record(0, 1, 0, 101, 10)
+        record(0, 1, 1, 102, 10)
+        record(0, 0, 2, 102, 15)
+        record(2, 0, 1, 0, 0)
+        record(1, 1, 3, 0, 4)
+        record(0, 0, 4, 99, 7)
+        let path = try temporaryDirectory() + "/small.bin"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test(arguments: ["ladder", "reference"])
+    func printsTheFinalStateAndTrades(book: String) throws {
+        let stream = try Self.writeStream()
+        let csv = stream + ".trades.csv"
+        let r = try agora(["exchange", "replay", stream, "--json", "--book", book, "--trades", csv])
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(j["n_trades"] as? Int == 2)
+        #expect(j["traded_volume"] as? Int == 15)
+        #expect(j["traded_notional"] as? Int == 10 * 101 + 5 * 102)
+        #expect(j["resting_orders"] as? Int == 1)
+        #expect(j["best_bid"] as? Int == 99)
+        #expect(j["best_ask"] is NSNull)
+        #expect(j["bid_volume"] as? Int == 7 && j["ask_levels"] as? Int == 0)
+        let trades = try String(contentsOfFile: csv, encoding: .utf8)
+        #expect(trades == "seq,taker_id,maker_id,taker_side,price,qty\n1,2,0,buy,101,10\n2,2,1,buy,102,5\n")
+    }
+
+    @Test func aDifferentExpectationFailsAndNamesTheKey() throws {
+        let stream = try Self.writeStream()
+        let expected = stream + ".json"
+        try #"{"expected_final": {"n_trades": 3, "best_bid": 99}}"#.write(toFile: expected, atomically: true, encoding: .utf8)
+        let r = try agora(["exchange", "replay", stream, "--expect", expected])
+        #expect(r.status == 1)
+        #expect(r.stderr == "mismatch: n_trades: got 2, expected 3\n")
+    }
+
+    @Test func aBrokenStreamIsABadInput() throws {
+        let path = try temporaryDirectory() + "/broken.bin"
+        try Data([9, 0] + [UInt8](repeating: 0, count: 14)).write(to: URL(fileURLWithPath: path))
+        let r = try agora(["exchange", "replay", path])
+        #expect(r.status == 2)
+        #expect(r.stderr == "error: \(path): record 0 (byte 0): kind 9 is not 0 (limit), 1 (market) or 2 (cancel)\n")
     }
 }

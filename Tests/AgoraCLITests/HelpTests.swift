@@ -9,6 +9,8 @@ import Testing
         ("validate", AgoraCommand.Validate.self),
         ("models", AgoraCommand.Models.self),
         ("bench", AgoraCommand.Bench.self),
+        ("exchange", AgoraCommand.Exchange.self),
+        ("exchange-replay", AgoraCommand.Exchange.Replay.self),
     ]
 
     @Test(arguments: commands.map(\.0))
