@@ -1,6 +1,7 @@
 import AgoraCore
 
-/// The fast order book: a dense ladder of price levels indexed by price, each level an intrusive
+/// The fast order book: a dense ladder of price levels indexed by price (one queue per price and
+/// side, since a book collecting a call auction can hold both at one price), each an intrusive
 /// FIFO list of pooled order slots, a bit set of non-empty levels to find the next best price,
 /// and a dense id → slot map. No allocation per order once warm; every command is O(1) apart from
 /// the trades it makes and the search for a new best price when a level empties.
@@ -12,6 +13,7 @@ import AgoraCore
 /// properties opt out of dynamic exclusivity checks, which otherwise cost more than the matching.
 public final class LadderBook: OrderBook {
     public let config: BookConfig
+    public var mode: BookMode = .continuous
 
     struct Slot {
         var id: UInt64
@@ -32,8 +34,10 @@ public final class LadderBook: OrderBook {
         var quantity: Quantity = 0
     }
 
-    // The ladder covers prices base ..< base + levelCapacity.
+    // The ladder covers prices base ..< base + ladderSize; the queue of (price index li, side) is
+    // levels[q(li, side)].
     @exclusivity(unchecked) private var base: Price = 0
+    @exclusivity(unchecked) private var ladderSize = 0
     @exclusivity(unchecked) private var levels: [Level] = []
     @exclusivity(unchecked) private var bidLevels = LevelBitSet(capacity: 0)
     @exclusivity(unchecked) private var askLevels = LevelBitSet(capacity: 0)
@@ -56,18 +60,20 @@ public final class LadderBook: OrderBook {
 
     // MARK: commands
 
-    public func submit(_ order: NewOrder, events: inout [BookEvent]) {
-        if let reason = validate(order, config: config) {
-            events.append(BookEvent(kind: .rejected, reason: reason, side: order.side, orderID: order.id, owner: order.owner,
-                                    price: order.price ?? 0, quantity: order.quantity))
+    public func submit(_ incoming: NewOrder, events: inout [BookEvent]) {
+        if let reason = validate(incoming, config: config, mode: mode) {
+            events.append(BookEvent(kind: .rejected, reason: reason, side: incoming.side, orderID: incoming.id, owner: incoming.owner,
+                                    price: incoming.price ?? 0, quantity: incoming.quantity))
             return
         }
+        let order = mode == .call ? callOrder(incoming, config: config) : incoming
         if slot(of: order.id) >= 0 {
             events.append(BookEvent(kind: .rejected, reason: .duplicateOrderID, side: order.side, orderID: order.id,
                                     owner: order.owner, price: order.price ?? 0, quantity: order.quantity))
             return
         }
-        if order.postOnly, let best = bestPrice(order.side.opposite), crosses(order.side, limit: order.price, resting: best) {
+        if mode == .continuous, order.postOnly, let best = bestPrice(order.side.opposite),
+           crosses(order.side, limit: order.price, resting: best) {
             events.append(BookEvent(kind: .rejected, reason: .postOnlyWouldCross, side: order.side, orderID: order.id,
                                     owner: order.owner, price: order.price ?? 0, quantity: order.quantity))
             return
@@ -111,7 +117,7 @@ public final class LadderBook: OrderBook {
             return
         }
         slots[Int(s)].remaining -= quantity
-        levels[ladderIndex(o.price)].quantity -= quantity
+        levels[q(ladderIndex(o.price), o.side)].quantity -= quantity
         events.append(BookEvent(kind: .reduced, side: o.side, orderID: id, owner: o.owner, price: o.price,
                                 quantity: quantity, remaining: o.remaining - quantity))
     }
@@ -125,7 +131,7 @@ public final class LadderBook: OrderBook {
         let o = slots[Int(s)]
         let replacement = NewOrder(id: id, owner: o.owner, side: o.side, price: price, quantity: quantity,
                                    timeInForce: o.timeInForce, postOnly: o.postOnly)
-        if let reason = validate(replacement, config: config) {
+        if let reason = validate(replacement, config: config, mode: mode) {
             events.append(BookEvent(kind: .rejected, reason: reason, side: o.side, orderID: id, owner: o.owner,
                                     price: price, quantity: quantity))
             return
@@ -133,12 +139,12 @@ public final class LadderBook: OrderBook {
         if price == o.price && quantity <= o.remaining {
             let cut = o.remaining - quantity
             slots[Int(s)].remaining = quantity
-            levels[ladderIndex(price)].quantity -= cut
+            levels[q(ladderIndex(price), o.side)].quantity -= cut
             events.append(BookEvent(kind: .reduced, side: o.side, orderID: id, owner: o.owner, price: price,
                                     quantity: cut, remaining: quantity))
             return
         }
-        if o.postOnly, let best = bestPrice(o.side.opposite), crosses(o.side, limit: price, resting: best) {
+        if mode == .continuous, o.postOnly, let best = bestPrice(o.side.opposite), crosses(o.side, limit: price, resting: best) {
             events.append(BookEvent(kind: .rejected, reason: .postOnlyWouldCross, side: o.side, orderID: id, owner: o.owner,
                                     price: price, quantity: quantity))
             return
@@ -153,24 +159,31 @@ public final class LadderBook: OrderBook {
     // MARK: matching
 
     private func enter(_ order: NewOrder, events: inout [BookEvent]) {
+        if mode == .call, let price = order.price {
+            // A call collects orders; the uncross trades them.
+            rest(order, price: price, remaining: order.quantity)
+            return
+        }
         var remaining = order.quantity
         let buying = order.side == .buy
         let stp = config.selfTradePrevention
+        let opposite = order.side.opposite
         while remaining > 0 {
             let li = buying ? bestAskIndex : bestBidIndex
             if li < 0 { break }
             let levelPrice = base + Price(li)
             if let limit = order.price, buying ? levelPrice > limit : levelPrice < limit { break }
-            var s = levels[li].head
+            let lq = q(li, opposite)
+            var s = levels[lq].head
             var traded: Quantity = 0
             var removed: Int32 = 0
             while s >= 0 && remaining > 0 {
                 let maker = slots[Int(s)]
                 if stp != .none && maker.owner == order.owner {
                     if stp == .cancelIncoming {
-                        levels[li].quantity -= traded
-                        levels[li].count -= removed
-                        setHead(li, s)
+                        levels[lq].quantity -= traded
+                        levels[lq].count -= removed
+                        setHead(lq, s)
                         events.append(BookEvent(kind: .cancelled, reason: .selfTradePrevented, side: order.side,
                                                 orderID: order.id, owner: order.owner, price: order.price ?? 0,
                                                 remaining: remaining))
@@ -185,12 +198,12 @@ public final class LadderBook: OrderBook {
                     s = next
                     continue
                 }
-                let q = min(remaining, maker.remaining)
-                remaining -= q
-                traded += q
-                let makerLeft = maker.remaining - q
+                let qty = min(remaining, maker.remaining)
+                remaining -= qty
+                traded += qty
+                let makerLeft = maker.remaining - qty
                 events.append(BookEvent(kind: .fill, side: order.side, orderID: order.id, counterID: maker.id,
-                                        owner: order.owner, counterOwner: maker.owner, price: levelPrice, quantity: q,
+                                        owner: order.owner, counterOwner: maker.owner, price: levelPrice, quantity: qty,
                                         remaining: remaining, counterRemaining: makerLeft))
                 if makerLeft == 0 {
                     removed += 1
@@ -201,13 +214,13 @@ public final class LadderBook: OrderBook {
                     slots[Int(s)].remaining = makerLeft
                 }
             }
-            levels[li].quantity -= traded
-            levels[li].count -= removed
-            setHead(li, s)
-            if s < 0 { levelEmptied(li, side: order.side.opposite) }
+            levels[lq].quantity -= traded
+            levels[lq].count -= removed
+            setHead(lq, s)
+            if s < 0 { levelEmptied(li, side: opposite) }
         }
         guard remaining > 0 else { return }
-        if let price = order.price, order.timeInForce == .gtc || order.timeInForce == .day {
+        if let price = order.price, order.timeInForce == .gtc || order.timeInForce == .day || order.timeInForce == .auction {
             rest(order, price: price, remaining: remaining)
         } else {
             events.append(BookEvent(kind: .cancelled, reason: order.price == nil ? .noLiquidity : .immediateOrCancelRest,
@@ -225,7 +238,7 @@ public final class LadderBook: OrderBook {
         while li >= 0 {
             let p = base + Price(li)
             if let limit = order.price, buying ? p > limit : p < limit { return false }
-            need -= levels[li].quantity
+            need -= levels[q(li, order.side.opposite)].quantity
             if need <= 0 { return true }
             guard let n = buying ? set.next(atOrAbove: li + 1) : set.next(atOrBelow: li - 1) else { return false }
             li = n
@@ -242,14 +255,18 @@ public final class LadderBook: OrderBook {
 
     @inline(__always) private func ladderIndex(_ price: Price) -> Int { Int(price - base) }
 
-    private func setHead(_ li: Int, _ s: Int32) {
-        levels[li].head = s
-        if s < 0 { levels[li].tail = -1 } else { slots[Int(s)].prev = -1 }
+    /// The queue of price index `li` on `side`.
+    @inline(__always) private func q(_ li: Int, _ side: Side) -> Int { li &* 2 &+ Int(side.rawValue) }
+
+    /// Makes `s` the head of queue `lq`.
+    private func setHead(_ lq: Int, _ s: Int32) {
+        levels[lq].head = s
+        if s < 0 { levels[lq].tail = -1 } else { slots[Int(s)].prev = -1 }
     }
 
     /// Level `li` of `side` has no orders left: drop it from the set and find the next best.
     private func levelEmptied(_ li: Int, side: Side) {
-        assert(levels[li].count == 0 && levels[li].quantity == 0, "an empty level must hold nothing")
+        assert(levels[q(li, side)].count == 0 && levels[q(li, side)].quantity == 0, "an empty level must hold nothing")
         if side == .buy {
             bidLevels.remove(li)
             if li == bestBidIndex { bestBidIndex = bidLevels.next(atOrBelow: li) ?? -1 }
@@ -262,13 +279,14 @@ public final class LadderBook: OrderBook {
     private func rest(_ order: NewOrder, price: Price, remaining: Quantity) {
         ensureLadder(covers: price)
         let li = ladderIndex(price)
+        let lq = q(li, order.side)
         let s = allocate(Slot(id: order.id, price: price, remaining: remaining, owner: order.owner, next: -1,
-                              prev: levels[li].tail, side: order.side, timeInForce: order.timeInForce, postOnly: order.postOnly))
-        if levels[li].tail >= 0 { slots[Int(levels[li].tail)].next = s } else { levels[li].head = s }
-        levels[li].tail = s
-        levels[li].count += 1
-        levels[li].quantity += remaining
-        if levels[li].count == 1 {
+                              prev: levels[lq].tail, side: order.side, timeInForce: order.timeInForce, postOnly: order.postOnly))
+        if levels[lq].tail >= 0 { slots[Int(levels[lq].tail)].next = s } else { levels[lq].head = s }
+        levels[lq].tail = s
+        levels[lq].count += 1
+        levels[lq].quantity += remaining
+        if levels[lq].count == 1 {
             if order.side == .buy {
                 bidLevels.insert(li)
                 if li > bestBidIndex { bestBidIndex = li }
@@ -283,39 +301,43 @@ public final class LadderBook: OrderBook {
     private func unlink(_ s: Int32) {
         let o = slots[Int(s)]
         let li = ladderIndex(o.price)
-        if o.prev >= 0 { slots[Int(o.prev)].next = o.next } else { levels[li].head = o.next }
-        if o.next >= 0 { slots[Int(o.next)].prev = o.prev } else { levels[li].tail = o.prev }
-        levels[li].count -= 1
-        levels[li].quantity -= o.remaining
-        if levels[li].count == 0 { levelEmptied(li, side: o.side) }
+        let lq = q(li, o.side)
+        if o.prev >= 0 { slots[Int(o.prev)].next = o.next } else { levels[lq].head = o.next }
+        if o.next >= 0 { slots[Int(o.next)].prev = o.prev } else { levels[lq].tail = o.prev }
+        levels[lq].count -= 1
+        levels[lq].quantity -= o.remaining
+        if levels[lq].count == 0 { levelEmptied(li, side: o.side) }
     }
 
     /// Grows the ladder so that it covers `price` (which lies in the configured range).
     private func ensureLadder(covers price: Price) {
-        if !levels.isEmpty && price >= base && price < base + Price(levels.count) { return }
+        if ladderSize > 0 && price >= base && price < base + Price(ladderSize) { return }
         growLadder(covering: price)
     }
 
     @inline(never)
     private func growLadder(covering price: Price) {
         let range = config.priceRange
-        var low = levels.isEmpty ? price : min(base, price)
-        var high = levels.isEmpty ? price : max(base + Price(levels.count) - 1, price)
+        var low = ladderSize == 0 ? price : min(base, price)
+        var high = ladderSize == 0 ? price : max(base + Price(ladderSize) - 1, price)
         let margin = max(512, (high - low) / 2)
         low = max(range.lowerBound, low - margin)
         high = min(range.upperBound, high + margin)
         let count = Int(high - low + 1)
-        var fresh = [Level](repeating: Level(), count: count)
+        var fresh = [Level](repeating: Level(), count: 2 * count)
         var bids = LevelBitSet(capacity: count)
         var asks = LevelBitSet(capacity: count)
         let shift = Int(base - low)
-        for (i, level) in levels.enumerated() where level.count > 0 {
-            fresh[i + shift] = level
-            if bidLevels.contains(i) { bids.insert(i + shift) } else { asks.insert(i + shift) }
+        for i in 0..<ladderSize {
+            fresh[q(i + shift, .buy)] = levels[q(i, .buy)]
+            fresh[q(i + shift, .sell)] = levels[q(i, .sell)]
+            if bidLevels.contains(i) { bids.insert(i + shift) }
+            if askLevels.contains(i) { asks.insert(i + shift) }
         }
         if bestBidIndex >= 0 { bestBidIndex += shift }
         if bestAskIndex >= 0 { bestAskIndex += shift }
         levels = fresh
+        ladderSize = count
         bidLevels = bids
         askLevels = asks
         base = low
@@ -385,11 +407,38 @@ public final class LadderBook: OrderBook {
         var li = side == .buy ? bestBidIndex : bestAskIndex
         let set = side == .buy ? bidLevels : askLevels
         while li >= 0 && out.count < limit {
-            out.append(PriceLevel(price: base + Price(li), quantity: levels[li].quantity, orders: Int(levels[li].count)))
+            let lq = q(li, side)
+            out.append(PriceLevel(price: base + Price(li), quantity: levels[lq].quantity, orders: Int(levels[lq].count)))
             guard let n = side == .buy ? set.next(atOrBelow: li - 1) : set.next(atOrAbove: li + 1) else { break }
             li = n
         }
         return out
+    }
+
+    public func frontOrder(_ side: Side) -> RestingOrder? {
+        let li = side == .buy ? bestBidIndex : bestAskIndex
+        guard li >= 0 else { return nil }
+        let o = slots[Int(levels[q(li, side)].head)]
+        return RestingOrder(id: o.id, owner: o.owner, side: o.side, price: o.price, remaining: o.remaining,
+                            timeInForce: o.timeInForce, postOnly: o.postOnly)
+    }
+
+    public func fillFront(_ side: Side, quantity: Quantity) {
+        let li = side == .buy ? bestBidIndex : bestAskIndex
+        guard li >= 0 else { return }
+        let lq = q(li, side)
+        let s = levels[lq].head
+        let taken = min(quantity, slots[Int(s)].remaining)
+        slots[Int(s)].remaining -= taken
+        levels[lq].quantity -= taken
+        if slots[Int(s)].remaining == 0 {
+            // Unlink from a queue whose quantity was already lowered.
+            let next = slots[Int(s)].next
+            levels[lq].count -= 1
+            release(s)
+            setHead(lq, next)
+            if next < 0 { levelEmptied(li, side: side) }
+        }
     }
 
     public func forEachRestingOrder(_ body: (RestingOrder) -> Void) {
@@ -397,7 +446,7 @@ public final class LadderBook: OrderBook {
             var li = side == .buy ? bestBidIndex : bestAskIndex
             let set = side == .buy ? bidLevels : askLevels
             while li >= 0 {
-                var s = levels[li].head
+                var s = levels[q(li, side)].head
                 while s >= 0 {
                     let o = slots[Int(s)]
                     body(RestingOrder(id: o.id, owner: o.owner, side: o.side, price: o.price, remaining: o.remaining,

@@ -31,6 +31,8 @@ public struct PriceLevel: Sendable, Hashable {
 /// order that would trade is rejected.
 public protocol OrderBook: AnyObject {
     var config: BookConfig { get }
+    /// Continuous matching, or collecting orders for an uncross. Switching never moves an order.
+    var mode: BookMode { get set }
     func submit(_ order: NewOrder, events: inout [BookEvent])
     func cancel(id: UInt64, events: inout [BookEvent])
     func reduce(id: UInt64, by quantity: Quantity, events: inout [BookEvent])
@@ -45,6 +47,12 @@ public protocol OrderBook: AnyObject {
     /// Every resting order in canonical order: bids best first, then asks best first, each level
     /// in time priority.
     func forEachRestingOrder(_ body: (RestingOrder) -> Void)
+
+    /// The first order in priority of `side` (best price, oldest), if any.
+    func frontOrder(_ side: Side) -> RestingOrder?
+    /// Takes `quantity` (at most its remaining) from the front order of `side`, removing it when
+    /// nothing is left. The primitive the shared uncross is built on.
+    func fillFront(_ side: Side, quantity: Quantity)
 }
 
 extension OrderBook {
@@ -83,7 +91,7 @@ extension OrderBook {
 /// Checks of an incoming order that do not depend on the book's contents. Shared by the books so
 /// that both refuse exactly the same orders.
 @inlinable
-func validate(_ order: NewOrder, config: BookConfig) -> Reason? {
+func validate(_ order: NewOrder, config: BookConfig, mode: BookMode = .continuous) -> Reason? {
     if order.quantity <= 0 { return .invalidQuantity }
     if let p = order.price {
         if p <= 0 { return .invalidPrice }
@@ -92,7 +100,25 @@ func validate(_ order: NewOrder, config: BookConfig) -> Reason? {
         // A market order is immediate by nature; it can be neither post-only nor resting.
         if order.postOnly || order.timeInForce == .gtc || order.timeInForce == .day { return .invalidOrderType }
     }
-    return nil
+    switch (mode, order.timeInForce) {
+    case (.call, .ioc) where order.price != nil, (.call, .fok):
+        return .invalidOrderType  // nothing trades on arrival in a call: these could never fill
+    case (.continuous, .auction):
+        return .invalidOrderType
+    default:
+        return nil
+    }
+}
+
+/// The order a book rests during a call: market orders become auction-only limit orders at the
+/// edge of the price range, so that they execute at whatever the uncross price is.
+@inlinable
+func callOrder(_ order: NewOrder, config: BookConfig) -> NewOrder {
+    guard order.price == nil else { return order }
+    var o = order
+    o.price = order.side == .buy ? config.priceRange.upperBound : config.priceRange.lowerBound
+    o.timeInForce = .auction
+    return o
 }
 
 /// True when a buy at `limit` (nil: market) would trade with a sell resting at `resting`, or the
@@ -101,4 +127,96 @@ func validate(_ order: NewOrder, config: BookConfig) -> Reason? {
 func crosses(_ side: Side, limit: Price?, resting: Price) -> Bool {
     guard let limit else { return true }
     return side == .buy ? resting <= limit : resting >= limit
+}
+
+/// The outcome of a call auction.
+public struct Uncross: Sendable, Hashable {
+    public var price: Price
+    public var volume: Quantity
+    /// |buy quantity − sell quantity| at `price`, before execution.
+    public var imbalance: Quantity
+}
+
+/// The uncross price of a crossed book: the price that executes the most quantity; among those,
+/// the one with the least imbalance; then the one nearest `reference`; then the lowest. Only
+/// prices of resting levels are candidates. `nil` when nothing would trade.
+///
+/// - Parameters:
+///   - bids: levels best first (descending prices).
+///   - asks: levels best first (ascending prices).
+/// - Complexity: O(levels).
+public func uncrossPrice(bids: [PriceLevel], asks: [PriceLevel], reference: Price?) -> Uncross? {
+    guard let topBid = bids.first?.price, let topAsk = asks.first?.price, topBid >= topAsk else { return nil }
+    // Candidates: every level price in [best ask, best bid], ascending.
+    let candidates = Array(Set(bids.map(\.price).filter { $0 >= topAsk } + asks.map(\.price).filter { $0 <= topBid })).sorted()
+    // Buy quantity at or above each candidate (a sweep downwards) and sell quantity at or below it
+    // (a sweep upwards).
+    var buys = [Quantity](repeating: 0, count: candidates.count)
+    var cumulative: Quantity = 0
+    var k = 0
+    for c in stride(from: candidates.count - 1, through: 0, by: -1) {
+        while k < bids.count && bids[k].price >= candidates[c] { cumulative += bids[k].quantity; k += 1 }
+        buys[c] = cumulative
+    }
+    var best: Uncross?
+    var bestDistance = Price.max
+    cumulative = 0
+    k = 0
+    for (c, p) in candidates.enumerated() {
+        while k < asks.count && asks[k].price <= p { cumulative += asks[k].quantity; k += 1 }
+        let volume = min(buys[c], cumulative)
+        guard volume > 0 else { continue }
+        let imbalance = abs(buys[c] - cumulative)
+        let distance = reference.map { abs(p - $0) } ?? 0
+        let better: Bool
+        if let b = best {
+            if volume != b.volume { better = volume > b.volume }
+            else if imbalance != b.imbalance { better = imbalance < b.imbalance }
+            else if distance != bestDistance { better = distance < bestDistance }
+            else { better = false }  // candidates ascend: keeping the first keeps the lower price
+        } else {
+            better = true
+        }
+        if better {
+            best = Uncross(price: p, volume: volume, imbalance: imbalance)
+            bestDistance = distance
+        }
+    }
+    return best
+}
+
+extension OrderBook {
+    /// Runs the call auction: trades the uncross quantity at the uncross price, buys and sells in
+    /// price-time priority, one `fill` per pair of orders touched (`orderID` the buy, `counterID`
+    /// the sell, side `.buy`); then cancels what is left of auction-only orders (`auctionRest`).
+    /// The book stays in its mode; the caller switches it. Self-trade prevention does not apply.
+    @discardableResult
+    public func uncross(reference: Price?, events: inout [BookEvent]) -> Uncross? {
+        let result = uncrossPrice(bids: levels(.buy, limit: .max), asks: levels(.sell, limit: .max), reference: reference)
+        if let result {
+            var left = result.volume
+            while left > 0 {
+                guard let b = frontOrder(.buy), let s = frontOrder(.sell) else {
+                    preconditionFailure("uncross volume exceeds the crossed quantity")
+                }
+                assert(b.price >= result.price && s.price <= result.price, "uncross pairs must cross the price")
+                let q = min(left, b.remaining, s.remaining)
+                events.append(BookEvent(kind: .fill, side: .buy, orderID: b.id, counterID: s.id, owner: b.owner,
+                                        counterOwner: s.owner, price: result.price, quantity: q,
+                                        remaining: b.remaining - q, counterRemaining: s.remaining - q))
+                fillFront(.buy, quantity: q)
+                fillFront(.sell, quantity: q)
+                left -= q
+            }
+        }
+        var auctionOnly: [RestingOrder] = []
+        forEachRestingOrder { if $0.timeInForce == .auction { auctionOnly.append($0) } }
+        for o in auctionOnly {
+            var ignored: [BookEvent] = []
+            cancel(id: o.id, events: &ignored)
+            events.append(BookEvent(kind: .cancelled, reason: .auctionRest, side: o.side, orderID: o.id, owner: o.owner,
+                                    price: o.price, remaining: o.remaining))
+        }
+        return result
+    }
 }

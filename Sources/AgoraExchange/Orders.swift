@@ -18,6 +18,15 @@ public enum TimeInForce: UInt8, Sendable, Hashable, CaseIterable {
     case ioc = 2
     /// Fill or kill: trades in full now or not at all.
     case fok = 3
+    /// Valid for the next uncross only: what the auction does not fill is cancelled. Market orders
+    /// sent during a call become auction-only limit orders at the edge of the price range.
+    case auction = 4
+}
+
+/// Whether a book matches on arrival (continuous trading) or collects orders for an uncross (call).
+public enum BookMode: UInt8, Sendable, Hashable {
+    case continuous = 0
+    case call = 1
 }
 
 /// An order as submitted. Market orders carry no price.
@@ -93,6 +102,7 @@ public enum Reason: UInt16, Sendable, Hashable, CaseIterable {
     case immediateOrCancelRest = 305
     case selfTradePrevented = 306
     case cancelledByOwner = 307
+    case auctionRest = 308
     // 4xx: the account
     case insufficientCash = 401
     case insufficientPosition = 402

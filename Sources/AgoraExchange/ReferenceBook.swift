@@ -5,6 +5,7 @@ import AgoraCore
 /// the fast `LadderBook` is tested against, not something to run at scale.
 public final class ReferenceBook: OrderBook {
     public let config: BookConfig
+    public var mode: BookMode = .continuous
 
     struct Level {
         var price: Price
@@ -21,18 +22,20 @@ public final class ReferenceBook: OrderBook {
 
     // MARK: commands
 
-    public func submit(_ order: NewOrder, events: inout [BookEvent]) {
-        if let reason = validate(order, config: config) {
-            events.append(BookEvent(kind: .rejected, reason: reason, side: order.side, orderID: order.id, owner: order.owner,
-                                    price: order.price ?? 0, quantity: order.quantity))
+    public func submit(_ incoming: NewOrder, events: inout [BookEvent]) {
+        if let reason = validate(incoming, config: config, mode: mode) {
+            events.append(BookEvent(kind: .rejected, reason: reason, side: incoming.side, orderID: incoming.id, owner: incoming.owner,
+                                    price: incoming.price ?? 0, quantity: incoming.quantity))
             return
         }
+        let order = mode == .call ? callOrder(incoming, config: config) : incoming
         if self.order(id: order.id) != nil {
             events.append(BookEvent(kind: .rejected, reason: .duplicateOrderID, side: order.side, orderID: order.id,
                                     owner: order.owner, price: order.price ?? 0, quantity: order.quantity))
             return
         }
-        if order.postOnly, let best = bestPrice(order.side.opposite), crosses(order.side, limit: order.price, resting: best) {
+        if mode == .continuous, order.postOnly, let best = bestPrice(order.side.opposite),
+           crosses(order.side, limit: order.price, resting: best) {
             events.append(BookEvent(kind: .rejected, reason: .postOnlyWouldCross, side: order.side, orderID: order.id,
                                     owner: order.owner, price: order.price ?? 0, quantity: order.quantity))
             return
@@ -81,7 +84,7 @@ public final class ReferenceBook: OrderBook {
         }
         let replacement = NewOrder(id: id, owner: o.owner, side: o.side, price: price, quantity: quantity,
                                    timeInForce: o.timeInForce, postOnly: o.postOnly)
-        if let reason = validate(replacement, config: config) {
+        if let reason = validate(replacement, config: config, mode: mode) {
             events.append(BookEvent(kind: .rejected, reason: reason, side: o.side, orderID: id, owner: o.owner,
                                     price: price, quantity: quantity))
             return
@@ -93,7 +96,7 @@ public final class ReferenceBook: OrderBook {
                                     quantity: o.remaining - quantity, remaining: quantity))
             return
         }
-        if o.postOnly, let best = bestPrice(o.side.opposite), crosses(o.side, limit: price, resting: best) {
+        if mode == .continuous, o.postOnly, let best = bestPrice(o.side.opposite), crosses(o.side, limit: price, resting: best) {
             events.append(BookEvent(kind: .rejected, reason: .postOnlyWouldCross, side: o.side, orderID: id, owner: o.owner,
                                     price: price, quantity: quantity))
             return
@@ -108,6 +111,12 @@ public final class ReferenceBook: OrderBook {
 
     /// Trades `order` against the opposite side while it crosses, then rests or cancels the rest.
     func enter(_ order: NewOrder, remaining start: Quantity, events: inout [BookEvent]) {
+        if mode == .call, let price = order.price {
+            // A call collects orders; the uncross trades them.
+            rest(RestingOrder(id: order.id, owner: order.owner, side: order.side, price: price, remaining: start,
+                              timeInForce: order.timeInForce, postOnly: order.postOnly))
+            return
+        }
         var remaining = start
         let opposite = order.side.opposite
         matching: while remaining > 0 {
@@ -144,7 +153,7 @@ public final class ReferenceBook: OrderBook {
             if remaining == 0 { break matching }
         }
         guard remaining > 0 else { return }
-        if let price = order.price, order.timeInForce == .gtc || order.timeInForce == .day {
+        if let price = order.price, order.timeInForce == .gtc || order.timeInForce == .day || order.timeInForce == .auction {
             rest(RestingOrder(id: order.id, owner: order.owner, side: order.side, price: price, remaining: remaining,
                               timeInForce: order.timeInForce, postOnly: order.postOnly))
         } else {
@@ -231,5 +240,14 @@ public final class ReferenceBook: OrderBook {
     public func forEachRestingOrder(_ body: (RestingOrder) -> Void) {
         for level in bids { level.orders.forEach(body) }
         for level in asks { level.orders.forEach(body) }
+    }
+
+    public func frontOrder(_ side: Side) -> RestingOrder? { bestLevel(side)?.orders.first }
+
+    public func fillFront(_ side: Side, quantity: Quantity) {
+        guard var level = bestLevel(side) else { return }
+        level.orders[0].remaining -= min(quantity, level.orders[0].remaining)
+        if level.orders[0].remaining == 0 { level.orders.removeFirst() }
+        setBestLevel(side, level)
     }
 }
