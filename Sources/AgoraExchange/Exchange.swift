@@ -1,0 +1,555 @@
+import AgoraCore
+
+/// One traded instrument and its rules.
+public struct Instrument: Sendable, Hashable {
+    public var name: String
+    /// Prices must be multiples of this (in price units, e.g. cents).
+    public var tickSize: Price
+    /// Quantities must be multiples of this.
+    public var lotSize: Quantity
+    /// The reference price of day 0 (price units); later days use the previous close.
+    public var referencePrice: Price
+    /// The daily price band: limit prices more than this many basis points from the reference are
+    /// rejected (`priceOutsideBand`). `nil`: no band.
+    public var bandBasisPoints: Int?
+
+    public init(name: String, tickSize: Price = 1, lotSize: Quantity = 1, referencePrice: Price, bandBasisPoints: Int? = 2_000) {
+        precondition(tickSize >= 1 && lotSize >= 1, "tick and lot sizes are positive")
+        precondition(referencePrice >= tickSize && referencePrice % tickSize == 0, "the reference price must lie on the tick grid")
+        self.name = name
+        self.tickSize = tickSize
+        self.lotSize = lotSize
+        self.referencePrice = referencePrice
+        self.bandBasisPoints = bandBasisPoints
+    }
+}
+
+/// Fees in basis points of notional, charged on every fill (negative: a rebate). Integer
+/// arithmetic, truncated toward zero.
+public struct FeeSchedule: Sendable, Hashable {
+    public var makerBasisPoints: Int64
+    public var takerBasisPoints: Int64
+
+    public init(makerBasisPoints: Int64 = 0, takerBasisPoints: Int64 = 0) {
+        self.makerBasisPoints = makerBasisPoints
+        self.takerBasisPoints = takerBasisPoints
+    }
+
+    @inlinable public static func fee(notional: Int64, basisPoints: Int64) -> Int64 {
+        (notional / 10_000) * basisPoints + (notional % 10_000) * basisPoints / 10_000
+    }
+}
+
+/// What accounts may do.
+public struct AccountRules: Sendable, Hashable {
+    /// Sell more than is held (position goes negative).
+    public var allowShort: Bool
+    /// Buy without the cash (cash goes negative).
+    public var allowMargin: Bool
+    /// Shares bought today can be sold only from the next day.
+    public var tPlusOne: Bool
+
+    public init(allowShort: Bool = false, allowMargin: Bool = false, tPlusOne: Bool = false) {
+        self.allowShort = allowShort
+        self.allowMargin = allowMargin
+        self.tPlusOne = tPlusOne
+    }
+}
+
+/// Everything fixed about an exchange.
+public struct ExchangeConfig: Sendable, Hashable {
+    public var instruments: [Instrument]
+    public var schedule: SessionSchedule
+    public var fees: FeeSchedule
+    public var accounts: AccountRules
+    public var selfTradePrevention: SelfTradePrevention
+    /// Levels per side in each market-data snapshot.
+    public var depth: Int
+    /// How many past snapshots are kept, for agents that see the market with a delay.
+    public var maxLatencyTicks: Int
+
+    public init(instruments: [Instrument], schedule: SessionSchedule, fees: FeeSchedule = FeeSchedule(),
+                accounts: AccountRules = AccountRules(), selfTradePrevention: SelfTradePrevention = .none,
+                depth: Int = 5, maxLatencyTicks: Int = 0) {
+        precondition(!instruments.isEmpty, "an exchange lists at least one instrument")
+        precondition(instruments.count <= Int(UInt16.max), "too many instruments")
+        precondition(depth >= 1 && maxLatencyTicks >= 0, "depth ≥ 1, latency ≥ 0")
+        self.instruments = instruments
+        self.schedule = schedule
+        self.fees = fees
+        self.accounts = accounts
+        self.selfTradePrevention = selfTradePrevention
+        self.depth = depth
+        self.maxLatencyTicks = maxLatencyTicks
+    }
+}
+
+/// An agent's instruction to the exchange. Plain data: agents write these into per-shard buffers.
+public struct OrderRequest: Sendable, Hashable {
+    public enum Action: UInt8, Sendable { case new = 0, cancel = 1, reduce = 2, modify = 3 }
+
+    public var agent: UInt32
+    public var symbol: UInt16
+    public var action: Action
+    public var side: Side
+    public var timeInForce: TimeInForce
+    public var postOnly: Bool
+    /// Limit price in price units; 0 for a market order. For modify: the new price.
+    public var price: Price
+    /// For new and modify: the (new) quantity; for reduce: the amount to take off.
+    public var quantity: Quantity
+    /// For cancel, reduce and modify: the exchange's order id.
+    public var orderID: UInt64
+    /// The agent's own tag for a new order, echoed in every report about it.
+    public var tag: UInt32
+
+    public init(agent: UInt32, symbol: UInt16, action: Action = .new, side: Side = .buy, timeInForce: TimeInForce = .gtc,
+                postOnly: Bool = false, price: Price = 0, quantity: Quantity = 0, orderID: UInt64 = 0, tag: UInt32 = 0) {
+        self.agent = agent
+        self.symbol = symbol
+        self.action = action
+        self.side = side
+        self.timeInForce = timeInForce
+        self.postOnly = postOnly
+        self.price = price
+        self.quantity = quantity
+        self.orderID = orderID
+        self.tag = tag
+    }
+
+    public static func limit(agent: UInt32, symbol: UInt16 = 0, _ side: Side, price: Price, quantity: Quantity,
+                             timeInForce: TimeInForce = .gtc, postOnly: Bool = false, tag: UInt32 = 0) -> OrderRequest {
+        OrderRequest(agent: agent, symbol: symbol, side: side, timeInForce: timeInForce, postOnly: postOnly, price: price,
+                     quantity: quantity, tag: tag)
+    }
+
+    public static func market(agent: UInt32, symbol: UInt16 = 0, _ side: Side, quantity: Quantity, tag: UInt32 = 0) -> OrderRequest {
+        OrderRequest(agent: agent, symbol: symbol, side: side, timeInForce: .ioc, price: 0, quantity: quantity, tag: tag)
+    }
+
+    public static func cancel(agent: UInt32, symbol: UInt16 = 0, orderID: UInt64) -> OrderRequest {
+        OrderRequest(agent: agent, symbol: symbol, action: .cancel, orderID: orderID)
+    }
+}
+
+/// What the exchange tells one agent about one of its orders. A fill produces one report for
+/// each side.
+public struct ExchangeReport: Sendable, Hashable {
+    public var agent: UInt32
+    public var symbol: UInt16
+    public var kind: BookEvent.Kind
+    public var reason: Reason
+    public var side: Side
+    /// True on a fill where this agent's order was resting (the maker).
+    public var maker: Bool
+    public var orderID: UInt64
+    public var tag: UInt32
+    public var price: Price
+    public var quantity: Quantity
+    public var remaining: Quantity
+    /// The fee charged on this fill (negative: a rebate).
+    public var fee: Int64
+}
+
+/// One instrument's market as agents see it after a tick.
+public struct MarketSnapshot: Sendable, Hashable {
+    public var tick: Int
+    public var phase: SessionPhase
+    /// Best prices and sizes; 0 when that side is empty.
+    public var bidPrice: Price = 0
+    public var bidSize: Quantity = 0
+    public var askPrice: Price = 0
+    public var askSize: Quantity = 0
+    /// The last trade's price (0 before the first trade).
+    public var lastPrice: Price = 0
+    /// The tick's bar: open, high, low, close of its trades (0 when none), volume, trade count.
+    public var open: Price = 0
+    public var high: Price = 0
+    public var low: Price = 0
+    public var close: Price = 0
+    public var volume: Quantity = 0
+    public var trades: Int = 0
+    /// The band's reference price for the day.
+    public var referencePrice: Price
+    /// Set on the tick whose end ran an uncross: its price and volume.
+    public var auctionPrice: Price = 0
+    public var auctionVolume: Quantity = 0
+    /// Levels best first, prices in price units.
+    public var bids: [PriceLevel] = []
+    public var asks: [PriceLevel] = []
+
+    /// The mid price, or the last or reference price when a side is empty.
+    public var mid: Price {
+        if bidPrice > 0 && askPrice > 0 { return (bidPrice + askPrice) / 2 }
+        return lastPrice > 0 ? lastPrice : referencePrice
+    }
+}
+
+/// Cash and positions of every agent, reserved amounts for open orders, and the fees collected.
+/// Struct-of-arrays: one column per quantity, positions as agent × symbol.
+public final class Accounts: @unchecked Sendable {
+    public let agentCount: Int
+    public let symbolCount: Int
+    public let cash: Column<Int64>
+    public let reservedCash: Column<Int64>
+    /// position[agent * symbolCount + symbol]
+    public let position: Column<Int64>
+    public let reservedPosition: Column<Int64>
+    /// Bought today, not sellable before tomorrow under T+1.
+    public let unsettled: Column<Int64>
+    public internal(set) var feesCollected: Int64 = 0
+
+    public init(agents: Int, symbols: Int, cash: Int64 = 0, position: Int64 = 0) {
+        agentCount = agents
+        symbolCount = symbols
+        self.cash = Column(count: agents, repeating: cash)
+        reservedCash = Column(count: agents, repeating: 0)
+        self.position = Column(count: agents * symbols, repeating: position)
+        reservedPosition = Column(count: agents * symbols, repeating: 0)
+        unsettled = Column(count: agents * symbols, repeating: 0)
+    }
+
+    @inlinable public func slot(_ agent: Int, _ symbol: Int) -> Int { agent * symbolCount + symbol }
+
+    public func availableCash(_ agent: Int) -> Int64 { cash[agent] - reservedCash[agent] }
+
+    /// Shares that may be sold now.
+    public func sellable(_ agent: Int, _ symbol: Int) -> Int64 {
+        let k = slot(agent, symbol)
+        return position[k] - reservedPosition[k] - unsettled[k]
+    }
+
+    /// Σ cash + fees collected: constant over a run.
+    public var totalCash: Int64 { cash.buffer.reduce(0, +) + feesCollected }
+
+    /// Σ positions of `symbol`: constant over a run.
+    public func totalPosition(_ symbol: Int) -> Int64 {
+        var t: Int64 = 0
+        for a in 0..<agentCount { t += position[slot(a, symbol)] }
+        return t
+    }
+}
+
+/// A multi-instrument exchange: one book per instrument, the session schedule, the rules (tick,
+/// lot, band), accounts and clearing, fees, and market data.
+///
+/// It is driven once per tick, serially, in the engine's match phase: `beginTick`, then `process`
+/// for each request in a fixed order, then `endTick`. Every request is answered by at least one
+/// report. Generic over the book so the whole exchange can run on the reference book in tests.
+public final class Exchange<Book: OrderBook>: @unchecked Sendable {
+    public let config: ExchangeConfig
+    public let accounts: Accounts
+    public private(set) var books: [Book]
+    public private(set) var referencePrices: [Price]
+    public private(set) var tick = 0
+    public private(set) var phase: SessionPhase
+
+    /// The live orders' owners and reservations, by order id.
+    struct Live {
+        var agent: UInt32
+        var symbol: UInt16
+        var side: Side
+        var tag: UInt32
+        /// Price per lot unit the reservation was made at (buy: cash per share; sell: unused).
+        var reservePrice: Price
+    }
+    private var live: [UInt64: Live] = [:]
+    private var nextOrderID: UInt64 = 1
+    private var lastPrices: [Price]
+    /// The current tick's snapshot per symbol, being built.
+    private var current: [MarketSnapshot]
+    /// Past snapshots: history[symbol][tick % count].
+    private var history: [[MarketSnapshot]]
+    private var events: [BookEvent] = []
+
+    public init(config: ExchangeConfig, accounts: Accounts, makeBook: (BookConfig) -> Book) {
+        precondition(accounts.symbolCount == config.instruments.count, "accounts must cover every instrument")
+        self.config = config
+        self.accounts = accounts
+        books = config.instruments.map { inst in
+            // Books work in ticks; the range leaves room for prices to rise far from the start.
+            let refTicks = inst.referencePrice / inst.tickSize
+            let upper = min(BookConfig.maxPriceLevels - 1, max(1_024, refTicks * 20))
+            return makeBook(BookConfig(priceRange: 1...upper, selfTradePrevention: config.selfTradePrevention))
+        }
+        referencePrices = config.instruments.map(\.referencePrice)
+        lastPrices = Array(repeating: 0, count: config.instruments.count)
+        phase = config.schedule.phase(at: 0)
+        current = config.instruments.map { MarketSnapshot(tick: 0, phase: .closed, referencePrice: $0.referencePrice) }
+        history = current.map { Array(repeating: $0, count: config.maxLatencyTicks + 1) }
+        events.reserveCapacity(64)
+    }
+
+    // MARK: the tick
+
+    /// Opens `tick`: sets the phase and the books' modes.
+    public func beginTick(_ t: Int) {
+        tick = t
+        phase = config.schedule.phase(at: t)
+        for b in books { b.mode = phase.isCall ? .call : .continuous }
+        for s in current.indices {
+            current[s] = MarketSnapshot(tick: t, phase: phase, referencePrice: referencePrices[s])
+            current[s].lastPrice = lastPrices[s]
+        }
+    }
+
+    /// Handles one request, appending the reports it causes.
+    public func process(_ r: OrderRequest, reports: inout [ExchangeReport]) {
+        func reject(_ reason: Reason) {
+            reports.append(ExchangeReport(agent: r.agent, symbol: r.symbol, kind: .rejected, reason: reason, side: r.side,
+                                          maker: false, orderID: r.orderID, tag: r.tag, price: r.price, quantity: r.quantity,
+                                          remaining: 0, fee: 0))
+        }
+        guard Int(r.symbol) < books.count else { return reject(.unknownSymbol) }
+        guard Int(r.agent) < accounts.agentCount else { return reject(.unknownOrder) }
+        if phase == .closed { return reject(.marketClosed) }
+        let inst = config.instruments[Int(r.symbol)]
+        let book = books[Int(r.symbol)]
+        switch r.action {
+        case .new:
+            if r.quantity <= 0 { return reject(.invalidQuantity) }
+            if r.quantity % inst.lotSize != 0 { return reject(.quantityNotOnLot) }
+            let isMarket = r.price == 0
+            if !isMarket {
+                if r.price < 0 { return reject(.invalidPrice) }
+                if r.price % inst.tickSize != 0 { return reject(.priceNotOnTick) }
+                if let band = bandLimits(Int(r.symbol)), r.price < band.lowerBound || r.price > band.upperBound {
+                    return reject(.priceOutsideBand)
+                }
+            }
+            let reservePrice = isMarket ? (bandLimits(Int(r.symbol))?.upperBound ?? book.config.priceRange.upperBound * inst.tickSize)
+                                        : r.price
+            if let reason = reserve(agent: Int(r.agent), symbol: Int(r.symbol), side: r.side, price: reservePrice, quantity: r.quantity) {
+                return reject(reason)
+            }
+            let id = nextOrderID
+            nextOrderID += 1
+            live[id] = Live(agent: r.agent, symbol: r.symbol, side: r.side, tag: r.tag, reservePrice: reservePrice)
+            let order = NewOrder(id: id, owner: r.agent, side: r.side, price: isMarket ? nil : r.price / inst.tickSize,
+                                 quantity: r.quantity, timeInForce: isMarket ? .ioc : r.timeInForce, postOnly: r.postOnly)
+            events.removeAll(keepingCapacity: true)
+            book.submit(order, events: &events)
+            if events.count == 1 && events[0].kind == .rejected {
+                // Refused by the book (post-only would cross, FOK short, wrong type for the phase).
+                live[id] = nil
+                release(Live(agent: r.agent, symbol: r.symbol, side: r.side, tag: r.tag, reservePrice: reservePrice), quantity: r.quantity)
+                reports.append(ExchangeReport(agent: r.agent, symbol: r.symbol, kind: .rejected, reason: events[0].reason, side: r.side,
+                                              maker: false, orderID: id, tag: r.tag, price: r.price, quantity: r.quantity,
+                                              remaining: 0, fee: 0))
+                return
+            }
+            apply(events, symbol: Int(r.symbol), reports: &reports)
+        case .cancel, .reduce, .modify:
+            guard let meta = live[r.orderID], meta.agent == r.agent, meta.symbol == r.symbol else { return reject(.unknownOrder) }
+            if phase == .preOpenNoCancel { return reject(.noCancelWindow) }
+            events.removeAll(keepingCapacity: true)
+            switch r.action {
+            case .cancel:
+                book.cancel(id: r.orderID, events: &events)
+            case .reduce:
+                book.reduce(id: r.orderID, by: r.quantity, events: &events)
+            default:
+                if r.quantity <= 0 { return reject(.invalidQuantity) }
+                if r.quantity % inst.lotSize != 0 { return reject(.quantityNotOnLot) }
+                if r.price <= 0 { return reject(.invalidPrice) }
+                if r.price % inst.tickSize != 0 { return reject(.priceNotOnTick) }
+                if let band = bandLimits(Int(r.symbol)), r.price < band.lowerBound || r.price > band.upperBound {
+                    return reject(.priceOutsideBand)
+                }
+                guard let resting = book.order(id: r.orderID) else { return reject(.unknownOrder) }
+                // Re-reserve for the new terms: release the old, take the new, restore on failure.
+                release(meta, quantity: resting.remaining)
+                if let reason = reserve(agent: Int(r.agent), symbol: Int(r.symbol), side: meta.side, price: r.price, quantity: r.quantity) {
+                    _ = reserve(agent: Int(r.agent), symbol: Int(r.symbol), side: meta.side, price: meta.reservePrice,
+                                quantity: resting.remaining, force: true)
+                    return reject(reason)
+                }
+                live[r.orderID]?.reservePrice = r.price
+                book.modify(id: r.orderID, price: r.price / inst.tickSize, quantity: r.quantity, events: &events)
+                if events.first?.kind == .rejected {
+                    // The book refused (post-only across the spread): put the old reservation back.
+                    release(live[r.orderID]!, quantity: r.quantity)
+                    live[r.orderID]?.reservePrice = meta.reservePrice
+                    _ = reserve(agent: Int(r.agent), symbol: Int(r.symbol), side: meta.side, price: meta.reservePrice,
+                                quantity: resting.remaining, force: true)
+                }
+            }
+            // A modify has already moved the reservation to the new terms; a reduce has not.
+            apply(events, symbol: Int(r.symbol), reports: &reports, releaseOnReduce: r.action == .reduce)
+        }
+    }
+
+    /// Closes `tick`: the uncross if a call ends here, day-end expiry and settlement, and the
+    /// market-data snapshot.
+    public func endTick(reports: inout [ExchangeReport]) {
+        let t = tick
+        if config.schedule.uncrossesAfter(t) {
+            for s in books.indices {
+                events.removeAll(keepingCapacity: true)
+                let u = books[s].uncross(reference: referencePrices[s] / config.instruments[s].tickSize, events: &events)
+                if let u {
+                    current[s].auctionPrice = u.price * config.instruments[s].tickSize
+                    current[s].auctionVolume = u.volume
+                }
+                apply(events, symbol: s, reports: &reports)
+            }
+        }
+        if config.schedule.endsDay(t) {
+            for s in books.indices {
+                // Day orders expire; the close becomes tomorrow's reference.
+                var expiring: [UInt64] = []
+                books[s].forEachRestingOrder { if $0.timeInForce == .day { expiring.append($0.id) } }
+                for id in expiring {
+                    events.removeAll(keepingCapacity: true)
+                    books[s].cancel(id: id, events: &events)
+                    for i in events.indices where events[i].kind == .cancelled { events[i].reason = .dayOrderExpired }
+                    apply(events, symbol: s, reports: &reports)
+                }
+                if lastPrices[s] > 0 { referencePrices[s] = lastPrices[s] }
+            }
+            if config.accounts.tPlusOne {
+                for k in 0..<accounts.unsettled.count { accounts.unsettled[k] = 0 }
+            }
+        }
+        for s in books.indices {
+            var snap = current[s]
+            let b = books[s]
+            let ts = config.instruments[s].tickSize
+            snap.bids = b.levels(.buy, limit: config.depth).map { PriceLevel(price: $0.price * ts, quantity: $0.quantity, orders: $0.orders) }
+            snap.asks = b.levels(.sell, limit: config.depth).map { PriceLevel(price: $0.price * ts, quantity: $0.quantity, orders: $0.orders) }
+            if let top = snap.bids.first { snap.bidPrice = top.price; snap.bidSize = top.quantity }
+            if let top = snap.asks.first { snap.askPrice = top.price; snap.askSize = top.quantity }
+            snap.lastPrice = lastPrices[s]
+            current[s] = snap
+            history[s][t % history[s].count] = snap
+        }
+    }
+
+    // MARK: market data
+
+    /// The snapshot of `symbol` as an agent with `latency` ticks of delay sees it after tick
+    /// `tick` (the latest at most `latency` ticks old).
+    public func snapshot(symbol: Int, latency: Int = 0) -> MarketSnapshot {
+        precondition(latency <= config.maxLatencyTicks, "latency \(latency) exceeds the kept history")
+        let t = max(0, tick - latency)
+        return history[symbol][t % history[symbol].count]
+    }
+
+    /// The day's price band of `symbol` in price units, on the tick grid.
+    public func bandLimits(_ symbol: Int) -> ClosedRange<Price>? {
+        let inst = config.instruments[symbol]
+        guard let bps = inst.bandBasisPoints else { return nil }
+        let ref = referencePrices[symbol]
+        let width = ref * Price(bps) / 10_000
+        let ts = inst.tickSize
+        let low = max(ts, ((ref - width) + ts - 1) / ts * ts)
+        let high = (ref + width) / ts * ts
+        return low...high
+    }
+
+    // MARK: clearing
+
+    /// Reserves what an order needs, or says why it cannot. `force` reserves regardless (to
+    /// restore a reservation just released).
+    private func reserve(agent: Int, symbol: Int, side: Side, price: Price, quantity: Quantity, force: Bool = false) -> Reason? {
+        let rules = config.accounts
+        if side == .buy {
+            let need = buyReservation(price: price, quantity: quantity)
+            if !force && !rules.allowMargin && accounts.availableCash(agent) < need { return .insufficientCash }
+            accounts.reservedCash[agent] += need
+        } else {
+            let k = accounts.slot(agent, symbol)
+            if !force && !rules.allowShort {
+                if accounts.position[k] - accounts.reservedPosition[k] - accounts.unsettled[k] < quantity {
+                    let withoutT1 = accounts.position[k] - accounts.reservedPosition[k]
+                    return rules.tPlusOne && withoutT1 >= quantity ? .notSellableYet : .insufficientPosition
+                }
+            }
+            accounts.reservedPosition[k] += quantity
+        }
+        return nil
+    }
+
+    private func buyReservation(price: Price, quantity: Quantity) -> Int64 {
+        let notional = price * quantity
+        let worstFee = max(0, FeeSchedule.fee(notional: notional, basisPoints: max(config.fees.takerBasisPoints, config.fees.makerBasisPoints)))
+        return notional + worstFee
+    }
+
+    private func release(_ meta: Live, quantity: Quantity) {
+        if meta.side == .buy {
+            accounts.reservedCash[Int(meta.agent)] -= buyReservation(price: meta.reservePrice, quantity: quantity)
+        } else {
+            accounts.reservedPosition[accounts.slot(Int(meta.agent), Int(meta.symbol))] -= quantity
+        }
+    }
+
+    /// Turns book events into reports, and settles fills.
+    private func apply(_ events: [BookEvent], symbol: Int, reports: inout [ExchangeReport], releaseOnReduce: Bool = true) {
+        let ts = config.instruments[symbol].tickSize
+        for e in events {
+            switch e.kind {
+            case .fill:
+                let price = e.price * ts
+                settleFill(orderID: e.orderID, side: e.side, maker: false, price: price, quantity: e.quantity,
+                           remaining: e.remaining, symbol: symbol, auction: phase.isCall, reports: &reports)
+                settleFill(orderID: e.counterID, side: e.side.opposite, maker: true, price: price, quantity: e.quantity,
+                           remaining: e.counterRemaining, symbol: symbol, auction: phase.isCall, reports: &reports)
+                lastPrices[symbol] = price
+                var snap = current[symbol]
+                if snap.trades == 0 { snap.open = price; snap.high = price; snap.low = price }
+                snap.high = max(snap.high, price)
+                snap.low = min(snap.low, price)
+                snap.close = price
+                snap.volume += e.quantity
+                snap.trades += 1
+                current[symbol] = snap
+            case .cancelled:
+                guard let meta = live.removeValue(forKey: e.orderID) else { continue }
+                release(meta, quantity: e.remaining)
+                reports.append(report(meta, e, price: e.price * ts))
+            case .rejected:
+                // A change to a live order the book refused; the order stays as it was.
+                guard let meta = live[e.orderID] else { continue }
+                reports.append(report(meta, e, price: e.price * ts))
+            case .accepted, .reduced, .replaced:
+                guard let meta = live[e.orderID] else { continue }
+                if e.kind == .reduced && releaseOnReduce { release(meta, quantity: e.quantity) }
+                reports.append(report(meta, e, price: e.price * ts))
+            }
+        }
+    }
+
+    private func report(_ meta: Live, _ e: BookEvent, price: Price) -> ExchangeReport {
+        ExchangeReport(agent: meta.agent, symbol: meta.symbol, kind: e.kind, reason: e.reason, side: meta.side, maker: false,
+                       orderID: e.orderID, tag: meta.tag, price: price, quantity: e.quantity, remaining: e.remaining, fee: 0)
+    }
+
+    private func settleFill(orderID: UInt64, side: Side, maker: Bool, price: Price, quantity: Quantity, remaining: Quantity,
+                            symbol: Int, auction: Bool, reports: inout [ExchangeReport]) {
+        guard let meta = live[orderID] else { preconditionFailure("a fill for an order the exchange does not know") }
+        let agent = Int(meta.agent)
+        let k = accounts.slot(agent, symbol)
+        let notional = price * quantity
+        // In an auction nobody takes liquidity from a resting order: both sides pay the maker fee.
+        let bps = (maker || auction) ? config.fees.makerBasisPoints : config.fees.takerBasisPoints
+        let fee = FeeSchedule.fee(notional: notional, basisPoints: bps)
+        release(meta, quantity: quantity)
+        if side == .buy {
+            accounts.cash[agent] -= notional + fee
+            accounts.position[k] += quantity
+            if config.accounts.tPlusOne { accounts.unsettled[k] += quantity }
+        } else {
+            accounts.cash[agent] += notional - fee
+            accounts.position[k] -= quantity
+        }
+        accounts.feesCollected += fee
+        if remaining == 0 { live[orderID] = nil }
+        reports.append(ExchangeReport(agent: meta.agent, symbol: meta.symbol, kind: .fill, reason: .none, side: side,
+                                      maker: maker, orderID: orderID, tag: meta.tag, price: price, quantity: quantity,
+                                      remaining: remaining, fee: fee))
+    }
+
+    /// Live orders the exchange is tracking (for invariant checks).
+    public var liveOrderCount: Int { live.count }
+}
