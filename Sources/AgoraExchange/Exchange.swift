@@ -85,8 +85,8 @@ public struct ExchangeConfig: Sendable, Hashable {
 }
 
 /// An agent's instruction to the exchange. Plain data: agents write these into per-shard buffers.
-public struct OrderRequest: Sendable, Hashable {
-    public enum Action: UInt8, Sendable { case new = 0, cancel = 1, reduce = 2, modify = 3 }
+public struct OrderRequest: Sendable, Hashable, BitwiseCopyable {
+    public enum Action: UInt8, Sendable, BitwiseCopyable { case new = 0, cancel = 1, reduce = 2, modify = 3 }
 
     public var agent: UInt32
     public var symbol: UInt16
@@ -134,7 +134,7 @@ public struct OrderRequest: Sendable, Hashable {
 
 /// What the exchange tells one agent about one of its orders. A fill produces one report for
 /// each side.
-public struct ExchangeReport: Sendable, Hashable {
+public struct ExchangeReport: Sendable, Hashable, BitwiseCopyable {
     public var agent: UInt32
     public var symbol: UInt16
     public var kind: BookEvent.Kind

@@ -1,7 +1,7 @@
 import AgoraCore
 
 /// Which side of the book an order is on.
-public enum Side: UInt8, Sendable, Hashable, CaseIterable {
+public enum Side: UInt8, Sendable, Hashable, CaseIterable, BitwiseCopyable {
     case buy = 0
     case sell = 1
 
@@ -9,7 +9,7 @@ public enum Side: UInt8, Sendable, Hashable, CaseIterable {
 }
 
 /// How long an order may live.
-public enum TimeInForce: UInt8, Sendable, Hashable, CaseIterable {
+public enum TimeInForce: UInt8, Sendable, Hashable, CaseIterable, BitwiseCopyable {
     /// Good till cancelled: rests until filled or cancelled.
     case gtc = 0
     /// Rests until the end of the trading day (the session expires it).
@@ -77,7 +77,7 @@ public enum BookCommand: Sendable, Hashable {
 
 /// Why a command was refused or an order ended early. Codes are grouped by subsystem and stable:
 /// they are written to event logs. docs/exchange.md lists them.
-public enum Reason: UInt16, Sendable, Hashable, CaseIterable {
+public enum Reason: UInt16, Sendable, Hashable, CaseIterable, BitwiseCopyable {
     case none = 0
     // 1xx: the order itself
     case invalidQuantity = 101
@@ -111,7 +111,7 @@ public enum Reason: UInt16, Sendable, Hashable, CaseIterable {
 
 /// Everything a book says about a command, one value per event; plain data, no allocation.
 public struct BookEvent: Sendable, Hashable, CustomStringConvertible {
-    public enum Kind: UInt8, Sendable, Hashable {
+    public enum Kind: UInt8, Sendable, Hashable, BitwiseCopyable {
         /// The order was accepted; fills (if any) follow.
         case accepted = 0
         /// One trade: `orderID` is the incoming (taker) order, `counterID` the resting (maker) one,

@@ -1,0 +1,392 @@
+import AgoraCore
+import AgoraEngine
+import AgoraExchange
+
+/// What an agent sees of one instrument: a plain value, published once per tick per latency.
+public struct MarketView: Sendable, Hashable, BitwiseCopyable {
+    public var mid: Price = 0
+    public var bid: Price = 0
+    public var ask: Price = 0
+    public var last: Price = 0
+    public var bandLow: Price = 0
+    public var bandHigh: Price = 0
+    public var tick: Int32 = 0
+    public var open: Bool = false
+}
+
+/// Traders on an exchange: populations of the built-in trader kinds, each agent trading one
+/// instrument, all orders going through one `Exchange`.
+///
+/// A tick: in submit, each shard's active agents read their market view (delayed by their
+/// population's latency) and their account, and queue order requests. In match, one thread orders
+/// the tick's requests by a hash of (seed, tick, agent) — fair, and the same for any shard count —
+/// keeping each agent's own requests in sequence, and runs them through the exchange; reports are
+/// queued to the agents' shards. In propagate, agents learn which of their orders live. In record,
+/// every report and each instrument's market data go into the digest.
+public final class MarketModel: Model, @unchecked Sendable {
+    /// Random streams of the model's components.
+    public enum Stream {
+        public static let activity: UInt64 = 0x4D4B_0001
+        public static let fundamental: UInt64 = 0x4D4B_0002
+        public static let setup: UInt64 = 0x4D4B_0003
+    }
+
+    /// Event kinds recorded into the digest.
+    public enum Event {
+        public static let report: UInt64 = 20
+        public static let market: UInt64 = 21
+    }
+
+    public let spec: MarketSpec
+    public let populations: [TraderParameters]
+    public let exchange: Exchange<LadderBook>
+    public let agentCount: Int
+    public let seed: UInt64
+
+    // Per agent.
+    public let population: Column<UInt8>
+    public let symbol: Column<UInt16>
+    /// The agent's resting order (a market maker's bid), 0 when none.
+    public let liveOrder: Column<UInt64>
+    /// A market maker's ask, 0 when none.
+    public let liveOrder2: Column<UInt64>
+    /// A fundamentalist's private bias on the fundamental, in basis points.
+    public let bias: Column<Int32>
+    /// Shares held at the start (market makers measure inventory from it).
+    private let startPosition: Column<Int64>
+
+    // Published each tick, read by every shard.
+    /// views[lag * symbols + s]: what an agent with `lag` ticks of latency sees.
+    public let views: Column<MarketView>
+    /// Fundamental values, price units.
+    public let fundamental: Column<Int64>
+    /// Mid prices of the last `historyLength` ticks: midHistory[s * historyLength + tick % historyLength].
+    private let midHistory: Column<Int64>
+    private let historyLength: Int
+    private let maxLatency: Int
+
+    /// Created in `prepare(layout:)`, one queue per shard.
+    private var requests: ShardQueues<OrderRequest>!
+    private var reports: ShardQueues<ExchangeReport>!
+    private var layout: ShardLayout!
+    private let activity: RandomStream
+    private let fundamentalRandom: RandomStream
+    private var order: [(key: UInt64, shard: Int32, index: Int32)] = []
+    private var scratch: [ExchangeReport] = []
+    private var requestCount = 0
+
+    public var phases: Phases { [.submit, .match, .propagate, .record] }
+
+    public init(spec: MarketSpec, populations: [(TraderParameters, Int)], seed: UInt64) {
+        precondition(!populations.isEmpty && populations.count <= 255, "1 to 255 trader populations")
+        self.spec = spec
+        self.seed = seed
+        self.populations = populations.map(\.0)
+        agentCount = populations.reduce(0) { $0 + $1.1 }
+        precondition(agentCount >= 1 && agentCount < Int(UInt32.max), "agent count out of range")
+        let symbols = spec.exchange.instruments.count
+        let accounts = Accounts(agents: agentCount, symbols: symbols, cash: spec.cash, position: spec.position)
+        exchange = Exchange(config: spec.exchange, accounts: accounts, makeBook: LadderBook.init)
+        population = Column(count: agentCount, repeating: 0)
+        symbol = Column(count: agentCount, repeating: 0)
+        liveOrder = Column(count: agentCount, repeating: 0)
+        liveOrder2 = Column(count: agentCount, repeating: 0)
+        bias = Column(count: agentCount, repeating: 0)
+        startPosition = Column(count: agentCount, repeating: spec.position)
+        let setup = RandomStream(seed: seed, stream: Stream.setup).tick(0)
+        var next = 0
+        for (p, (params, count)) in populations.enumerated() {
+            for i in next..<(next + count) {
+                population[i] = UInt8(p)
+                var r = setup.agent(i)
+                symbol[i] = UInt16(r.next() % UInt64(symbols))
+                if params.biasBasisPoints > 0 {
+                    bias[i] = Int32(Int(r.next() % UInt64(2 * params.biasBasisPoints + 1)) - params.biasBasisPoints)
+                }
+                if let c = params.cash { accounts.cash[i] = c }
+                if let q = params.position {
+                    for s in 0..<symbols { accounts.position[accounts.slot(i, s)] = q }
+                    startPosition[i] = q
+                }
+            }
+            next += count
+        }
+        maxLatency = spec.exchange.maxLatencyTicks
+        historyLength = max(2, (self.populations.map { $0.kind == .momentum ? $0.lookback : 0 }.max() ?? 0) + 1)
+        views = Column(count: (maxLatency + 1) * symbols, repeating: MarketView())
+        fundamental = Column(spec.exchange.instruments.map(\.referencePrice))
+        midHistory = Column(count: symbols * historyLength, repeating: 0)
+        for s in 0..<symbols {
+            for k in 0..<historyLength { midHistory[s * historyLength + k] = spec.exchange.instruments[s].referencePrice }
+        }
+        activity = RandomStream(seed: seed, stream: Stream.activity)
+        fundamentalRandom = RandomStream(seed: seed, stream: Stream.fundamental)
+        publishViews(afterTick: -1)
+    }
+
+    public func prepare(layout: ShardLayout) {
+        self.layout = layout
+        requests = ShardQueues(shards: layout.shardCount)
+        reports = ShardQueues(shards: layout.shardCount)
+    }
+
+    public var stateBytes: Int {
+        population.byteCount + symbol.byteCount + liveOrder.byteCount + liveOrder2.byteCount + bias.byteCount
+            + startPosition.byteCount + exchange.accounts.cash.byteCount * 2 + exchange.accounts.position.byteCount * 3
+    }
+
+    // MARK: submit
+
+    public func submit(_ ctx: ShardContext) {
+        let q: ShardQueues<OrderRequest> = requests
+        q.clear(ctx.shard)
+        let draws = activity.tick(ctx.tick)
+        let pops = populations
+        let symbols = spec.exchange.instruments.count
+        let pop = population.pointer, sym = symbol.pointer, live = liveOrder.pointer, live2 = liveOrder2.pointer
+        let biasP = bias.pointer, start = startPosition.pointer
+        let view = views.pointer, fund = fundamental.pointer, hist = midHistory.pointer
+        let acc = exchange.accounts
+        let cash = acc.cash.pointer, reservedCash = acc.reservedCash.pointer
+        let position = acc.position.pointer, reservedPosition = acc.reservedPosition.pointer, unsettled = acc.unsettled.pointer
+        let instruments = spec.exchange.instruments
+        let tick = ctx.tick
+        for i in ctx.agents {
+            let p = pops[Int(pop[i])]
+            var r = draws.agent(i)
+            if !p.activity.isCertain && r.next() >= p.activity.threshold { continue }
+            let s = Int(sym[i])
+            let v = view[min(p.latency, maxLatency) * symbols + s]
+            guard v.open, v.mid > 0 else { continue }
+            let inst = instruments[s]
+            let ts = inst.tickSize
+            let agent = UInt32(i)
+            let slot = i * symbols + s
+            let freeCash = cash[i] - reservedCash[i]
+            let sellable = position[slot] - reservedPosition[slot] - unsettled[slot]
+            func onGrid(_ price: Price) -> Price { min(v.bandHigh, max(v.bandLow, (price + ts / 2) / ts * ts)) }
+            func lots(_ max: Int) -> Quantity { Quantity(1 + Int(r.next() % UInt64(Swift.max(1, max)))) * inst.lotSize }
+            /// Sends a new order, first cancelling the agent's resting one; trims to what the
+            /// account allows (budget constraint) and skips it when nothing is left.
+            func place(_ side: Side, price: Price, quantity wanted: Quantity, tif: TimeInForce = .day) {
+                var qty = wanted
+                if side == .buy {
+                    let unit = price > 0 ? price : v.bandHigh
+                    qty = min(qty, Quantity(freeCash / Swift.max(1, unit)) / inst.lotSize * inst.lotSize)
+                } else {
+                    qty = min(qty, sellable / inst.lotSize * inst.lotSize)
+                }
+                if live[i] != 0 { q.append(.cancel(agent: agent, symbol: UInt16(s), orderID: live[i]), shard: ctx.shard) }
+                guard qty > 0 else { return }
+                q.append(OrderRequest(agent: agent, symbol: UInt16(s), side: side, timeInForce: price > 0 ? tif : .ioc,
+                                      price: price, quantity: qty, tag: 0), shard: ctx.shard)
+            }
+            switch p.kind {
+            case .zeroIntelligence:
+                let side: Side = r.next() & 1 == 0 ? .buy : .sell
+                let spanBps = Int64(r.next() % UInt64(p.priceRangeBasisPoints + 1))
+                let offset = v.mid * spanBps / 10_000
+                place(side, price: onGrid(side == .buy ? v.mid - offset : v.mid + offset), quantity: lots(p.maxLots))
+            case .noise:
+                let side: Side = r.bernoulli(p.buyProbability) ? .buy : .sell
+                if r.bernoulli(p.marketShare) {
+                    place(side, price: 0, quantity: lots(p.maxLots))
+                } else {
+                    let k = Int64(r.next() % UInt64(2 * p.offsetTicks + 1)) - Int64(p.offsetTicks)
+                    place(side, price: onGrid(v.mid + (side == .buy ? -k : k) * ts), quantity: lots(p.maxLots))
+                }
+            case .fundamentalist:
+                let estimate = fund[s] * (10_000 + Int64(biasP[i])) / 10_000
+                let margin = estimate * Int64(p.thresholdBasisPoints) / 10_000
+                if v.ask > 0 && v.ask < estimate - margin {
+                    place(.buy, price: v.ask, quantity: lots(p.maxLots))
+                } else if v.bid > 0 && v.bid > estimate + margin {
+                    place(.sell, price: v.bid, quantity: lots(p.maxLots))
+                }
+            case .momentum:
+                let then = hist[s * historyLength + ((tick - p.lookback) % historyLength + historyLength) % historyLength]
+                guard then > 0 else { continue }
+                let returnBps = (v.mid - then) * 10_000 / then
+                if returnBps > Int64(p.thresholdBasisPoints) {
+                    place(.buy, price: 0, quantity: lots(p.maxLots))
+                } else if returnBps < -Int64(p.thresholdBasisPoints) {
+                    place(.sell, price: 0, quantity: lots(p.maxLots))
+                }
+            case .marketMaker:
+                if live[i] != 0 { q.append(.cancel(agent: agent, symbol: UInt16(s), orderID: live[i]), shard: ctx.shard) }
+                if live2[i] != 0 { q.append(.cancel(agent: agent, symbol: UInt16(s), orderID: live2[i]), shard: ctx.shard) }
+                let inventory = position[slot] - start[i]
+                let limit = Int64(p.inventoryLimit)
+                let skew = Int64(p.skewTicks) * inventory / Swift.max(1, limit / 4)
+                let size = Quantity(p.quoteLots) * inst.lotSize
+                let bidPrice = onGrid(v.mid - (Int64(p.halfSpreadTicks) + skew) * ts)
+                let askPrice = onGrid(v.mid + (Int64(p.halfSpreadTicks) - skew) * ts)
+                // Released reservations only come back after this tick's cancels run, so size the
+                // new quotes to what is free now.
+                if inventory < limit && bidPrice > 0 && freeCash >= bidPrice * size {
+                    q.append(OrderRequest(agent: agent, symbol: UInt16(s), side: .buy, timeInForce: .day, postOnly: true,
+                                          price: bidPrice, quantity: size, tag: 1), shard: ctx.shard)
+                }
+                if inventory > -limit && sellable >= size && askPrice > bidPrice {
+                    q.append(OrderRequest(agent: agent, symbol: UInt16(s), side: .sell, timeInForce: .day, postOnly: true,
+                                          price: askPrice, quantity: size, tag: 2), shard: ctx.shard)
+                }
+            }
+        }
+    }
+
+    // MARK: match
+
+    public func match(tick: Tick) {
+        updateFundamentals(tick: tick)
+        exchange.beginTick(tick)
+        let q: ShardQueues<OrderRequest> = requests
+        // The tick's requests in a fair order that no shard split can change: by a hash of the
+        // agent, then in each agent's own order.
+        order.removeAll(keepingCapacity: true)
+        let key = RandomStream(seed: seed, stream: Stream.activity ^ 0xFFFF).tick(tick).key
+        for shard in 0..<q.shardCount {
+            let c = q.contents(shard)
+            for (k, r) in c.enumerated() {
+                order.append((mix64(key ^ UInt64(r.agent)), Int32(shard), Int32(k)))
+            }
+        }
+        order.sort { a, b in
+            if a.key != b.key { return a.key < b.key }
+            if a.shard != b.shard { return a.shard < b.shard }
+            return a.index < b.index
+        }
+        requestCount = order.count
+        reports.clearAll()
+        for item in order {
+            let r = q.contents(Int(item.shard))[Int(item.index)]
+            scratch.removeAll(keepingCapacity: true)
+            exchange.process(r, reports: &scratch)
+            for rep in scratch { reports.append(rep, shard: layout.shard(of: Int(rep.agent))) }
+        }
+        scratch.removeAll(keepingCapacity: true)
+        exchange.endTick(reports: &scratch)
+        for rep in scratch { reports.append(rep, shard: layout.shard(of: Int(rep.agent))) }
+        publishViews(afterTick: tick)
+    }
+
+    private func updateFundamentals(tick: Int) {
+        let v = Int64(spec.fundamentalVolatilityBasisPoints)
+        let draws = fundamentalRandom.tick(tick)
+        for s in 0..<spec.exchange.instruments.count {
+            var r = draws.agent(s)
+            var stepBps: Int64 = 0
+            if v > 0 {
+                for _ in 0..<4 { stepBps += Int64(r.next() % UInt64(2 * v + 1)) - v }
+                stepBps /= 2
+            }
+            for n in spec.news where n.tick == tick && n.symbol == s { stepBps += Int64(n.jumpBasisPoints) }
+            fundamental[s] = max(spec.exchange.instruments[s].tickSize, fundamental[s] + fundamental[s] * stepBps / 10_000)
+        }
+    }
+
+    /// Copies the exchange's market data into `views` for every latency, and the mids into the history.
+    private func publishViews(afterTick tick: Int) {
+        let symbols = spec.exchange.instruments.count
+        let nextPhase = spec.exchange.schedule.phase(at: tick + 1)
+        for lag in 0...maxLatency {
+            for s in 0..<symbols {
+                var v = MarketView()
+                if tick >= 0 {
+                    let snap = exchange.snapshot(symbol: s, latency: min(lag, tick))
+                    v.mid = snap.mid
+                    v.bid = snap.bidPrice
+                    v.ask = snap.askPrice
+                    v.last = snap.lastPrice
+                    v.tick = Int32(snap.tick)
+                } else {
+                    v.mid = spec.exchange.instruments[s].referencePrice
+                }
+                let band = exchange.bandLimits(s) ?? (spec.exchange.instruments[s].tickSize...Price(Int32.max))
+                v.bandLow = band.lowerBound
+                v.bandHigh = band.upperBound
+                v.open = nextPhase != .closed
+                views[lag * symbols + s] = v
+            }
+        }
+        if tick >= 0 {
+            for s in 0..<symbols { midHistory[s * historyLength + tick % historyLength] = views[s].mid }
+        }
+    }
+
+    // MARK: propagate and record
+
+    public func propagate(_ ctx: ShardContext, inbox: Inbox<NoPayload>) {
+        let live = liveOrder.pointer, live2 = liveOrder2.pointer
+        for r in reports.contents(ctx.shard) {
+            let i = Int(r.agent)
+            switch r.kind {
+            case .accepted:
+                if r.tag == 2 { live2[i] = r.orderID } else { live[i] = r.orderID }
+            case .fill where r.remaining == 0, .cancelled:
+                if live[i] == r.orderID { live[i] = 0 }
+                if live2[i] == r.orderID { live2[i] = 0 }
+            default:
+                break
+            }
+        }
+    }
+
+    public var counterCount: Int { 4 }
+
+    public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {
+        var fills: Int64 = 0, rejects: Int64 = 0, volume: Int64 = 0
+        for r in reports.contents(ctx.shard) {
+            let head = UInt64(r.kind.rawValue) | UInt64(r.reason.rawValue) << 8 | UInt64(r.side.rawValue) << 24
+                | UInt64(r.symbol) << 32 | (r.maker ? 1 << 48 : 0)
+            recorder.record(kind: Event.report ^ head << 8, agent: Int(r.agent), r.orderID,
+                            UInt64(bitPattern: r.price) << 24 ^ UInt64(bitPattern: r.quantity) ^ UInt64(bitPattern: r.remaining) << 48)
+            if r.kind == .fill { fills += 1; volume += r.quantity }
+            if r.kind == .rejected { rejects += 1 }
+        }
+        recorder.counters[0] += fills
+        recorder.counters[1] += rejects
+        recorder.counters[2] += volume
+        if ctx.shard == 0 {
+            recorder.counters[3] += Int64(requests.totalCount)
+            for s in 0..<spec.exchange.instruments.count {
+                let snap = exchange.snapshot(symbol: s)
+                recorder.record(kind: Event.market, agent: s, UInt64(bitPattern: snap.bidPrice) << 32 ^ UInt64(bitPattern: snap.askPrice),
+                                UInt64(bitPattern: snap.lastPrice) << 32 ^ UInt64(bitPattern: snap.volume))
+            }
+        }
+    }
+
+    // MARK: metrics
+
+    public var metricNames: [String] {
+        ["orders", "fills", "rejects"] + spec.exchange.instruments.flatMap { i in
+            ["last", "mid", "spread", "volume", "fundamental"].map { "\(i.name).\($0)" }
+        }
+    }
+
+    private var totals = (orders: 0, fills: 0, rejects: 0, volume: 0)
+
+    public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] {
+        totals.orders += requestCount
+        totals.fills += Int(counters[0]) / 2
+        totals.rejects += Int(counters[1])
+        totals.volume += Int(counters[2]) / 2
+        var row: [Double] = [Double(requestCount), Double(counters[0] / 2), Double(counters[1])]
+        for s in 0..<spec.exchange.instruments.count {
+            let snap = exchange.snapshot(symbol: s)
+            let spread = snap.bidPrice > 0 && snap.askPrice > 0 ? Double(snap.askPrice - snap.bidPrice) : .nan
+            row += [Double(snap.lastPrice), Double(snap.mid), spread, Double(snap.volume), Double(fundamental[s])]
+        }
+        return row
+    }
+
+    public func summary() -> [(name: String, value: Double)] {
+        var out: [(String, Double)] = [("orders", Double(totals.orders)), ("trades", Double(totals.fills)),
+                                       ("rejects", Double(totals.rejects)), ("volume", Double(totals.volume))]
+        for (s, inst) in spec.exchange.instruments.enumerated() {
+            out.append(("\(inst.name).last", Double(exchange.snapshot(symbol: s).lastPrice)))
+        }
+        return out
+    }
+}
