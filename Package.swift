@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "AgoraModels", dependencies: ["AgoraCore", "AgoraEngine", "AgoraExchange", "AgoraSocial"],
                 swiftSettings: strict),
         .target(name: "AgoraScenario",
-                dependencies: ["AgoraCore", "AgoraModels", "AgoraSocial", .product(name: "Yams", package: "Yams")],
+                dependencies: ["AgoraCore", "AgoraExchange", "AgoraModels", "AgoraSocial", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .target(name: "AgoraBench",
                 dependencies: ["AgoraCore", "AgoraEngine", "AgoraExchange", "AgoraSocial", "AgoraModels"],

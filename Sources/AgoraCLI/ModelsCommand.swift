@@ -19,11 +19,18 @@ enum ModelsListing {
         var out: [String] = []
         for m in ModelCatalog.all {
             out.append("\(m.name) — \(m.summary)")
-            out.append("  agents: kind '\(m.agentKind)'\(m.needsNetwork ? "; needs a network section (count defaults to its node count)" : "")")
-            for p in m.parameters {
-                let def = p.defaultValue.map { " (default \($0))" } ?? ""
-                out.append("  \(p.name): \(p.type.phrase)\(def)")
-                out.append("      \(p.help)")
+            var needs: [String] = []
+            if m.needsNetwork { needs.append("a network section (count defaults to its node count)") }
+            if m.usesExchange { needs.append("an exchange section") }
+            if !needs.isEmpty { out.append("  needs " + needs.joined(separator: " and ")) }
+            if m.maxPopulations > 1 { out.append("  populations: up to \(m.maxPopulations), each of one kind") }
+            for kind in m.agentKinds {
+                out.append("  kind '\(kind.name)': \(kind.summary)")
+                for p in kind.parameters {
+                    let def = p.defaultValue.map { " (default \($0))" } ?? ""
+                    out.append("    \(p.name): \(p.type.phrase)\(def)")
+                    out.append("        \(p.help)")
+                }
             }
             out.append("")
         }

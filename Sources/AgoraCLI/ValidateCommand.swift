@@ -23,7 +23,8 @@ extension AgoraCommand {
                     throw Exit.badInput
                 }
             }
-            let count = scenario.populations.first?.count.map(grouped) ?? "from the network"
+            let counts = scenario.populations.compactMap(\.count)
+            let count = counts.count == scenario.populations.count ? grouped(counts.reduce(0, +)) : "from the network"
             print("\(scenario.sourcePath): valid (\(scenario.name): model \(scenario.model.name), \(count) agents, \(scenario.ticks) ticks, seed \(scenario.seed))")
         }
     }

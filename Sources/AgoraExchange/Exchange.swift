@@ -174,13 +174,21 @@ public struct MarketSnapshot: Sendable, Hashable {
     /// Set on the tick whose end ran an uncross: its price and volume.
     public var auctionPrice: Price = 0
     public var auctionVolume: Quantity = 0
+    /// During a call: the price and volume the book would uncross at now (0 when it would not).
+    public var indicativePrice: Price = 0
+    public var indicativeVolume: Quantity = 0
     /// Levels best first, prices in price units.
     public var bids: [PriceLevel] = []
     public var asks: [PriceLevel] = []
 
-    /// The mid price, or the last or reference price when a side is empty.
+    /// The mid price; during a call the indicative uncross price (a call's book may be crossed, so
+    /// its best prices say nothing); the last or reference price when there is none.
     public var mid: Price {
-        if bidPrice > 0 && askPrice > 0 { return (bidPrice + askPrice) / 2 }
+        if phase.isCall {
+            if indicativePrice > 0 { return indicativePrice }
+        } else if bidPrice > 0 && askPrice > 0 {
+            return (bidPrice + askPrice) / 2
+        }
         return lastPrice > 0 ? lastPrice : referencePrice
     }
 }
@@ -420,6 +428,11 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
             if let top = snap.bids.first { snap.bidPrice = top.price; snap.bidSize = top.quantity }
             if let top = snap.asks.first { snap.askPrice = top.price; snap.askSize = top.quantity }
             snap.lastPrice = lastPrices[s]
+            if phase.isCall && !config.schedule.uncrossesAfter(t),
+               let u = uncrossPrice(bids: b.levels(.buy, limit: .max), asks: b.levels(.sell, limit: .max), reference: referencePrices[s] / ts) {
+                snap.indicativePrice = u.price * ts
+                snap.indicativeVolume = u.volume
+            }
             current[s] = snap
             history[s][t % history[s].count] = snap
         }

@@ -58,19 +58,17 @@ public struct ParameterSpec: Sendable {
     }
 }
 
-/// Everything a model builder receives: validated parameters with defaults filled in.
-public struct ModelInputs: Sendable {
-    public let seed: UInt64
-    /// The population size the scenario asked for (`nil`: take it from the network).
+/// One population as a scenario describes it, parameters validated and defaults filled in.
+public struct PopulationInput: Sendable {
+    public let kind: String
+    /// `nil`: the size comes from elsewhere (the network's node count).
     public let count: Int?
     public let params: [String: ParameterValue]
-    public let network: CSRGraph?
 
-    public init(seed: UInt64, count: Int?, params: [String: ParameterValue], network: CSRGraph?) {
-        self.seed = seed
+    public init(kind: String, count: Int?, params: [String: ParameterValue]) {
+        self.kind = kind
         self.count = count
         self.params = params
-        self.network = network
     }
 
     public func integer(_ name: String) -> Int? { if case .integer(let v)? = params[name] { return v }; return nil }
@@ -85,45 +83,89 @@ public struct ModelInputs: Sendable {
     public func flag(_ name: String) -> Bool? { if case .flag(let v)? = params[name] { return v }; return nil }
 }
 
+/// Everything a model builder receives.
+public struct ModelInputs: Sendable {
+    public let seed: UInt64
+    public let populations: [PopulationInput]
+    public let network: CSRGraph?
+    /// The exchange and fundamentals, for models that trade.
+    public let market: MarketSpec?
+
+    public init(seed: UInt64, populations: [PopulationInput], network: CSRGraph? = nil, market: MarketSpec? = nil) {
+        self.seed = seed
+        self.populations = populations
+        self.network = network
+        self.market = market
+    }
+
+    /// For single-population models: the population.
+    public var population: PopulationInput { populations[0] }
+    public var count: Int? { populations.first?.count }
+    public func integer(_ name: String) -> Int? { population.integer(name) }
+    public func number(_ name: String) -> Double? { population.number(name) }
+    public func integers(_ name: String) -> [Int]? { population.integers(name) }
+    public func flag(_ name: String) -> Bool? { population.flag(name) }
+}
+
 /// A model that cannot be built from otherwise well-formed inputs; `parameter` names the field to
-/// blame (`"count"`, a parameter name, or `"network"`).
+/// blame (`"count"`, a parameter name, `"network"`, or an `exchange.…` path) and `population` the
+/// population it belongs to, if any.
 public struct ModelBuildError: Error, Sendable {
+    public let population: Int?
     public let parameter: String
     public let message: String
-    public init(parameter: String, _ message: String) {
+    public init(population: Int? = 0, parameter: String, _ message: String) {
+        self.population = population
         self.parameter = parameter
         self.message = message
     }
 }
 
-/// A built-in model: its name, the agent kind it runs, its parameters and how to build it.
+/// An agent kind a model runs, with the parameters its populations accept.
+public struct AgentKindDescriptor: Sendable {
+    public let name: String
+    public let summary: String
+    public let parameters: [ParameterSpec]
+
+    public init(name: String, summary: String, parameters: [ParameterSpec]) {
+        self.name = name
+        self.summary = summary
+        self.parameters = parameters
+    }
+}
+
+/// A built-in model: its name, the agent kinds it runs, and how to build it.
 public struct ModelDescriptor: Sendable {
     public let name: String
     public let summary: String
-    /// The `kind` a scenario's population must name.
-    public let agentKind: String
+    public let agentKinds: [AgentKindDescriptor]
+    /// How many populations a scenario may list.
+    public let maxPopulations: Int
     public let needsNetwork: Bool
-    public let parameters: [ParameterSpec]
+    public let usesExchange: Bool
     public let build: @Sendable (ModelInputs) throws(ModelBuildError) -> any Model
+
+    public func kind(_ name: String) -> AgentKindDescriptor? { agentKinds.first { $0.name == name } }
 }
 
 /// The models Agora ships, by name.
 public enum ModelCatalog {
-    public static let all: [ModelDescriptor] = [boltzmann, sir]
+    public static let all: [ModelDescriptor] = [boltzmann, sir, market]
 
     public static func named(_ name: String) -> ModelDescriptor? { all.first { $0.name == name } }
 
     public static let boltzmann = ModelDescriptor(
         name: "boltzmann",
         summary: "Boltzmann wealth exchange: each agent with wealth gives one unit to a random other agent per tick.",
-        agentKind: "agent",
-        needsNetwork: false,
-        parameters: [
+        agentKinds: [AgentKindDescriptor(name: "agent", summary: "An agent holding integer wealth.", parameters: [
             ParameterSpec("initial_wealth", .integer(min: 0, max: Int(Int32.max)), default: .integer(1),
                           "Units of wealth each agent starts with."),
             ParameterSpec("record_state", .flag, default: .flag(true),
                           "Hash every agent's wealth into the run digest each tick (off: only totals)."),
-        ],
+        ])],
+        maxPopulations: 1,
+        needsNetwork: false,
+        usesExchange: false,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard let count = inputs.count else { throw ModelBuildError(parameter: "count", "the boltzmann model needs a count") }
             guard count >= 2 else { throw ModelBuildError(parameter: "count", "the boltzmann model needs at least 2 agents, got \(count)") }
@@ -139,9 +181,7 @@ public enum ModelCatalog {
     public static let sir = ModelDescriptor(
         name: "sir",
         summary: "SIR epidemic on a network: infected nodes expose their neighbours each tick, then recover.",
-        agentKind: "person",
-        needsNetwork: true,
-        parameters: [
+        agentKinds: [AgentKindDescriptor(name: "person", summary: "A node of the network: susceptible, infected or recovered.", parameters: [
             ParameterSpec("transmission", .probability, default: .number(0.05),
                           "Chance that one infected neighbour infects a susceptible node in a tick."),
             ParameterSpec("recovery", .probability, default: .number(0.1), "Chance that an infected node recovers in a tick."),
@@ -149,7 +189,10 @@ public enum ModelCatalog {
                           "Node ids infected at tick 0. When absent, `initial_infected_count` nodes are drawn from the seed."),
             ParameterSpec("initial_infected_count", .integer(min: 0, max: Int(Int32.max)), default: .integer(10),
                           "How many nodes to infect at tick 0 when `initial_infected` is absent."),
-        ],
+        ])],
+        maxPopulations: 1,
+        needsNetwork: true,
+        usesExchange: false,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard let graph = inputs.network else {
                 throw ModelBuildError(parameter: "network", "the sir model needs a `network` section")

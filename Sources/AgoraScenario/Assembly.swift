@@ -45,17 +45,23 @@ public struct World: @unchecked Sendable {
         case nil:
             break
         }
-        let population = scenario.populations[0]
-        let inputs = ModelInputs(seed: scenario.seed, count: population.count, params: population.params, network: network)
+        let inputs = ModelInputs(seed: scenario.seed,
+                                 populations: scenario.populations.map { PopulationInput(kind: $0.kind, count: $0.count, params: $0.params) },
+                                 network: network, market: scenario.market)
         let model: any Model
         do {
             model = try scenario.model.build(inputs)
         } catch {
             let path: String
-            switch error.parameter {
-            case "count": path = "\(population.path).count"
-            case "network": path = "network"
-            default: path = "\(population.path).params.\(error.parameter)"
+            if let i = error.population, i < scenario.populations.count {
+                let population = scenario.populations[i]
+                switch error.parameter {
+                case "count", "kind": path = "\(population.path).\(error.parameter)"
+                case "network": path = "network"
+                default: path = "\(population.path).params.\(error.parameter)"
+                }
+            } else {
+                path = error.parameter
             }
             throw ScenarioErrors([scenario.issue(at: path, error.message)])
         }

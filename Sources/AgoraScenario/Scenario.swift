@@ -12,6 +12,8 @@ public struct Scenario: Sendable {
     public let ticks: Int
     public let populations: [Population]
     public let network: NetworkSpec?
+    /// The exchange and fundamentals, for models that trade.
+    public let market: MarketSpec?
     public let engine: EngineSettings
     /// The file the scenario came from, as the user named it.
     public let sourcePath: String

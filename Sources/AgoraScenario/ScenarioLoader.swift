@@ -291,8 +291,9 @@ struct NodeReader {
                 for (i, item) in seq.enumerated() {
                     if let p = population(item, "agents[\(i)]", model: model) { populations.append(p) }
                 }
-                if let model, seq.count > 1 {
-                    fail(n, "agents", "the \(model.name) model runs one population; got \(seq.count)")
+                if let model, seq.count > model.maxPopulations {
+                    fail(n, "agents", model.maxPopulations == 1 ? "the \(model.name) model runs one population; got \(seq.count)"
+                                                                : "at most \(model.maxPopulations) populations; got \(seq.count)")
                 }
             } else {
                 fail(n, "agents", "expected a list of populations (each with kind, count, params), got \(Self.describe(n))")
@@ -317,7 +318,17 @@ struct NodeReader {
                                     threads: m["threads"].flatMap { integer($0, "engine.threads", min: 1, max: 1_024) })
         }
 
-        for section in ["exchange", "llm", "log"] {
+        var market: MarketSpec?
+        if let n = field("exchange"), let model {
+            if model.usesExchange {
+                market = exchangeSection(n, "exchange", ticks: ticks ?? 1)
+            } else {
+                fail(n, "exchange", "the \(model.name) model has no exchange settings; remove this section")
+            }
+        } else if let model, model.usesExchange {
+            fail(root, "exchange", "missing; the \(model.name) model trades on an exchange (instruments, session, …)")
+        }
+        for section in ["llm", "log"] {
             if let n = field(section), let model {
                 fail(n, section, "the \(model.name) model has no \(section) settings; remove this section")
             }
@@ -326,7 +337,7 @@ struct NodeReader {
         guard let name, let ticks, let model, !populations.isEmpty, issues.isEmpty else { return nil }
         let resolved = (try? Yams.serialize(node: root)) ?? ""
         return Scenario(name: name, description: description, model: model, seed: seed, ticks: ticks,
-                        populations: populations, network: network, engine: engine, sourcePath: sourcePath,
+                        populations: populations, network: network, market: market, engine: engine, sourcePath: sourcePath,
                         resolvedYAML: resolved, overrides: overrides, origins: origins)
     }
 
@@ -334,14 +345,22 @@ struct NodeReader {
         guard let m = mapping(node, path, allowed: ["kind", "count", "params"]) else { return nil }
         note(node, path)
         var kind: String?
+        var kindSpec: AgentKindDescriptor?
+        let kindNames = model?.agentKinds.map(\.name) ?? []
         if let k = m["kind"] {
             kind = string(k, "\(path).kind")
-            if let kindName = kind, let model, kindName != model.agentKind {
-                fail(k, "\(path).kind", "the \(model.name) model runs agents of kind '\(model.agentKind)', not '\(kindName)'")
-                kind = nil
+            if let kindName = kind, let model {
+                kindSpec = model.kind(kindName)
+                if kindSpec == nil {
+                    let hint = closest(kindName, in: kindNames).map { "; did you mean '\($0)'?" } ?? ""
+                    fail(k, "\(path).kind", kindNames.count == 1
+                         ? "the \(model.name) model runs agents of kind '\(kindNames[0])', not '\(kindName)'"
+                         : "the \(model.name) model has no agent kind '\(kindName)'\(hint); kinds: \(kindNames.joined(separator: ", "))")
+                    kind = nil
+                }
             }
         } else {
-            fail(node, "\(path).kind", "missing; the agent kind\(model.map { " ('\($0.agentKind)' for \($0.name))" } ?? "")")
+            fail(node, "\(path).kind", "missing; the agent kind\(model.map { " (\($0.agentKinds.map(\.name).joined(separator: ", ")) for \($0.name))" } ?? "")")
         }
         var count: Int?
         var countOK = true
@@ -354,13 +373,13 @@ struct NodeReader {
         }
         var params: [String: ParameterValue] = [:]
         var paramsOK = true
-        if let model {
-            for spec in model.parameters { if let d = spec.defaultValue { params[spec.name] = d } }
+        if let kindSpec {
+            for spec in kindSpec.parameters { if let d = spec.defaultValue { params[spec.name] = d } }
             if let p = m["params"] {
-                if let pm = mapping(p, "\(path).params", allowed: model.parameters.map(\.name)) {
+                if let pm = mapping(p, "\(path).params", allowed: kindSpec.parameters.map(\.name)) {
                     note(p, "\(path).params")
                     for (key, value) in pm {
-                        guard let keyName = key.string, let spec = model.parameters.first(where: { $0.name == keyName }) else {
+                        guard let keyName = key.string, let spec = kindSpec.parameters.first(where: { $0.name == keyName }) else {
                             paramsOK = false
                             continue
                         }

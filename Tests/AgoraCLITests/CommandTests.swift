@@ -41,10 +41,15 @@ import Testing
         #expect(try String(contentsOfFile: "\(dir)/manifest.json", encoding: .utf8).contains(j["run_id"] as! String))
     }
 
-    @Test(arguments: ["scenarios/boltzmann.yaml", "scenarios/sir-network.yaml"])
+    static let smallMarket = ["--set", "agents[0].count=3000", "--set", "agents[1].count=1000", "--set", "agents[2].count=800",
+                              "--set", "agents[3].count=300", "--set", "agents[4].count=8", "--set", "agents[0].params.activity=0.05",
+                              "--set", "agents[1].params.activity=0.05", "--ticks", "220",
+                              "--set", "exchange.fundamental.news[0].tick=150"]
+
+    @Test(arguments: ["scenarios/boltzmann.yaml", "scenarios/sir-network.yaml", "scenarios/market.yaml"])
     func digestIsTheSameForAnyShardAndThreadCount(scenario: String) throws {
         let base = try temporaryDirectory()
-        let extra = scenario.contains("sir") ? Self.smallSIR : Self.small
+        let extra = scenario.contains("sir") ? Self.smallSIR : scenario.contains("market") ? Self.smallMarket : Self.small
         var digests: Set<String> = []
         var i = 0
         for (shards, threads) in [(1, 1), (2, 2), (3, 1), (8, 2), (4, 3)] {
@@ -70,7 +75,7 @@ import Testing
     }
 
     @Test func validateAcceptsTheShippedScenarios() throws {
-        for s in ["quickstart", "boltzmann", "sir-network"] {
+        for s in ["quickstart", "boltzmann", "sir-network", "market"] {
             let r = try agora(["validate", "scenarios/\(s).yaml", "--no-build"])
             #expect(r.status == 0, "\(s): \(r.stderr)")
             #expect(r.stdout.contains("valid"))
@@ -95,7 +100,7 @@ import Testing
         (["run", "scenarios/boltzmann.yaml", "--set", "agents[0].size=4"], 2,
          "error: --set agents[0].size=4: agents[0].size: unknown field; expected one of: kind, count, params\n"),
         (["run", "scenarios/boltzmann.yaml", "--set", "model=boltz"], 2,
-         "error: --set model=boltz: model: unknown model 'boltz'; built-in models: boltzmann, sir\n"),
+         "error: --set model=boltz: model: unknown model 'boltz'; built-in models: boltzmann, sir, market\n"),
         (["validate", "scenarios/boltzmann.yaml", "--set", "ticks"], 2,
          "error: --set ticks: expected path=value, e.g. --set agents[0].count=1000\n"),
         (["run", "scenarios/sir-network.yaml", "--set", "agents[0].params.initial_infected=[1, 200000]"], 2,

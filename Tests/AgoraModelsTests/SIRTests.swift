@@ -84,19 +84,19 @@ func referenceSIR(graph: CSRGraph, infected: [Int], beta: Double, gamma: Double,
     }
 
     @Test func buildersRejectImpossibleInputs() {
-        func buildError(_ d: ModelDescriptor, _ inputs: ModelInputs) -> ModelBuildError? {
+        func buildError(_ d: ModelDescriptor, count: Int?, _ params: [String: ParameterValue] = [:], network: CSRGraph? = nil,
+                        kind: String = "agent") -> ModelBuildError? {
+            let inputs = ModelInputs(seed: 1, populations: [PopulationInput(kind: kind, count: count, params: params)], network: network)
             do { _ = try d.build(inputs); return nil } catch { return error }
         }
-        #expect(buildError(ModelCatalog.boltzmann, ModelInputs(seed: 1, count: 1, params: [:], network: nil))?.parameter == "count")
-        #expect(buildError(ModelCatalog.boltzmann,
-                           ModelInputs(seed: 1, count: 1_000_000, params: ["initial_wealth": .integer(5_000)], network: nil))?
-            .parameter == "initial_wealth")
-        #expect(buildError(ModelCatalog.sir, ModelInputs(seed: 1, count: nil, params: [:], network: nil))?.parameter == "network")
+        #expect(buildError(ModelCatalog.boltzmann, count: 1)?.parameter == "count")
+        #expect(buildError(ModelCatalog.boltzmann, count: 1_000_000, ["initial_wealth": .integer(5_000)])?.parameter == "initial_wealth")
+        #expect(buildError(ModelCatalog.sir, count: nil, kind: "person")?.parameter == "network")
         let g = BarabasiAlbert.graph(nodes: 50, m: 2, seed: 1)
-        #expect(buildError(ModelCatalog.sir, ModelInputs(seed: 1, count: 49, params: [:], network: g))?.parameter == "count")
-        #expect(buildError(ModelCatalog.sir, ModelInputs(seed: 1, count: nil, params: ["initial_infected": .integers([3, 50])],
-                                                         network: g))?.parameter == "initial_infected")
-        #expect(buildError(ModelCatalog.sir, ModelInputs(seed: 1, count: 50, params: ["initial_infected_count": .integer(10)],
-                                                         network: g)) == nil)
+        #expect(buildError(ModelCatalog.sir, count: 49, network: g, kind: "person")?.parameter == "count")
+        #expect(buildError(ModelCatalog.sir, count: nil, ["initial_infected": .integers([3, 50])], network: g, kind: "person")?
+            .parameter == "initial_infected")
+        #expect(buildError(ModelCatalog.sir, count: 50, ["initial_infected_count": .integer(10)], network: g, kind: "person") == nil)
+        #expect(buildError(ModelCatalog.market, count: 10, kind: "noise")?.parameter == "exchange")
     }
 }

@@ -71,7 +71,7 @@ agents:
             colour: red
         """
         #expect(issues(text) == [
-            "s.yaml:2:8: model: unknown model 'boltzman' (did you mean 'boltzmann'?); built-in models: boltzmann, sir",
+            "s.yaml:2:8: model: unknown model 'boltzman' (did you mean 'boltzmann'?); built-in models: boltzmann, sir, market",
             "s.yaml:3:7: seed: expected a non-negative integer below 2^64, got \"-1\"",
             "s.yaml:4:8: ticks: expected a positive integer, got 0",
             "s.yaml:8:5: agents[0].colour: unknown field; expected one of: kind, count, params",
@@ -173,6 +173,7 @@ agents:
         #expect(files.contains("quickstart.yaml"))
         #expect(files.contains("boltzmann.yaml"))
         #expect(files.contains("sir-network.yaml"))
+        #expect(files.contains("market.yaml"))
         for f in files {
             // Shrunk so the check is quick; the shape and every field are still read and validated.
             let path = scenariosFolder + "/" + f
@@ -206,5 +207,78 @@ agents:
         #expect(w.agentCount == 500)
         #expect(w.network?.edgeCount == 2 * 498)
         #expect(w.shardCount(threads: 2) == 2)
+    }
+}
+
+let marketBase = """
+name: m
+model: market
+ticks: 50
+exchange:
+  instruments:
+    - {name: ACME, reference_price: 10000}
+agents:
+  - kind: noise
+    count: 100
+
+"""
+
+@Suite struct MarketScenarioTests {
+    @Test func aMarketScenarioReadsWithDefaults() throws {
+        let s = try ScenarioLoader.parse(marketBase, path: "m.yaml")
+        let m = try #require(s.market)
+        #expect(m.exchange.instruments.map(\.name) == ["ACME"])
+        #expect(m.exchange.instruments[0].bandBasisPoints == 2_000)
+        #expect(m.exchange.schedule == .continuous(ticksPerDay: 50))
+        #expect(m.cash == 1_000_000 && m.position == 100)
+        #expect(s.populations[0].params["activity"] == .number(0.02))
+        #expect(s.populations[0].params["market_share"] == .number(0.3))
+        let w = try World.assemble(s)
+        #expect(w.agentCount == 100)
+    }
+
+    @Test func kindsAndTheirParametersAreChecked() {
+        let text = marketBase + """
+          - kind: market_makr
+            count: 2
+          - kind: momentum
+            count: 5
+            params: {lookback: 0, half_spread_ticks: 2}
+        """
+        #expect(issues(text) == [
+            "s.yaml:10:11: agents[1].kind: the market model has no agent kind 'market_makr'; did you mean 'market_maker'?; kinds: zero_intelligence, noise, fundamentalist, momentum, market_maker",
+            "s.yaml:14:24: agents[2].params.lookback: expected an integer in 1...10000, got 0",
+            "s.yaml:14:27: agents[2].params.half_spread_ticks: unknown field; expected one of: activity, latency, max_lots, cash, position, lookback, threshold_bps",
+        ])
+    }
+
+    @Test func theExchangeSectionIsChecked() {
+        let text = """
+        name: m
+        model: market
+        ticks: 50
+        exchange:
+          instruments:
+            - {name: ACME, reference_price: 10001, tick_size: 5}
+            - {name: ACME, reference_price: 100}
+            - {name: ACME, reference_price: 200}
+          session: {ticks_per_day: 10, pre_open: 4, no_cancel: 5}
+          self_trade_prevention: sometimes
+          fundamental:
+            news:
+              - {tick: 70, instrument: ZZZ, jump_bps: 10}
+        agents:
+          - {kind: noise, count: 10}
+        """
+        #expect(issues(text) == [
+            "s.yaml:6:37: exchange.instruments[0].reference_price: 10001 is not a multiple of the tick size 5",
+            "s.yaml:8:7: exchange.instruments[2].name: instrument 'ACME' is listed twice",
+            "s.yaml:9:56: exchange.session.no_cancel: the no-cancel window (5) is the end of the pre-open (4); it cannot be longer",
+            "s.yaml:10:26: exchange.self_trade_prevention: expected none, cancel_resting or cancel_incoming, got \"sometimes\"",
+            "s.yaml:13:16: exchange.fundamental.news[0].tick: expected at most 49, got 70",
+            "s.yaml:13:32: exchange.fundamental.news[0].instrument: no instrument named 'ZZZ'; listed: ACME",
+        ])
+        #expect(issues("name: m\nmodel: market\nticks: 5\nagents:\n  - {kind: noise, count: 3}\n") ==
+                ["s.yaml:1:1: exchange: missing; the market model trades on an exchange (instruments, session, …)"])
     }
 }

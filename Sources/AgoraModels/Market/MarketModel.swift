@@ -196,12 +196,16 @@ public final class MarketModel: Model, @unchecked Sendable {
                     place(side, price: onGrid(v.mid + (side == .buy ? -k : k) * ts), quantity: lots(p.maxLots))
                 }
             case .fundamentalist:
+                // Buys when the best ask (or, with no quote, the mid) is below its estimate by more
+                // than the threshold, at that price; sells symmetrically.
                 let estimate = fund[s] * (10_000 + Int64(biasP[i])) / 10_000
                 let margin = estimate * Int64(p.thresholdBasisPoints) / 10_000
-                if v.ask > 0 && v.ask < estimate - margin {
-                    place(.buy, price: v.ask, quantity: lots(p.maxLots))
-                } else if v.bid > 0 && v.bid > estimate + margin {
-                    place(.sell, price: v.bid, quantity: lots(p.maxLots))
+                let buyAt = v.ask > 0 ? v.ask : v.mid
+                let sellAt = v.bid > 0 ? v.bid : v.mid
+                if buyAt < estimate - margin {
+                    place(.buy, price: onGrid(buyAt), quantity: lots(p.maxLots))
+                } else if sellAt > estimate + margin {
+                    place(.sell, price: onGrid(sellAt), quantity: lots(p.maxLots))
                 }
             case .momentum:
                 let then = hist[s * historyLength + ((tick - p.lookback) % historyLength + historyLength) % historyLength]
@@ -295,8 +299,9 @@ public final class MarketModel: Model, @unchecked Sendable {
                 if tick >= 0 {
                     let snap = exchange.snapshot(symbol: s, latency: min(lag, tick))
                     v.mid = snap.mid
-                    v.bid = snap.bidPrice
-                    v.ask = snap.askPrice
+                    // A call's book may be crossed: its best prices are not quotes anyone can hit.
+                    v.bid = snap.phase.isCall ? 0 : snap.bidPrice
+                    v.ask = snap.phase.isCall ? 0 : snap.askPrice
                     v.last = snap.lastPrice
                     v.tick = Int32(snap.tick)
                 } else {
