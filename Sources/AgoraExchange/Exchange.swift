@@ -40,6 +40,20 @@ public struct FeeSchedule: Sendable, Hashable {
     }
 }
 
+/// A volatility halt: when a trade in continuous trading moves the price more than `moveBasisPoints`
+/// from the halt reference (the day's reference, reset at each reopening), the instrument stops
+/// matching for `ticks` ticks, collects orders like a call, and reopens with an uncross.
+public struct HaltRule: Sendable, Hashable {
+    public var moveBasisPoints: Int
+    public var ticks: Int
+
+    public init(moveBasisPoints: Int, ticks: Int) {
+        precondition(moveBasisPoints > 0 && ticks >= 1, "a halt needs a positive move and at least one tick")
+        self.moveBasisPoints = moveBasisPoints
+        self.ticks = ticks
+    }
+}
+
 /// What accounts may do.
 public struct AccountRules: Sendable, Hashable {
     /// Sell more than is held (position goes negative).
@@ -67,10 +81,12 @@ public struct ExchangeConfig: Sendable, Hashable {
     public var depth: Int
     /// How many past snapshots are kept, for agents that see the market with a delay.
     public var maxLatencyTicks: Int
+    /// `nil`: no volatility halts.
+    public var halt: HaltRule?
 
     public init(instruments: [Instrument], schedule: SessionSchedule, fees: FeeSchedule = FeeSchedule(),
                 accounts: AccountRules = AccountRules(), selfTradePrevention: SelfTradePrevention = .none,
-                depth: Int = 5, maxLatencyTicks: Int = 0) {
+                depth: Int = 5, maxLatencyTicks: Int = 0, halt: HaltRule? = nil) {
         precondition(!instruments.isEmpty, "an exchange lists at least one instrument")
         precondition(instruments.count <= Int(UInt16.max), "too many instruments")
         precondition(depth >= 1 && maxLatencyTicks >= 0, "depth ≥ 1, latency ≥ 0")
@@ -81,7 +97,14 @@ public struct ExchangeConfig: Sendable, Hashable {
         self.selfTradePrevention = selfTradePrevention
         self.depth = depth
         self.maxLatencyTicks = maxLatencyTicks
+        self.halt = halt
     }
+}
+
+/// One trade on the public feed.
+public struct TradePrint: Sendable, Hashable {
+    public var price: Price
+    public var quantity: Quantity
 }
 
 /// An agent's instruction to the exchange. Plain data: agents write these into per-shard buffers.
@@ -177,6 +200,10 @@ public struct MarketSnapshot: Sendable, Hashable {
     /// During a call: the price and volume the book would uncross at now (0 when it would not).
     public var indicativePrice: Price = 0
     public var indicativeVolume: Quantity = 0
+    /// True while a volatility halt holds the instrument in a call.
+    public var halted = false
+    /// Every trade of the tick, in order: the public trade feed.
+    public var prints: [TradePrint] = []
     /// Levels best first, prices in price units.
     public var bids: [PriceLevel] = []
     public var asks: [PriceLevel] = []
@@ -184,7 +211,7 @@ public struct MarketSnapshot: Sendable, Hashable {
     /// The mid price; during a call the indicative uncross price (a call's book may be crossed, so
     /// its best prices say nothing); the last or reference price when there is none.
     public var mid: Price {
-        if phase.isCall {
+        if phase.isCall || halted {
             if indicativePrice > 0 { return indicativePrice }
         } else if bidPrice > 0 && askPrice > 0 {
             return (bidPrice + askPrice) / 2
@@ -269,6 +296,10 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
     /// Past snapshots: history[symbol][tick % count].
     private var history: [[MarketSnapshot]]
     private var events: [BookEvent] = []
+    /// Per instrument: the first tick after a volatility halt (≤ tick: not halted), and the price
+    /// moves are measured from.
+    public private(set) var haltedUntil: [Int]
+    private var haltReference: [Price]
 
     public init(config: ExchangeConfig, accounts: Accounts, makeBook: (BookConfig) -> Book) {
         precondition(accounts.symbolCount == config.instruments.count, "accounts must cover every instrument")
@@ -281,6 +312,8 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
             return makeBook(BookConfig(priceRange: 1...upper, selfTradePrevention: config.selfTradePrevention))
         }
         referencePrices = config.instruments.map(\.referencePrice)
+        haltedUntil = Array(repeating: 0, count: config.instruments.count)
+        haltReference = referencePrices
         lastPrices = Array(repeating: 0, count: config.instruments.count)
         phase = config.schedule.phase(at: 0)
         current = config.instruments.map { MarketSnapshot(tick: 0, phase: .closed, referencePrice: $0.referencePrice) }
@@ -294,10 +327,27 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
     public func beginTick(_ t: Int) {
         tick = t
         phase = config.schedule.phase(at: t)
-        for b in books { b.mode = phase.isCall ? .call : .continuous }
+        if config.schedule.day(of: t) != config.schedule.day(of: max(0, t - 1)) || t == 0 {
+            haltReference = referencePrices
+            for s in haltedUntil.indices { haltedUntil[s] = min(haltedUntil[s], t) }
+        }
+        for (s, b) in books.enumerated() { b.mode = phase.isCall || isHalted(s) ? .call : .continuous }
         for s in current.indices {
             current[s] = MarketSnapshot(tick: t, phase: phase, referencePrice: referencePrices[s])
             current[s].lastPrice = lastPrices[s]
+        }
+    }
+
+    /// True while `symbol` is in a volatility halt.
+    public func isHalted(_ symbol: Int) -> Bool { tick < haltedUntil[symbol] }
+
+    /// Halts `symbol` if its last trade moved too far in continuous trading.
+    private func checkHalt(_ s: Int) {
+        guard let rule = config.halt, phase == .continuous, !isHalted(s), lastPrices[s] > 0 else { return }
+        let ref = haltReference[s]
+        if abs(lastPrices[s] - ref) * 10_000 > Price(rule.moveBasisPoints) * ref {
+            haltedUntil[s] = tick + 1 + rule.ticks
+            books[s].mode = .call
         }
     }
 
@@ -318,6 +368,9 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
             if r.quantity <= 0 { return reject(.invalidQuantity) }
             if r.quantity % inst.lotSize != 0 { return reject(.quantityNotOnLot) }
             let isMarket = r.price == 0
+            if isHalted(Int(r.symbol)) && !isMarket && (r.timeInForce == .ioc || r.timeInForce == .fok) {
+                return reject(.tradingHalted)
+            }
             if !isMarket {
                 if r.price < 0 { return reject(.invalidPrice) }
                 if r.price % inst.tickSize != 0 { return reject(.priceNotOnTick) }
@@ -337,6 +390,7 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
                                  quantity: r.quantity, timeInForce: isMarket ? .ioc : r.timeInForce, postOnly: r.postOnly)
             events.removeAll(keepingCapacity: true)
             book.submit(order, events: &events)
+            defer { checkHalt(Int(r.symbol)) }
             if events.count == 1 && events[0].kind == .rejected {
                 // Refused by the book (post-only would cross, FOK short, wrong type for the phase).
                 live[id] = nil
@@ -384,6 +438,7 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
             }
             // A modify has already moved the reservation to the new terms; a reduce has not.
             apply(events, symbol: Int(r.symbol), reports: &reports, releaseOnReduce: r.action == .reduce)
+            checkHalt(Int(r.symbol))
         }
     }
 
@@ -391,8 +446,12 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
     /// market-data snapshot.
     public func endTick(reports: inout [ExchangeReport]) {
         let t = tick
-        if config.schedule.uncrossesAfter(t) {
-            for s in books.indices {
+        let sessionUncross = config.schedule.uncrossesAfter(t)
+        for s in books.indices {
+            // A halt that ends with this tick reopens with an uncross, unless the session's own
+            // uncross or the close comes first.
+            let reopens = haltedUntil[s] == t + 1 && config.schedule.phase(at: t) == .continuous
+            if sessionUncross || reopens {
                 events.removeAll(keepingCapacity: true)
                 let u = books[s].uncross(reference: referencePrices[s] / config.instruments[s].tickSize, events: &events)
                 if let u {
@@ -400,6 +459,7 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
                     current[s].auctionVolume = u.volume
                 }
                 apply(events, symbol: s, reports: &reports)
+                if reopens && lastPrices[s] > 0 { haltReference[s] = lastPrices[s] }
             }
         }
         if config.schedule.endsDay(t) {
@@ -428,7 +488,8 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
             if let top = snap.bids.first { snap.bidPrice = top.price; snap.bidSize = top.quantity }
             if let top = snap.asks.first { snap.askPrice = top.price; snap.askSize = top.quantity }
             snap.lastPrice = lastPrices[s]
-            if phase.isCall && !config.schedule.uncrossesAfter(t),
+            snap.halted = isHalted(s) && haltedUntil[s] > t + 1
+            if (phase.isCall && !config.schedule.uncrossesAfter(t)) || snap.halted,
                let u = uncrossPrice(bids: b.levels(.buy, limit: .max), asks: b.levels(.sell, limit: .max), reference: referencePrices[s] / ts) {
                 snap.indicativePrice = u.price * ts
                 snap.indicativeVolume = u.volume
@@ -504,10 +565,11 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
             switch e.kind {
             case .fill:
                 let price = e.price * ts
+                let auction = books[symbol].mode == .call
                 settleFill(orderID: e.orderID, side: e.side, maker: false, price: price, quantity: e.quantity,
-                           remaining: e.remaining, symbol: symbol, auction: phase.isCall, reports: &reports)
+                           remaining: e.remaining, symbol: symbol, auction: auction, reports: &reports)
                 settleFill(orderID: e.counterID, side: e.side.opposite, maker: true, price: price, quantity: e.quantity,
-                           remaining: e.counterRemaining, symbol: symbol, auction: phase.isCall, reports: &reports)
+                           remaining: e.counterRemaining, symbol: symbol, auction: auction, reports: &reports)
                 lastPrices[symbol] = price
                 var snap = current[symbol]
                 if snap.trades == 0 { snap.open = price; snap.high = price; snap.low = price }
@@ -516,6 +578,7 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
                 snap.close = price
                 snap.volume += e.quantity
                 snap.trades += 1
+                snap.prints.append(TradePrint(price: price, quantity: e.quantity))
                 current[symbol] = snap
             case .cancelled:
                 guard let meta = live.removeValue(forKey: e.orderID) else { continue }

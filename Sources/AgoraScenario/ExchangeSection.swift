@@ -5,7 +5,7 @@ import Yams
 
 /// Reading the `exchange` section (docs/scenario.md) into a `MarketSpec`.
 extension NodeReader {
-    static let exchangeKeys = ["instruments", "session", "fees", "accounts", "self_trade_prevention", "depth", "fundamental"]
+    static let exchangeKeys = ["instruments", "session", "fees", "accounts", "self_trade_prevention", "depth", "halt", "fundamental"]
 
     mutating func exchangeSection(_ node: Node, _ path: String, ticks: Int) -> MarketSpec? {
         guard let m = mapping(node, path, allowed: Self.exchangeKeys) else { return nil }
@@ -83,6 +83,14 @@ extension NodeReader {
             }
         }
         let depth = m["depth"].flatMap { integer($0, "\(path).depth", min: 1, max: 1_000) } ?? 5
+        var halt: HaltRule?
+        if let n = m["halt"], let hm = mapping(n, "\(path).halt", allowed: ["move_bps", "ticks"]) {
+            let move = hm["move_bps"].flatMap { integer($0, "\(path).halt.move_bps", min: 1, max: 100_000) }
+            let length = hm["ticks"].flatMap { integer($0, "\(path).halt.ticks", min: 1, max: 1_000_000) }
+            if hm["move_bps"] == nil { fail(n, "\(path).halt.move_bps", "missing; the price move that halts trading") }
+            if hm["ticks"] == nil { fail(n, "\(path).halt.ticks", "missing; how long a halt lasts") }
+            if let move, let length { halt = HaltRule(moveBasisPoints: move, ticks: length) } else { ok = false }
+        }
 
         var volatility = 5
         var news: [NewsEvent] = []
@@ -117,7 +125,7 @@ extension NodeReader {
         }
         guard ok, !instruments.isEmpty, issues.isEmpty else { return nil }
         let config = ExchangeConfig(instruments: instruments, schedule: schedule, fees: fees, accounts: rules,
-                                    selfTradePrevention: stp, depth: depth)
+                                    selfTradePrevention: stp, depth: depth, halt: halt)
         return MarketSpec(exchange: config, cash: cash, position: position, fundamentalVolatilityBasisPoints: volatility, news: news)
     }
 

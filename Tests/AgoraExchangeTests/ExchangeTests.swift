@@ -4,9 +4,11 @@ import Testing
 
 func makeExchange<B: OrderBook>(_ book: @escaping (BookConfig) -> B, schedule: SessionSchedule = .continuous(ticksPerDay: 100),
                                 rules: AccountRules = AccountRules(), fees: FeeSchedule = FeeSchedule(), agents: Int = 4,
-                                cash: Int64 = 1_000_000, position: Int64 = 100, band: Int? = 2_000, symbols: Int = 1) -> Exchange<B> {
+                                cash: Int64 = 1_000_000, position: Int64 = 100, band: Int? = 2_000, symbols: Int = 1,
+                                halt: HaltRule? = nil) -> Exchange<B> {
     let instruments = (0..<symbols).map { Instrument(name: "S\($0)", tickSize: 5, lotSize: 10, referencePrice: 10_000, bandBasisPoints: band) }
-    let config = ExchangeConfig(instruments: instruments, schedule: schedule, fees: fees, accounts: rules, depth: 3, maxLatencyTicks: 2)
+    let config = ExchangeConfig(instruments: instruments, schedule: schedule, fees: fees, accounts: rules, depth: 3, maxLatencyTicks: 2,
+                                halt: halt)
     return Exchange(config: config, accounts: Accounts(agents: agents, symbols: symbols, cash: cash, position: position), makeBook: book)
 }
 
@@ -172,8 +174,10 @@ func send<B>(_ x: Exchange<B>, _ requests: OrderRequest...) -> [ExchangeReport] 
         let schedule = SessionSchedule(ticksPerDay: 12, preOpen: 3, noCancel: 1, closingCall: 2, closed: 1)
         let rules = AccountRules(allowShort: seed == 1, tPlusOne: seed == 2)
         let fees = FeeSchedule(makerBasisPoints: -1, takerBasisPoints: 7)
-        let fast = makeExchange(LadderBook.init, schedule: schedule, rules: rules, fees: fees, agents: 12, cash: 2_000_000, symbols: 2)
-        let slow = makeExchange(ReferenceBook.init, schedule: schedule, rules: rules, fees: fees, agents: 12, cash: 2_000_000, symbols: 2)
+        let halt = seed == 0 ? HaltRule(moveBasisPoints: 80, ticks: 2) : nil
+        let fast = makeExchange(LadderBook.init, schedule: schedule, rules: rules, fees: fees, agents: 12, cash: 2_000_000, symbols: 2, halt: halt)
+        let slow = makeExchange(ReferenceBook.init, schedule: schedule, rules: rules, fees: fees, agents: 12, cash: 2_000_000, symbols: 2, halt: halt)
+        var halts = 0
         let cash0 = fast.accounts.totalCash
         var rng = SplitMix64(seed: seed)
         func pick(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
@@ -207,15 +211,51 @@ func send<B>(_ x: Exchange<B>, _ requests: OrderRequest...) -> [ExchangeReport] 
                 #expect(fast.accounts.cash.buffer.allSatisfy { $0 >= 0 }, "no overdraft without margin")
             }
             var a: [ExchangeReport] = [], b: [ExchangeReport] = []
+            if fast.isHalted(0) || fast.isHalted(1) { halts += 1 }
             fast.endTick(reports: &a)
             slow.endTick(reports: &b)
             #expect(a == b, "seed \(seed) end of tick \(t)")
             #expect(fast.snapshot(symbol: 0) == slow.snapshot(symbol: 0))
         }
         #expect(fast.accounts.feesCollected != 0)
+        if halt != nil { #expect(halts > 0, "the tight halt rule should trigger") }
         // With nothing live, nothing stays reserved.
         var resting = 0
         for b in fast.books { resting += b.restingOrderCount }
         #expect(resting == fast.liveOrderCount)
+    }
+}
+
+@Suite struct VolatilityHaltTests {
+    @Test func aLargeMoveHaltsCollectsAndReopensWithAnUncross() {
+        let instruments = [Instrument(name: "S", tickSize: 1, lotSize: 1, referencePrice: 10_000, bandBasisPoints: 2_000)]
+        let config = ExchangeConfig(instruments: instruments, schedule: .continuous(ticksPerDay: 100),
+                                    halt: HaltRule(moveBasisPoints: 300, ticks: 2))
+        let x = Exchange(config: config, accounts: Accounts(agents: 4, symbols: 1, cash: 10_000_000, position: 1_000), makeBook: LadderBook.init)
+        var reports: [ExchangeReport] = []
+        x.beginTick(0)
+        // A trade at 10,200 (+2%) does not halt; one at 10,400 (+4%) does.
+        send(x, .limit(agent: 0, .sell, price: 10_200, quantity: 10), .limit(agent: 1, .buy, price: 10_200, quantity: 10))
+        #expect(!x.isHalted(0))
+        send(x, .limit(agent: 0, .sell, price: 10_400, quantity: 10), .limit(agent: 1, .buy, price: 10_400, quantity: 10))
+        #expect(x.isHalted(0) && x.haltedUntil[0] == 3)
+        // While halted: crossing orders wait, IOC is refused.
+        #expect(send(x, .limit(agent: 2, .buy, price: 10_300, quantity: 5)).map(\.kind) == [.accepted])
+        #expect(send(x, .limit(agent: 3, .sell, price: 10_250, quantity: 5)).map(\.kind) == [.accepted])
+        #expect(send(x, .limit(agent: 3, .sell, price: 10_250, quantity: 5, timeInForce: .ioc))[0].reason == .tradingHalted)
+        x.endTick(reports: &reports)
+        #expect(x.snapshot(symbol: 0).halted)
+        #expect(x.snapshot(symbol: 0).prints == [TradePrint(price: 10_200, quantity: 10), TradePrint(price: 10_400, quantity: 10)])
+        x.beginTick(1); x.endTick(reports: &reports)
+        x.beginTick(2)
+        reports.removeAll()
+        x.endTick(reports: &reports)
+        // The halt ends with tick 2: the reopening uncross trades the waiting orders.
+        #expect(reports.filter { $0.kind == .fill }.count == 2)
+        #expect(x.snapshot(symbol: 0).auctionPrice > 0 && x.snapshot(symbol: 0).auctionVolume == 5)
+        x.beginTick(3)
+        #expect(!x.isHalted(0))
+        #expect(send(x, .limit(agent: 0, .sell, price: 10_300, quantity: 5), .limit(agent: 1, .buy, price: 10_300, quantity: 5))
+            .contains { $0.kind == .fill })
     }
 }

@@ -300,8 +300,9 @@ public final class MarketModel: Model, @unchecked Sendable {
                     let snap = exchange.snapshot(symbol: s, latency: min(lag, tick))
                     v.mid = snap.mid
                     // A call's book may be crossed: its best prices are not quotes anyone can hit.
-                    v.bid = snap.phase.isCall ? 0 : snap.bidPrice
-                    v.ask = snap.phase.isCall ? 0 : snap.askPrice
+                    let collecting = snap.phase.isCall || snap.halted
+                    v.bid = collecting ? 0 : snap.bidPrice
+                    v.ask = collecting ? 0 : snap.askPrice
                     v.last = snap.lastPrice
                     v.tick = Int32(snap.tick)
                 } else {
