@@ -270,14 +270,16 @@ public final class Accounts: @unchecked Sendable {
 ///
 /// It is driven once per tick, serially, in the engine's match phase: `beginTick`, then `process`
 /// for each request in a fixed order, then `endTick`. Every request is answered by at least one
-/// report. Generic over the book so the whole exchange can run on the reference book in tests.
+/// report. Generic over the book so the whole exchange can run on the reference book in tests; the
+/// entry points are specialised for `LadderBook`. Used from one thread at a time, so its stored
+/// properties opt out of dynamic exclusivity checks.
 public final class Exchange<Book: OrderBook>: @unchecked Sendable {
     public let config: ExchangeConfig
     public let accounts: Accounts
-    public private(set) var books: [Book]
-    public private(set) var referencePrices: [Price]
-    public private(set) var tick = 0
-    public private(set) var phase: SessionPhase
+    @exclusivity(unchecked) public private(set) var books: [Book]
+    @exclusivity(unchecked) public private(set) var referencePrices: [Price]
+    @exclusivity(unchecked) public private(set) var tick = 0
+    @exclusivity(unchecked) public private(set) var phase: SessionPhase
 
     /// The live orders' owners and reservations, by order id.
     struct Live {
@@ -288,18 +290,18 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
         /// Price per lot unit the reservation was made at (buy: cash per share; sell: unused).
         var reservePrice: Price
     }
-    private var live: [UInt64: Live] = [:]
-    private var nextOrderID: UInt64 = 1
-    private var lastPrices: [Price]
+    @exclusivity(unchecked) private var live: [UInt64: Live] = [:]
+    @exclusivity(unchecked) private var nextOrderID: UInt64 = 1
+    @exclusivity(unchecked) private var lastPrices: [Price]
     /// The current tick's snapshot per symbol, being built.
-    private var current: [MarketSnapshot]
+    @exclusivity(unchecked) private var current: [MarketSnapshot]
     /// Past snapshots: history[symbol][tick % count].
-    private var history: [[MarketSnapshot]]
-    private var events: [BookEvent] = []
+    @exclusivity(unchecked) private var history: [[MarketSnapshot]]
+    @exclusivity(unchecked) private var events: [BookEvent] = []
     /// Per instrument: the first tick after a volatility halt (≤ tick: not halted), and the price
     /// moves are measured from.
-    public private(set) var haltedUntil: [Int]
-    private var haltReference: [Price]
+    @exclusivity(unchecked) public private(set) var haltedUntil: [Int]
+    @exclusivity(unchecked) private var haltReference: [Price]
 
     public init(config: ExchangeConfig, accounts: Accounts, makeBook: (BookConfig) -> Book) {
         precondition(accounts.symbolCount == config.instruments.count, "accounts must cover every instrument")
@@ -324,6 +326,7 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
     // MARK: the tick
 
     /// Opens `tick`: sets the phase and the books' modes.
+    @_specialize(exported: true, where Book == LadderBook)
     public func beginTick(_ t: Int) {
         tick = t
         phase = config.schedule.phase(at: t)
@@ -352,6 +355,7 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
     }
 
     /// Handles one request, appending the reports it causes.
+    @_specialize(exported: true, where Book == LadderBook)
     public func process(_ r: OrderRequest, reports: inout [ExchangeReport]) {
         func reject(_ reason: Reason) {
             reports.append(ExchangeReport(agent: r.agent, symbol: r.symbol, kind: .rejected, reason: reason, side: r.side,
@@ -444,6 +448,7 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
 
     /// Closes `tick`: the uncross if a call ends here, day-end expiry and settlement, and the
     /// market-data snapshot.
+    @_specialize(exported: true, where Book == LadderBook)
     public func endTick(reports: inout [ExchangeReport]) {
         let t = tick
         let sessionUncross = config.schedule.uncrossesAfter(t)

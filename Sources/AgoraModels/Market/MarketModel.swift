@@ -151,10 +151,15 @@ public final class MarketModel: Model, @unchecked Sendable {
         let position = acc.position.pointer, reservedPosition = acc.reservedPosition.pointer, unsettled = acc.unsettled.pointer
         let instruments = spec.exchange.instruments
         let tick = ctx.tick
+        // Whether an agent acts is decided from a small table before its population's parameters
+        // are read: most agents are idle in most ticks.
+        let acts = pops.map { $0.activity.isCertain ? UInt64.max : $0.activity.threshold }
+        let always = pops.map(\.activity.isCertain)
         for i in ctx.agents {
-            let p = pops[Int(pop[i])]
+            let pi = Int(pop[i])
             var r = draws.agent(i)
-            if !p.activity.isCertain && r.next() >= p.activity.threshold { continue }
+            if !always[pi] && r.next() >= acts[pi] { continue }
+            let p = pops[pi]
             let s = Int(sym[i])
             let v = view[min(p.latency, maxLatency) * symbols + s]
             guard v.open, v.mid > 0 else { continue }
