@@ -71,7 +71,7 @@ public final class BoltzmannModel: Model, @unchecked Sendable {
         }
         // Pass 2: the sends. Kept apart so that a send's bucket address does not wait on the long
         // arithmetic chain of pass 1, which would stall every store behind it.
-        for k in 0..<n { outbox.send(to: Int(targets[k]), NoPayload()) }
+        outbox.send(all: UnsafeBufferPointer(start: targets, count: n), NoPayload())
     }
 
     public func propagate(_ ctx: ShardContext, inbox: Inbox<NoPayload>) {
