@@ -7,6 +7,7 @@ set -euo pipefail
 declare -A probe=(
   [libzstd-dev]=/usr/include/zstd.h
   [libsqlite3-dev]=/usr/include/sqlite3.h
+  [zlib1g-dev]=/usr/include/zlib.h
   [pkg-config]=/usr/bin/pkg-config
 )
 

@@ -1,5 +1,6 @@
 import AgoraBench
 import AgoraExchange
+import AgoraLog
 import ArgumentParser
 import Foundation
 
@@ -9,12 +10,12 @@ extension AgoraCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a benchmark workload and print one JSON line of figures.",
             discussion: """
-            Workloads (docs/benchmarks.md): boltzmann, sir_ba, lob_cross, lob_passive. Setup is outside \
+            Workloads (docs/benchmarks.md): boltzmann, sir_ba, lob_cross, lob_passive, eventlog. Setup is outside \
             the timer and every result is checked. Build in release (swift build -c release) before \
             measuring.
             """)
 
-        @Argument(help: "The workload: boltzmann, sir_ba, lob_cross or lob_passive.")
+        @Argument(help: "The workload: boltzmann, sir_ba, lob_cross, lob_passive or eventlog.")
         var workload: String
 
         @Option(help: "boltzmann: number of agents.")
@@ -22,6 +23,12 @@ extension AgoraCommand {
 
         @Option(help: "Steps (ticks) to run.")
         var steps = 100
+
+        @Option(help: "eventlog: number of records.")
+        var records = 10_000_000
+
+        @Option(help: "eventlog: directory for the temporary log (default: the system's temporary directory).")
+        var directory: String?
 
         @Option(help: "sir_ba: the graph file (u32 pairs, optionally zstd). Default: the shared workload file.")
         var graph: String?
@@ -45,9 +52,10 @@ extension AgoraCommand {
         var `repeat` = 3
 
         func validate() throws {
-            guard ["boltzmann", "sir_ba", "lob_cross", "lob_passive"].contains(workload) else {
-                throw ValidationError("unknown workload '\(workload)'; choose boltzmann, sir_ba, lob_cross or lob_passive")
+            guard ["boltzmann", "sir_ba", "lob_cross", "lob_passive", "eventlog"].contains(workload) else {
+                throw ValidationError("unknown workload '\(workload)'; choose boltzmann, sir_ba, lob_cross, lob_passive or eventlog")
             }
+            if records < 1 { throw ValidationError("--records must be at least 1") }
             if agents < 2 { throw ValidationError("--agents must be at least 2") }
             if steps < 1 { throw ValidationError("--steps must be at least 1") }
             if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
@@ -64,6 +72,8 @@ extension AgoraCommand {
             let report: BenchReport
             do {
                 switch workload {
+                case "eventlog":
+                    report = try Workloads.eventLog(records: records, directory: directory ?? NSTemporaryDirectory(), repeat: `repeat`)
                 case "lob_cross", "lob_passive":
                     let base = Workloads.orderBookStreams[workload]!
                     guard let path = stream ?? Workloads.findWorkloadFile(base + ".bin.zst") else {
@@ -91,6 +101,9 @@ extension AgoraCommand {
                     }
                 }
             } catch let e as Workloads.Failure {
+                printError("error: \(e)")
+                throw Exit.failure
+            } catch let e as LogError {
                 printError("error: \(e)")
                 throw Exit.failure
             } catch let e as OrderStream.FormatError {

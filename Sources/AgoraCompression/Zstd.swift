@@ -62,3 +62,61 @@ public enum Zstd {
         }
     }
 }
+
+/// A zstd compression context kept across calls: much faster than a fresh one per frame. One
+/// thread at a time.
+public final class ZstdCompressor: @unchecked Sendable {
+    private let context: OpaquePointer
+    public let level: Int32
+
+    public init(level: Int32 = 1) {
+        guard let c = ZSTD_createCCtx() else { fatalError("zstd: cannot allocate a compression context") }
+        context = c
+        self.level = level
+    }
+
+    deinit { ZSTD_freeCCtx(context) }
+
+    /// Compresses `source` into one frame, replacing the contents of `output` (whose memory is
+    /// reused from call to call).
+    public func compress(_ source: UnsafeRawBufferPointer, into output: inout [UInt8]) throws {
+        let bound = ZSTD_compressBound(source.count)
+        if output.count < bound { output = [UInt8](repeating: 0, count: bound) }
+        let n = output.withUnsafeMutableBytes { dst in
+            ZSTD_compressCCtx(context, dst.baseAddress, bound, source.baseAddress, source.count, level)
+        }
+        if ZSTD_isError(n) != 0 { throw Zstd.Failure(description: "zstd compress: \(String(cString: ZSTD_getErrorName(n)))") }
+        output.removeLast(output.count - n)
+    }
+
+    /// Compresses `source` into one frame.
+    public func compress(_ source: UnsafeRawBufferPointer) throws -> [UInt8] {
+        let bound = ZSTD_compressBound(source.count)
+        var out = [UInt8](repeating: 0, count: bound)
+        let n = out.withUnsafeMutableBytes { dst in
+            ZSTD_compressCCtx(context, dst.baseAddress, bound, source.baseAddress, source.count, level)
+        }
+        if ZSTD_isError(n) != 0 { throw Zstd.Failure(description: "zstd compress: \(String(cString: ZSTD_getErrorName(n)))") }
+        out.removeLast(bound - n)
+        return out
+    }
+}
+
+/// A zstd decompression context kept across calls. One thread at a time.
+public final class ZstdDecompressor: @unchecked Sendable {
+    private let context: OpaquePointer
+
+    public init() {
+        guard let c = ZSTD_createDCtx() else { fatalError("zstd: cannot allocate a decompression context") }
+        context = c
+    }
+
+    deinit { ZSTD_freeDCtx(context) }
+
+    /// Decompresses one frame whose content is exactly `size` bytes into `destination`.
+    public func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws {
+        let n = ZSTD_decompressDCtx(context, destination.baseAddress, destination.count, source.baseAddress, source.count)
+        if ZSTD_isError(n) != 0 { throw Zstd.Failure(description: "zstd decompress: \(String(cString: ZSTD_getErrorName(n)))") }
+        if n != destination.count { throw Zstd.Failure(description: "zstd decompress: \(n) bytes, expected \(destination.count)") }
+    }
+}

@@ -1,0 +1,139 @@
+/// How one column of one chunk is stored (docs/log-format.md, "Columns").
+///
+/// Every value is an `Int64`. It is zigzag-mapped to unsigned (so small negatives stay small), then
+/// stored in `width` bytes per value, byte planes one after another (all first bytes, then all
+/// second bytes, …), which lets zstd model each byte position on its own.
+public enum ColumnEncoding: UInt8, Sendable {
+    /// Every value is the same: 8 bytes, little-endian.
+    case constant = 0
+    /// The zigzag values, `width` byte planes.
+    case plain = 1
+    /// The first value (8 bytes), then the zigzag differences of the rest as `width` byte planes.
+    case delta = 2
+}
+
+@inline(__always) func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
+@inline(__always) func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1) }
+
+/// Bytes needed for `u` (0 needs none; at least 1 is used for a non-constant column).
+@inline(__always) func byteWidth(_ u: UInt64) -> Int { max(1, (64 - u.leadingZeroBitCount + 7) / 8) }
+
+enum ColumnCodec {
+    /// Appends `values` encoded with the smallest of the three encodings:
+    /// `u8 encoding, u8 width, u32 byte length, bytes`.
+    static func encode(_ values: UnsafeBufferPointer<Int64>, into out: inout [UInt8]) {
+        let n = values.count
+        guard n > 0 else {
+            out.append(ColumnEncoding.constant.rawValue); out.append(0); appendU32(&out, 8); appendI64(&out, 0)
+            return
+        }
+        var maxPlain: UInt64 = 0, maxDelta: UInt64 = 0
+        var constant = true
+        let first = values[0]
+        var previous = first
+        for v in values {
+            maxPlain |= zigzag(v)
+            maxDelta |= zigzag(v &- previous)
+            constant = constant && v == first
+            previous = v
+        }
+        if constant {
+            out.append(ColumnEncoding.constant.rawValue); out.append(0); appendU32(&out, 8); appendI64(&out, first)
+            return
+        }
+        let plainWidth = byteWidth(maxPlain), deltaWidth = byteWidth(maxDelta)
+        let useDelta = deltaWidth < plainWidth
+        let width = useDelta ? deltaWidth : plainWidth
+        out.append((useDelta ? ColumnEncoding.delta : ColumnEncoding.plain).rawValue)
+        out.append(UInt8(width))
+        appendU32(&out, UInt32((useDelta ? 8 : 0) + n * width))
+        if useDelta { appendI64(&out, first) }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: n * width))
+        out.withUnsafeMutableBufferPointer { buf in
+            let base = buf.baseAddress! + start
+            // One pass per byte plane: sequential writes, and a loop the compiler can vectorise.
+            for plane in 0..<width {
+                let dst = base + plane * n
+                let shift = UInt64(8 * plane)
+                if useDelta {
+                    dst[0] = 0
+                    for i in 1..<n { dst[i] = UInt8(truncatingIfNeeded: zigzag(values[i] &- values[i - 1]) >> shift) }
+                } else {
+                    for i in 0..<n { dst[i] = UInt8(truncatingIfNeeded: zigzag(values[i]) >> shift) }
+                }
+            }
+        }
+    }
+
+    /// Decodes one column of `count` values at `offset` in `bytes`, advancing `offset`.
+    static func decode(_ bytes: UnsafeRawBufferPointer, offset: inout Int, count n: Int, into out: UnsafeMutablePointer<Int64>) throws(LogError) {
+        guard offset + 6 <= bytes.count else { throw LogError.malformed("column header past the end of the chunk") }
+        guard let encoding = ColumnEncoding(rawValue: bytes[offset]) else {
+            throw LogError.malformed("unknown column encoding \(bytes[offset])")
+        }
+        let width = Int(bytes[offset + 1])
+        let length = Int(readU32(bytes, offset + 2))
+        offset += 6
+        guard offset + length <= bytes.count else { throw LogError.malformed("column data past the end of the chunk") }
+        switch encoding {
+        case .constant:
+            guard length == 8 else { throw LogError.malformed("a constant column holds 8 bytes, not \(length)") }
+            let v = readI64(bytes, offset)
+            for i in 0..<n { out[i] = v }
+        case .plain, .delta:
+            let headerBytes = encoding == .delta ? 8 : 0
+            guard (1...8).contains(width), length == headerBytes + n * width else {
+                throw LogError.malformed("column of \(n) values × \(width) bytes cannot be \(length) bytes")
+            }
+            let planes = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + offset + headerBytes
+            // Gather byte planes back into values; the common narrow widths get their own loops.
+            switch width {
+            case 1: for i in 0..<n { out[i] = unzigzag(UInt64(planes[i])) }
+            case 2: for i in 0..<n { out[i] = unzigzag(UInt64(planes[i]) | UInt64(planes[n + i]) << 8) }
+            case 3: for i in 0..<n { out[i] = unzigzag(UInt64(planes[i]) | UInt64(planes[n + i]) << 8 | UInt64(planes[2 * n + i]) << 16) }
+            default:
+                for i in 0..<n {
+                    var u: UInt64 = 0
+                    for plane in 0..<width { u |= UInt64(planes[plane * n + i]) << UInt64(8 * plane) }
+                    out[i] = unzigzag(u)
+                }
+            }
+            if encoding == .delta {
+                var acc = readI64(bytes, offset)
+                out[0] = acc
+                for i in 1..<max(1, n) {
+                    acc = acc &+ out[i]
+                    out[i] = acc
+                }
+            }
+        }
+        offset += length
+    }
+}
+
+@inline(__always) func appendU32(_ out: inout [UInt8], _ v: UInt32) {
+    out.append(UInt8(truncatingIfNeeded: v)); out.append(UInt8(truncatingIfNeeded: v >> 8))
+    out.append(UInt8(truncatingIfNeeded: v >> 16)); out.append(UInt8(truncatingIfNeeded: v >> 24))
+}
+
+@inline(__always) func appendU16(_ out: inout [UInt8], _ v: UInt16) {
+    out.append(UInt8(truncatingIfNeeded: v)); out.append(UInt8(truncatingIfNeeded: v >> 8))
+}
+
+@inline(__always) func appendI64(_ out: inout [UInt8], _ v: Int64) {
+    let u = UInt64(bitPattern: v)
+    for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: u >> UInt64(8 * k))) }
+}
+
+@inline(__always) func readU32(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt32 {
+    UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
+}
+
+@inline(__always) func readU16(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt16 { UInt16(b[at]) | UInt16(b[at + 1]) << 8 }
+
+@inline(__always) func readI64(_ b: UnsafeRawBufferPointer, _ at: Int) -> Int64 {
+    var u: UInt64 = 0
+    for k in 0..<8 { u |= UInt64(b[at + k]) << UInt64(8 * k) }
+    return Int64(bitPattern: u)
+}

@@ -1,0 +1,169 @@
+import AgoraCompression
+import Foundation
+
+/// One chunk as read: a kind's records as columns.
+public struct LogChunk: Sendable {
+    public let kind: UInt16
+    public let firstTick: Int64
+    public let lastTick: Int64
+    public let count: Int
+    /// columns[c][i]: column c of record i, in the kind's schema order.
+    public let columns: [[Int64]]
+    /// Where the frame starts in the file, and its index among frames.
+    public let offset: Int
+    public let frame: Int
+}
+
+/// A damaged or truncated part of a log: which frame, which bytes, and why. The reader skips it and
+/// goes on with the next frame it can find.
+public struct LogProblem: Sendable, Hashable, CustomStringConvertible {
+    public let frame: Int
+    public let offset: Int
+    public let length: Int
+    public let reason: String
+
+    public var description: String { "frame \(frame) at byte \(offset) (\(length) bytes): \(reason)" }
+}
+
+/// Reads an event log chunk by chunk, never the whole log into memory at once (the file is mapped).
+public final class LogReader {
+    public let path: String
+    public let schema: LogSchema
+    private let data: Data
+    private let firstFrame: Int
+
+    public init(path: String) throws(LogError) {
+        self.path = path
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw LogError.io(path: path, message: "cannot read the log (\(error.localizedDescription))")
+        }
+        let header = data.prefix(LogFormat.fileHeaderSize)
+        guard header.count == LogFormat.fileHeaderSize, Array(header.prefix(8)) == LogFormat.magic else {
+            throw LogError.notALog(path: path, message: "no AGORALOG header")
+        }
+        let version = UInt16(header[header.startIndex + 8]) | UInt16(header[header.startIndex + 9]) << 8
+        guard version == LogFormat.version else {
+            throw LogError.notALog(path: path, message: "format version \(version); this reader knows \(LogFormat.version)")
+        }
+        let parsed: (LogSchema, Int)? = data.withUnsafeBytes { b in
+            guard let h = FrameHeader.parse(b, at: LogFormat.fileHeaderSize), h.type == LogFormat.FrameType.schema.rawValue else { return nil }
+            let start = LogFormat.fileHeaderSize + LogFormat.frameHeaderSize
+            guard start + h.storedLength <= b.count else { return nil }
+            let payload = UnsafeRawBufferPointer(rebasing: b[start..<(start + h.storedLength)])
+            guard CRC32.checksum(payload) == h.payloadCRC,
+                  let s = try? JSONDecoder().decode(LogSchema.self, from: Data(payload)) else { return nil }
+            return (s, start + h.storedLength)
+        }
+        guard let parsed else { throw LogError.notALog(path: path, message: "its schema frame is missing or damaged") }
+        schema = parsed.0
+        firstFrame = parsed.1
+    }
+
+    /// Calls `body` with every readable chunk in file order, and returns the problems met.
+    /// - Parameter kinds: only these kinds (nil: all); other chunks are skipped undecoded.
+    @discardableResult
+    public func forEachChunk(kinds: Set<UInt16>? = nil, _ body: (LogChunk) throws -> Void) rethrows -> [LogProblem] {
+        var problems: [LogProblem] = []
+        let decompressor = ZstdDecompressor()
+        var raw: [UInt8] = []
+        // Reused across chunks: when the caller keeps no chunk, its columns are decoded in place;
+        // when it does, copy-on-write leaves the kept one alone.
+        var columns: [[Int64]] = []
+        try data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+            var at = firstFrame
+            var frame = 1
+            while at < b.count {
+                guard let h = FrameHeader.parse(b, at: at) else {
+                    // Damaged or truncated header: report, then look for the next frame that checks out.
+                    let next = Self.resync(b, from: at + 1)
+                    let reason = at + LogFormat.frameHeaderSize > b.count ? "truncated frame header" : "bad frame header (sync marker or header checksum)"
+                    problems.append(LogProblem(frame: frame, offset: at, length: (next ?? b.count) - at, reason: reason))
+                    frame += 1
+                    guard let next else { break }
+                    at = next
+                    continue
+                }
+                let start = at + LogFormat.frameHeaderSize
+                let end = start + h.storedLength
+                defer { frame += 1 }
+                guard end <= b.count else {
+                    problems.append(LogProblem(frame: frame, offset: at, length: b.count - at,
+                                               reason: "truncated: \(h.storedLength) payload bytes announced, \(b.count - start) present"))
+                    break
+                }
+                let payload = UnsafeRawBufferPointer(rebasing: b[start..<end])
+                guard CRC32.checksum(payload) == h.payloadCRC else {
+                    problems.append(LogProblem(frame: frame, offset: at, length: end - at, reason: "payload checksum mismatch"))
+                    at = end
+                    continue
+                }
+                defer { at = end }
+                guard h.type == LogFormat.FrameType.chunk.rawValue else { continue }
+                if let kinds, !kinds.contains(h.kind) { continue }
+                guard let kind = schema.kind(h.kind) else {
+                    problems.append(LogProblem(frame: frame, offset: at, length: end - at, reason: "event kind \(h.kind) is not in the schema"))
+                    continue
+                }
+                do {
+                    let chunk = try decode(h, payload: payload, kind: kind, offset: at, frame: frame, decompressor: decompressor,
+                                           raw: &raw, columns: &columns)
+                    try body(chunk)
+                } catch let e as LogError {
+                    problems.append(LogProblem(frame: frame, offset: at, length: end - at, reason: e.description))
+                } catch let e as Zstd.Failure {
+                    problems.append(LogProblem(frame: frame, offset: at, length: end - at, reason: e.description))
+                }
+            }
+        }
+        return problems
+    }
+
+    private func decode(_ h: FrameHeader, payload: UnsafeRawBufferPointer, kind: EventKindSchema, offset: Int, frame: Int,
+                        decompressor: ZstdDecompressor, raw: inout [UInt8], columns: inout [[Int64]]) throws -> LogChunk {
+        // `raw` is reused from chunk to chunk: fresh pages for every chunk cost more than decoding.
+        if raw.count < h.rawLength { raw = [UInt8](repeating: 0, count: h.rawLength) }
+        if h.codec == LogFormat.Codec.zstd.rawValue {
+            try raw.withUnsafeMutableBytes { try decompressor.decompress(payload, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<h.rawLength])) }
+        } else if h.codec == LogFormat.Codec.none.rawValue, payload.count == h.rawLength {
+            raw.withUnsafeMutableBytes { $0.copyMemory(from: payload) }
+        } else {
+            throw LogError.malformed("unknown codec \(h.codec)")
+        }
+        if columns.count != kind.columns.count { columns = Array(repeating: [], count: kind.columns.count) }
+        for c in columns.indices where columns[c].count != h.records {
+            columns[c] = [Int64](repeating: 0, count: h.records)
+        }
+        return try raw.withUnsafeBytes { (all: UnsafeRawBufferPointer) throws(LogError) -> LogChunk in
+            let r = UnsafeRawBufferPointer(rebasing: all[0..<h.rawLength])
+            guard r.count >= 2, Int(readU16(r, 0)) == kind.columns.count else {
+                throw LogError.malformed("kind \(kind.name) has \(kind.columns.count) columns")
+            }
+            var at = 2
+            for c in columns.indices {
+                try columns[c].withUnsafeMutableBufferPointer { (p: inout UnsafeMutableBufferPointer<Int64>) throws(LogError) in
+                    if let base = p.baseAddress {
+                        try ColumnCodec.decode(r, offset: &at, count: h.records, into: base)
+                    } else {
+                        var none: Int64 = 0
+                        try ColumnCodec.decode(r, offset: &at, count: 0, into: &none)
+                    }
+                }
+            }
+            guard at == r.count else { throw LogError.malformed("\(r.count - at) stray bytes after the columns") }
+            return LogChunk(kind: h.kind, firstTick: h.firstTick, lastTick: h.lastTick, count: h.records, columns: columns,
+                            offset: offset, frame: frame)
+        }
+    }
+
+    /// The offset of the next frame header at or after `from` that checks out, if any.
+    static func resync(_ b: UnsafeRawBufferPointer, from: Int) -> Int? {
+        var i = from
+        while i + LogFormat.frameHeaderSize <= b.count {
+            if b[i] == LogFormat.sync[0], FrameHeader.parse(b, at: i) != nil { return i }
+            i += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,290 @@
+import AgoraCompression
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes an event log: records are gathered per event kind into columns; every `chunkRecords`
+/// records (or at `flush`) a kind's columns become one chunk, which a background thread encodes,
+/// compresses, checksums and appends. The simulation's thread only copies integers.
+///
+/// Memory is bounded: at most `maxQueuedChunks` sealed chunks wait for the background threads; a
+/// producer that gets ahead blocks until one is written (backpressure). Two encoder threads work
+/// on consecutive chunks and write their frames in the order the chunks were sealed. Each frame is
+/// written whole with one `write`, so a crash leaves every earlier frame readable. Column buffers
+/// are recycled, so a long run allocates nothing per chunk.
+public final class LogWriter: @unchecked Sendable {
+    public let path: String
+    public let schema: LogSchema
+    public let chunkRecords: Int
+
+    /// A kind's open chunk: column-major values, `capacity` per column.
+    final class Builder {
+        let kind: EventKindSchema
+        let capacity: Int
+        var values: UnsafeMutablePointer<Int64>
+        var count = 0
+
+        init(kind: EventKindSchema, capacity: Int) {
+            self.kind = kind
+            self.capacity = capacity
+            values = .allocate(capacity: capacity * kind.columns.count)
+        }
+
+        deinit { values.deallocate() }
+
+        /// Hands the filled buffer over and continues in `fresh`.
+        func take(sequence: Int, fresh: UnsafeMutablePointer<Int64>) -> SealedChunk {
+            let chunk = SealedChunk(kind: kind.id, columns: kind.columns.count, capacity: capacity, count: count, values: values,
+                                    sequence: sequence)
+            values = fresh
+            count = 0
+            return chunk
+        }
+    }
+
+    struct SealedChunk: @unchecked Sendable {
+        let kind: UInt16
+        let columns: Int
+        let capacity: Int
+        let count: Int
+        let values: UnsafeMutablePointer<Int64>
+        /// Frames are written in this order.
+        let sequence: Int
+    }
+
+    @exclusivity(unchecked) private var builders: [Builder?]
+    private let fd: Int32
+    private let queue: ChunkQueue
+    private let encoders = 2
+    private let done = DispatchSemaphore(value: 0)
+    /// Column buffers handed back by the encoders, by size in values.
+    private let pool = BufferPool()
+    private var nextSequence = 0
+    /// The sequence number whose frame is written next.
+    private let turn = NSCondition()
+    private var nextToWrite = 0
+    private let errorLock = NSLock()
+    private var firstError: LogError?
+    private var closed = false
+    /// Bytes written so far (header and frames), updated by the background thread.
+    public private(set) var bytesWritten = 0
+
+    /// Creates (or truncates) `path` and writes the file header and the schema frame.
+    public init(path: String, schema: LogSchema, chunkRecords: Int = 65_536, compressionLevel: Int32 = 1,
+                maxQueuedChunks: Int = 8) throws(LogError) {
+        precondition(chunkRecords >= 1 && maxQueuedChunks >= 1, "chunks hold records and the queue holds chunks")
+        self.path = path
+        self.schema = schema
+        self.chunkRecords = chunkRecords
+        let maxID = Int(schema.kinds.map(\.id).max() ?? 0)
+        var b = [Builder?](repeating: nil, count: maxID + 1)
+        for k in schema.kinds { b[Int(k.id)] = Builder(kind: k, capacity: chunkRecords) }
+        builders = b
+        queue = ChunkQueue(capacity: maxQueuedChunks)
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if fd < 0 { throw LogError.io(path: path, message: "cannot create the log (\(String(cString: strerror(errno))))") }
+        let json = (try? JSONEncoder().encode(schema)) ?? Data()
+        var first = LogFormat.fileHeader()
+        json.withUnsafeBytes { p in
+            first += LogFormat.frameHeader(type: .schema, codec: .none, kind: 0, payload: p, rawLength: p.count, records: 0,
+                                           firstTick: 0, lastTick: 0)
+            first += p
+        }
+        if let e = writeAll(first) { throw e }
+        for index in 0..<encoders {
+            let thread = Thread { [queue, done] in
+                let compressor = ZstdCompressor(level: compressionLevel)
+                var raw: [UInt8] = [], stored: [UInt8] = []
+                while let chunk = queue.pop() { self.write(chunk, compressor: compressor, raw: &raw, stored: &stored) }
+                done.signal()
+            }
+            thread.name = "agora-log-writer-\(index)"
+            thread.start()
+        }
+    }
+
+    /// Seals `b`'s chunk and queues it.
+    private func seal(_ b: Builder) {
+        let fresh = pool.take(count: b.capacity * b.kind.columns.count)
+        queue.push(b.take(sequence: nextSequence, fresh: fresh))
+        nextSequence += 1
+    }
+
+    deinit {
+        if !closed { try? close() }
+    }
+
+    // MARK: appending
+
+    /// Appends one record of `kind`: `row` holds its columns in schema order, the tick first.
+    @inline(__always)
+    public func append(kind: UInt16, _ row: UnsafeBufferPointer<Int64>) {
+        guard let b = builders[Int(kind)] else { preconditionFailure("event kind \(kind) is not in the log's schema") }
+        precondition(row.count == b.kind.columns.count, "kind \(b.kind.name) has \(b.kind.columns.count) columns, not \(row.count)")
+        let cap = b.capacity, n = b.count
+        for c in 0..<row.count { b.values[c * cap + n] = row[c] }
+        b.count = n + 1
+        if b.count == cap { seal(b) }
+    }
+
+    /// Appends `count` records of `kind` given as columns (each with at least `count` values).
+    public func append(kind: UInt16, columns: [UnsafeBufferPointer<Int64>], count: Int) {
+        guard let b = builders[Int(kind)] else { preconditionFailure("event kind \(kind) is not in the log's schema") }
+        precondition(columns.count == b.kind.columns.count, "kind \(b.kind.name) has \(b.kind.columns.count) columns")
+        var done = 0
+        while done < count {
+            let take = min(count - done, b.capacity - b.count)
+            for (c, column) in columns.enumerated() {
+                (b.values + c * b.capacity + b.count).update(from: column.baseAddress! + done, count: take)
+            }
+            b.count += take
+            done += take
+            if b.count == b.capacity { seal(b) }
+        }
+    }
+
+    /// Seals every partly filled chunk, in kind order.
+    public func flush() {
+        for case let b? in builders where b.count > 0 { seal(b) }
+    }
+
+    /// Flushes, waits until everything is on disk, and closes the file. Throws the first write
+    /// error, if any happened.
+    public func close() throws(LogError) {
+        guard !closed else { return }
+        closed = true
+        flush()
+        queue.finish()
+        for _ in 0..<encoders { done.wait() }
+        for case let b? in builders { b.values.deallocate(); b.values = .allocate(capacity: 1) }
+        pool.drain()
+        if fsync(fd) != 0, firstErrorValue == nil { record(.io(path: path, message: "fsync failed (\(String(cString: strerror(errno))))")) }
+        Glibc.close(fd)
+        if let e = firstErrorValue { throw e }
+    }
+
+    // MARK: the background thread
+
+    private var firstErrorValue: LogError? { errorLock.withLock { firstError } }
+
+    private func record(_ e: LogError) { errorLock.withLock { if firstError == nil { firstError = e } } }
+
+    private func write(_ chunk: SealedChunk, compressor: ZstdCompressor, raw: inout [UInt8], stored: inout [UInt8]) {
+        defer { pool.give(chunk.values, count: chunk.capacity * chunk.columns) }
+        // Whatever happens, this chunk's turn passes, so later frames are not held up forever.
+        defer { passTurn(after: chunk.sequence) }
+        raw.removeAll(keepingCapacity: true)
+        appendU16(&raw, UInt16(chunk.columns))
+        var firstTick = Int64.max, lastTick = Int64.min
+        for i in 0..<chunk.count {
+            firstTick = min(firstTick, chunk.values[i])
+            lastTick = max(lastTick, chunk.values[i])
+        }
+        for c in 0..<chunk.columns {
+            ColumnCodec.encode(UnsafeBufferPointer(start: chunk.values + c * chunk.capacity, count: chunk.count), into: &raw)
+        }
+        do {
+            try raw.withUnsafeBytes { try compressor.compress($0, into: &stored) }
+        } catch {
+            record(.io(path: path, message: "\(error)"))
+            waitTurn(chunk.sequence)
+            return
+        }
+        var frame = stored.withUnsafeBytes {
+            LogFormat.frameHeader(type: .chunk, codec: .zstd, kind: chunk.kind, payload: $0, rawLength: raw.count,
+                                  records: chunk.count, firstTick: firstTick, lastTick: lastTick)
+        }
+        frame += stored
+        waitTurn(chunk.sequence)
+        if firstErrorValue == nil, let e = writeAll(frame) { record(e) }
+    }
+
+    private func waitTurn(_ sequence: Int) {
+        turn.lock()
+        while nextToWrite != sequence { turn.wait() }
+        turn.unlock()
+    }
+
+    private func passTurn(after sequence: Int) {
+        turn.lock()
+        if nextToWrite == sequence { nextToWrite += 1 }
+        turn.broadcast()
+        turn.unlock()
+    }
+
+    private func writeAll(_ bytes: [UInt8]) -> LogError? {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .io(path: path, message: "write failed (\(String(cString: strerror(errno))))")
+            }
+            offset += n
+        }
+        bytesWritten += bytes.count
+        return nil
+    }
+}
+
+/// A bounded blocking queue of sealed chunks between the simulation and the writer thread.
+final class ChunkQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [LogWriter.SealedChunk] = []
+    private let capacity: Int
+    private var finished = false
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Blocks while the queue is full.
+    func push(_ chunk: LogWriter.SealedChunk) {
+        condition.lock()
+        while items.count >= capacity { condition.wait() }
+        items.append(chunk)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next chunk, or nil once finished and drained.
+    func pop() -> LogWriter.SealedChunk? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && !finished { condition.wait() }
+        if items.isEmpty { return nil }
+        let c = items.removeFirst()
+        condition.broadcast()
+        return c
+    }
+
+    func finish() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// Column buffers of one size, handed from the encoder threads back to the producer.
+final class BufferPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [Int: [UnsafeMutablePointer<Int64>]] = [:]
+
+    func take(count: Int) -> UnsafeMutablePointer<Int64> {
+        lock.withLock { free[count]?.popLast() } ?? .allocate(capacity: count)
+    }
+
+    func give(_ p: UnsafeMutablePointer<Int64>, count: Int) {
+        lock.withLock { free[count, default: []].append(p) }
+    }
+
+    func drain() {
+        lock.withLock {
+            for list in free.values { for p in list { p.deallocate() } }
+            free = [:]
+        }
+    }
+}

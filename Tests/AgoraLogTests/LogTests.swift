@@ -1,0 +1,189 @@
+import AgoraCore
+@testable import AgoraLog
+import Foundation
+import Testing
+
+let tradeKind = EventKindSchema(id: 1, name: "trade", columns: ["tick", "agent", "price", "qty"])
+let stateKind = EventKindSchema(id: 7, name: "state", columns: ["tick", "agent", "value"])
+let testSchema = LogSchema(kinds: [tradeKind, stateKind], meta: ["run": "test"])
+
+func temporaryLogPath() -> String { NSTemporaryDirectory() + "agora-log-\(UUID().uuidString).agl" }
+
+/// Writes `n` trade records and `n / 3` state records with chunks of `chunk` records; returns the
+/// expected columns per kind.
+@discardableResult
+func writeSampleLog(path: String, n: Int, chunk: Int, queue: Int = 8) throws -> [UInt16: [[Int64]]] {
+    let w = try LogWriter(path: path, schema: testSchema, chunkRecords: chunk, maxQueuedChunks: queue)
+    var rng = SplitMix64(seed: 5)
+    var trades = [[Int64]](repeating: [], count: 4), states = [[Int64]](repeating: [], count: 3)
+    var price: Int64 = 10_000
+    for i in 0..<n {
+        price += Int64(rng.next() % 3) - 1
+        let row: [Int64] = [Int64(i / 10), Int64(rng.next() % 1_000), price, Int64(1 + rng.next() % 100)]
+        row.withUnsafeBufferPointer { w.append(kind: 1, $0) }
+        for c in 0..<4 { trades[c].append(row[c]) }
+        if i % 3 == 0 {
+            let s: [Int64] = [Int64(i / 10), Int64(i), -Int64(rng.next() % 50)]
+            s.withUnsafeBufferPointer { w.append(kind: 7, $0) }
+            for c in 0..<3 { states[c].append(s[c]) }
+        }
+    }
+    try w.close()
+    return [1: trades, 7: states]
+}
+
+func readAll(_ path: String) throws -> (columns: [UInt16: [[Int64]]], problems: [LogProblem], chunks: Int) {
+    let r = try LogReader(path: path)
+    var out: [UInt16: [[Int64]]] = [:]
+    var chunks = 0
+    let problems = r.forEachChunk { c in
+        chunks += 1
+        var cols = out[c.kind] ?? [[Int64]](repeating: [], count: c.columns.count)
+        for (k, col) in c.columns.enumerated() { cols[k] += col }
+        out[c.kind] = cols
+        #expect(c.firstTick == c.columns[0].min() && c.lastTick == c.columns[0].max())
+    }
+    return (out, problems, chunks)
+}
+
+@Suite struct CRC32Tests {
+    @Test func standardCheckValue() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.checksum([]) == 0)
+        // zlib and a plain bit-by-bit loop agree on every length.
+        let bytes = (0..<100).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+        for n in 0..<bytes.count {
+            var slow: UInt32 = 0xFFFF_FFFF
+            for b in bytes.prefix(n) {
+                slow ^= UInt32(b)
+                for _ in 0..<8 { slow = slow & 1 != 0 ? 0xEDB8_8320 ^ (slow >> 1) : slow >> 1 }
+            }
+            #expect(CRC32.checksum(Array(bytes.prefix(n))) == ~slow)
+        }
+    }
+}
+
+@Suite struct ColumnCodecTests {
+    static let cases: [[Int64]] = [
+        [Int64](),
+        [5],
+        [7, 7, 7, 7],
+        [1, 2, 3, 4, 5, 6],
+        [0, -1, 1, -2, 2],
+        [Int64.min, Int64.max, 0, -1],
+        (0..<1_000).map { Int64($0 * $0) },
+        (0..<500).map { Int64(bitPattern: mix64(UInt64($0))) },
+    ]
+
+    @Test(arguments: cases)
+    func roundTrips(values: [Int64]) throws {
+        var bytes: [UInt8] = []
+        values.withUnsafeBufferPointer { ColumnCodec.encode($0, into: &bytes) }
+        var out = [Int64](repeating: 0, count: values.count)
+        var offset = 0
+        try bytes.withUnsafeBytes { b in
+            try out.withUnsafeMutableBufferPointer { p in
+                try ColumnCodec.decode(b, offset: &offset, count: values.count, into: p.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+            }
+        }
+        #expect(out == values)
+        #expect(offset == bytes.count)
+    }
+
+    @Test func picksCompactEncodings() {
+        func encoded(_ v: [Int64]) -> [UInt8] {
+            var bytes: [UInt8] = []
+            v.withUnsafeBufferPointer { ColumnCodec.encode($0, into: &bytes) }
+            return bytes
+        }
+        #expect(encoded(Array(repeating: 42, count: 1_000)).count == 6 + 8, "constant")
+        #expect(encoded((0..<1_000).map { 1_000_000 + Int64($0) })[0] == ColumnEncoding.delta.rawValue, "a slow walk is delta")
+        #expect(encoded((0..<1_000).map { Int64($0 % 200) }).count == 6 + 1_000 * 2, "plain, two bytes each")
+    }
+}
+
+@Suite struct LogRoundTripTests {
+    @Test(arguments: [(1_000, 100), (10_000, 4_096), (777, 1_000)])
+    func everyRecordComesBack(n: Int, chunk: Int) throws {
+        let path = temporaryLogPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let expected = try writeSampleLog(path: path, n: n, chunk: chunk)
+        let got = try readAll(path)
+        #expect(got.problems.isEmpty)
+        #expect(got.columns[1] == expected[1])
+        #expect(got.columns[7] == expected[7])
+        let r = try LogReader(path: path)
+        #expect(r.schema == testSchema)
+    }
+
+    @Test func bulkColumnsAndATinyQueueLoseNothing() throws {
+        let path = temporaryLogPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let w = try LogWriter(path: path, schema: testSchema, chunkRecords: 50, maxQueuedChunks: 1)
+        let ticks = (0..<1_234).map { Int64($0 / 7) }, agents = (0..<1_234).map { Int64($0) }
+        let values = (0..<1_234).map { Int64($0 % 13) - 6 }
+        ticks.withUnsafeBufferPointer { t in agents.withUnsafeBufferPointer { a in values.withUnsafeBufferPointer { v in
+            w.append(kind: 7, columns: [t, a, v], count: 1_234)
+        } } }
+        try w.close()
+        let got = try readAll(path)
+        #expect(got.columns[7] == [ticks, agents, values])
+        #expect(got.chunks == 25)
+    }
+
+    @Test func notALogIsRefusedClearly() throws {
+        let path = temporaryLogPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data("hello, world, this is not a log".utf8).write(to: URL(fileURLWithPath: path))
+        #expect { try LogReader(path: path) } throws: { "\($0)".contains("not an Agora event log") }
+        #expect(throws: LogError.self) { try LogReader(path: "/nonexistent/x.agl") }
+    }
+}
+
+@Suite struct LogDamageTests {
+    /// Frame offsets of a log, from its own reader.
+    static func frameOffsets(_ path: String) throws -> [Int] {
+        var offsets: [Int] = []
+        try LogReader(path: path).forEachChunk { offsets.append($0.offset) }
+        return offsets
+    }
+
+    @Test func truncatingTheLastFrameAnywhereLeavesEveryEarlierFrameReadable() throws {
+        let path = temporaryLogPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try writeSampleLog(path: path, n: 600, chunk: 100)
+        let full = try Data(contentsOf: URL(fileURLWithPath: path))
+        let offsets = try Self.frameOffsets(path)
+        let last = offsets.max()!
+        let intact = try readAll(path).chunks
+        let cut = temporaryLogPath()
+        defer { try? FileManager.default.removeItem(atPath: cut) }
+        for length in last..<full.count {
+            try full.prefix(length).write(to: URL(fileURLWithPath: cut))
+            let got = try readAll(cut)
+            #expect(got.chunks == intact - 1, "cut at \(length)")
+            if length > last {
+                #expect(got.problems.count == 1 && got.problems[0].offset == last, "cut at \(length): \(got.problems)")
+            }
+        }
+    }
+
+    @Test func aFlippedBitIsDetectedAndSkipped() throws {
+        let path = temporaryLogPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try writeSampleLog(path: path, n: 600, chunk: 100)
+        let offsets = try Self.frameOffsets(path).sorted()
+        let intact = try readAll(path).chunks
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        // A bit in the payload of the second frame, then a bit in the header of the fourth.
+        data[offsets[1] + LogFormat.frameHeaderSize + 3] ^= 0x10
+        data[offsets[3] + 9] ^= 0x01
+        try data.write(to: URL(fileURLWithPath: path))
+        let got = try readAll(path)
+        #expect(got.chunks == intact - 2)
+        #expect(got.problems.map(\.offset) == [offsets[1], offsets[3]])
+        #expect(got.problems[0].reason == "payload checksum mismatch")
+        #expect(got.problems[1].reason.hasPrefix("bad frame header"))
+        #expect(got.problems[1].length == offsets[4] - offsets[3], "the reader resyncs at the next frame")
+    }
+}
