@@ -1,6 +1,7 @@
 import AgoraBench
 import AgoraCore
 import AgoraExchange
+import AgoraRuntime
 import ArgumentParser
 import Foundation
 

@@ -17,8 +17,3 @@ func coreCount() -> Int {
     let n = sysconf(Int32(_SC_NPROCESSORS_ONLN))
     return n > 0 ? n : 1
 }
-
-/// rename(2): atomically replaces `target` with `source`.
-func renameFile(_ source: String, _ target: String) -> Bool {
-    rename(source, target) == 0
-}

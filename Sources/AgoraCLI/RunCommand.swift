@@ -1,5 +1,6 @@
 import AgoraCore
 import AgoraEngine
+import AgoraRuntime
 import AgoraScenario
 import ArgumentParser
 import Foundation
@@ -35,88 +36,24 @@ extension AgoraCommand {
                 for issue in error.issues { printError("error: \(issue)") }
                 throw Exit.badInput
             }
-            let threads = scenario.engine.threads ?? coreCount()
-            let shards = world.shardCount(threads: threads)
-            let runID = RunDirectory.makeRunID(name: scenario.name)
-            let directory: RunDirectory
-            do {
-                directory = try RunDirectory.create(path: out ?? "runs/\(runID)", runID: runID, scenario: scenario)
-            } catch {
-                printError("error: \(error)")
-                throw Exit.failure
-            }
-
-            let sim = makeSimulation(world.model, shards: shards, threads: threads)
             let progress = (json || quiet || !isTerminal(2)) ? nil : ProgressBar(total: scenario.ticks, agents: world.agentCount)
-            var metrics = MetricsWriter(names: sim.metricNames)
-            let started = Date()
-            let clock = ProcessClock()
-            for _ in 0..<scenario.ticks {
-                let result = sim.step()
-                metrics.append(result)
-                progress?.update(ticksDone: result.tick + 1, elapsed: clock.elapsed)
-            }
-            let wall = clock.elapsed
-            progress?.finish()
-
-            let agentSteps = Double(world.agentCount) * Double(scenario.ticks)
-            var report = JSONLine()
-            report.set("run_id", runID)
-            report.set("run_dir", directory.path)
-            report.set("scenario", scenario.name)
-            report.set("model", scenario.model.name)
-            report.set("seed", scenario.seed <= UInt64(Int.max) ? .int(Int(scenario.seed)) : .text(String(scenario.seed)))
-            report.set("digest", sim.digest.hex)
-            report.set("ticks", scenario.ticks)
-            report.set("agents", world.agentCount)
-            report.set("shards", shards)
-            report.set("threads", threads)
-            report.set("wall_s", wall)
-            report.set("setup_s", world.setupSeconds)
-            report.set("agent_steps_per_s", wall > 0 ? agentSteps / wall : 0)
-            report.set("messages", sim.messageCount)
-            var summary = JSONLine()
-            for (name, value) in sim.summary() { summary.set(name, value) }
-            report.set("summary", summary)
-
+            let outcome: RunSession.Outcome
             do {
-                try directory.finish(metricsCSV: metrics.csv, report: report, started: started, overrides: scenario.overrides)
+                outcome = try RunSession.run(world, out: out, threads: coreCount()) { done, elapsed in
+                    progress?.update(ticksDone: done, elapsed: elapsed)
+                }
             } catch {
+                progress?.finish()
                 printError("error: \(error)")
                 throw Exit.failure
             }
-
+            progress?.finish()
             if json {
-                print(report.text)
+                print(outcome.report.text)
             } else {
-                print(RunSummary.render(report: report, scenario: scenario, sim: sim))
+                print(RunSummary.render(report: outcome.report, scenario: scenario, sim: outcome.simulation))
             }
         }
-    }
-}
-
-/// Seconds since creation on a monotonic clock.
-struct ProcessClock {
-    let start = DispatchTime.now().uptimeNanoseconds
-    var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-}
-
-/// Collects the per-tick metrics rows of a run as CSV.
-struct MetricsWriter {
-    let names: [String]
-    private(set) var csv: String
-
-    init(names: [String]) {
-        self.names = names
-        csv = (["tick", "events"] + names).joined(separator: ",") + "\n"
-    }
-
-    mutating func append(_ r: TickResult) {
-        csv += ([String(r.tick), String(r.events.count)] + r.metrics.map(Self.format)).joined(separator: ",") + "\n"
-    }
-
-    static func format(_ v: Double) -> String {
-        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.9g", v)
     }
 }
 
@@ -132,14 +69,14 @@ enum RunSummary {
             }
         }
         func number(_ key: String) -> Double { if case .number(let d)? = report[key] { return d }; return 0 }
-        let summary = sim.summary().map { "\($0.name)=\(MetricsWriter.format($0.value))" }.joined(separator: " ")
+        let summary = sim.summary().map { "\($0.name)=\(MetricsTable.format($0.value))" }.joined(separator: " ")
         return """
         agora: run \(text("run_id")) finished
           model    \(scenario.model.name): \(grouped(sim.agentCount)) agents, \(scenario.ticks) ticks, \(text("shards")) shards on \(text("threads")) threads
           time     \(String(format: "%.2f", number("wall_s"))) s run (\(humanRate(number("agent_steps_per_s"))) agent-steps/s), \(String(format: "%.2f", number("setup_s"))) s setup
           digest   \(sim.digest.hex)
           summary  \(summary)
-          output   \(text("run_dir"))/  (manifest.json, metrics.csv, scenario.yaml)
+          output   \(text("run_dir"))/  (manifest.json, metrics.csv, events.agl, scenario.yaml)
         """
     }
 }

@@ -4,12 +4,19 @@
 /// Shards hash their own events in parallel and the partial sums are added, so the result does not
 /// depend on how agents were split into shards. Every event carries its canonical position (tick,
 /// agent, sequence), so summing loses no ordering information.
-public struct EventSetHash: Sendable, Hashable {
+public struct EventSetHash: Sendable, Hashable, BitwiseCopyable {
     public var lane0: UInt64 = 0
     public var lane1: UInt64 = 0
     public var count: UInt64 = 0
 
     @inlinable public init() {}
+
+    /// A hash with the given lanes and count, as stored in an event log's digest rows.
+    public init(lane0: UInt64, lane1: UInt64, count: UInt64) {
+        self.lane0 = lane0
+        self.lane1 = lane1
+        self.count = count
+    }
 
     /// Adds one event of `kind` about `agent` with two payload words.
     @inlinable @inline(__always)
@@ -19,6 +26,14 @@ public struct EventSetHash: Sendable, Hashable {
         h = mix64(h &+ b &* splitMixGamma)
         lane0 &+= h
         lane1 &+= mix64(h ^ 0xC2B2_AE3D_27D4_EB4F)
+        count &+= 1
+    }
+
+    /// Adds one event already hashed to 64 bits (the caller mixes its fields in).
+    @inlinable @inline(__always)
+    public mutating func add(_ eventHash: UInt64) {
+        lane0 &+= eventHash
+        lane1 &+= mix64(eventHash ^ 0xC2B2_AE3D_27D4_EB4F)
         count &+= 1
     }
 
@@ -40,9 +55,14 @@ public struct RunDigest: Sendable, Hashable {
 
     public init() {}
 
+    /// Absorbs the events of one kind recorded at `tick`.
+    public mutating func absorb(tick: Int, kind: UInt16, events: EventSetHash) {
+        absorb(tick: tick, events: events, salt: UInt64(kind) &* 0xD1B5_4A32_D192_ED03)
+    }
+
     /// Absorbs the events recorded at `tick`.
-    public mutating func absorb(tick: Int, events: EventSetHash) {
-        let t = UInt64(truncatingIfNeeded: tick)
+    public mutating func absorb(tick: Int, events: EventSetHash, salt: UInt64 = 0) {
+        let t = UInt64(truncatingIfNeeded: tick) ^ salt
         hi = mix64(hi ^ mix64(t &+ events.lane0))
         lo = mix64(lo &+ mix64(events.lane1 ^ (events.count &* splitMixGamma)) ^ hi)
         hi = mix64(hi ^ lo)

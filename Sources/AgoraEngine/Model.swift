@@ -24,6 +24,8 @@ public protocol Model: AnyObject, Sendable {
     var phases: Phases { get }
     /// Names of the per-tick metrics `endTick` returns, in order.
     var metricNames: [String] { get }
+    /// The kinds of event the record phase records; every one is hashed into the digest.
+    var eventKinds: [EventKind] { get }
     /// How many counters the record phase sums across shards.
     var counterCount: Int { get }
 
@@ -48,6 +50,7 @@ public protocol Model: AnyObject, Sendable {
 
 extension Model {
     public var metricNames: [String] { [] }
+    public var eventKinds: [EventKind] { [] }
     public var counterCount: Int { 0 }
     public func prepare(layout: ShardLayout) {}
     public func observe(_ ctx: ShardContext) {}
@@ -65,6 +68,7 @@ extension Model {
 /// Calls cross this existential once per tick, never per agent.
 public protocol SimulationRunner: AnyObject {
     var digest: RunDigest { get }
+    var eventKinds: [EventKind] { get }
     var tick: Tick { get }
     var agentCount: Int { get }
     var layout: ShardLayout { get }
@@ -73,15 +77,18 @@ public protocol SimulationRunner: AnyObject {
     @discardableResult func step() -> TickResult
     /// The model's end-of-run figures (name, value), in a fixed order.
     func summary() -> [(name: String, value: Double)]
+    /// The rows the last tick kept for the log, per kind in canonical order.
+    func loggedRows(_ body: (_ kind: EventKind, _ rows: UnsafeBufferPointer<Int64>, _ width: Int) -> Void)
 }
 
 extension Simulation: SimulationRunner {
+    public var eventKinds: [EventKind] { kinds }
     public var agentCount: Int { model.agentCount }
     public var metricNames: [String] { model.metricNames }
     public func summary() -> [(name: String, value: Double)] { model.summary() }
 }
 
 /// Builds the simulation of a model whose type is only known at run time (opened existential).
-public func makeSimulation<M: Model>(_ model: M, shards: Int, threads: Int) -> any SimulationRunner {
-    Simulation(model: model, shards: shards, threads: threads)
+public func makeSimulation<M: Model>(_ model: M, shards: Int, threads: Int, logPolicy: LogPolicy = .none) -> any SimulationRunner {
+    Simulation(model: model, shards: shards, threads: threads, logPolicy: logPolicy)
 }

@@ -17,6 +17,8 @@ public final class Simulation<M: Model>: @unchecked Sendable {
     /// Messages delivered over the whole run.
     public private(set) var messageCount = 0
 
+    /// The model's event kinds, fixed at creation.
+    public let kinds: [EventKind]
     private let mailbox: Mailbox<M.Message>
     /// One recorder per shard, `recorderStride` bytes apart so that shards never share a cache line.
     private let recorders: UnsafeMutableRawPointer
@@ -25,17 +27,20 @@ public final class Simulation<M: Model>: @unchecked Sendable {
     /// - Parameters:
     ///   - shards: how many contiguous slices the agents are split into (≥ 1).
     ///   - threads: worker threads, the calling thread included (≥ 1).
-    public init(model: M, shards: Int, threads: Int) {
+    public init(model: M, shards: Int, threads: Int, logPolicy: LogPolicy = .none) {
         precondition(shards >= 1, "shards must be at least 1")
         precondition(threads >= 1, "threads must be at least 1")
         self.model = model
+        kinds = model.eventKinds
+        precondition(Set(kinds.map(\.id)).count == kinds.count, "event kind ids must be unique")
         layout = ShardLayout(agentCount: model.agentCount, shardCount: shards)
         pool = WorkerPool(threads: threads)
         mailbox = Mailbox(layout: layout)
         recorders = .allocate(byteCount: shards * Self.recorderStride, alignment: 128)
         for s in 0..<shards {
             (recorders + s * Self.recorderStride).initializeMemory(
-                as: ShardRecorder.self, repeating: ShardRecorder(counterCount: model.counterCount), count: 1)
+                as: ShardRecorder.self, repeating: ShardRecorder(kinds: kinds, counterCount: model.counterCount, policy: logPolicy),
+                count: 1)
         }
         model.prepare(layout: layout)
     }
@@ -80,22 +85,65 @@ public final class Simulation<M: Model>: @unchecked Sendable {
             if phases.contains(.decide) { messageCount += mailbox.totalCount }
             pool.run(tasks: shards) { s in model.propagate(context(s), inbox: mailbox.inbox(shard: s)) }
         }
-        var events = EventSetHash()
+        var kindHashes = Array(repeating: EventSetHash(), count: kinds.count)
         var counters = Array(repeating: Int64(0), count: model.counterCount)
         if phases.contains(.record) {
             pool.run(tasks: shards) { s in
-                recorderPointers[s].pointer.pointee.reset()
+                recorderPointers[s].pointer.pointee.reset(tick: t)
                 model.record(context(s), into: &recorderPointers[s].pointer.pointee)
             }
             for s in 0..<shards {
-                events.merge(recorderPointers[s].pointer.pointee.events)
-                for (k, v) in recorderPointers[s].pointer.pointee.counters.enumerated() { counters[k] &+= v }
+                let r = recorderPointers[s].pointer.pointee
+                for k in kindHashes.indices { kindHashes[k].merge(r.hashes[k]) }
+                for (k, v) in r.counters.enumerated() { counters[k] &+= v }
             }
         }
-        digest.absorb(tick: t, events: events)
+        var events = EventSetHash()
+        if kinds.isEmpty {
+            digest.absorb(tick: t, events: events)
+        } else {
+            for (k, kind) in kinds.enumerated() {
+                digest.absorb(tick: t, kind: kind.id, events: kindHashes[k])
+                events.merge(kindHashes[k])
+            }
+        }
         let metrics = model.endTick(t, counters: counters)
         tick += 1
-        return TickResult(tick: t, events: events, metrics: metrics)
+        return TickResult(tick: t, events: events, kindHashes: kindHashes, metrics: metrics)
+    }
+
+    /// The rows the last tick kept for the log: per kind, shard by shard, each shard's rows in a
+    /// stable order by agent. Shards are contiguous, so this is the same for any shard count.
+    public func loggedRows(_ body: (_ kind: EventKind, _ rows: UnsafeBufferPointer<Int64>, _ width: Int) -> Void) {
+        for (k, kind) in kinds.enumerated() {
+            let width = 2 + kind.columns.count - 0
+            let stride = width - 1  // rows in the recorder are agent + values; the tick is added by the log
+            for s in 0..<layout.shardCount {
+                let rows = recorder(s).pointee.rows[k]
+                guard !rows.isEmpty else { continue }
+                if Self.sortedByAgent(rows, stride: stride) {
+                    rows.withUnsafeBufferPointer { body(kind, $0, stride) }
+                } else {
+                    let n = rows.count / stride
+                    let order = (0..<n).sorted { a, b in rows[a * stride] != rows[b * stride] ? rows[a * stride] < rows[b * stride] : a < b }
+                    var sorted: [Int64] = []
+                    sorted.reserveCapacity(rows.count)
+                    for r in order { sorted.append(contentsOf: rows[(r * stride)..<((r + 1) * stride)]) }
+                    sorted.withUnsafeBufferPointer { body(kind, $0, stride) }
+                }
+            }
+        }
+    }
+
+    static func sortedByAgent(_ rows: [Int64], stride: Int) -> Bool {
+        var previous = Int64.min
+        var i = 0
+        while i < rows.count {
+            if rows[i] < previous { return false }
+            previous = rows[i]
+            i += stride
+        }
+        return true
     }
 
     /// Runs `count` ticks, calling `onTick` after each.
@@ -107,7 +155,10 @@ public final class Simulation<M: Model>: @unchecked Sendable {
 /// What one tick produced.
 public struct TickResult: Sendable {
     public let tick: Tick
+    /// All the tick's events, every kind together.
     public let events: EventSetHash
+    /// The tick's events per kind, in the order of the model's `eventKinds`.
+    public let kindHashes: [EventSetHash]
     public let metrics: [Double]
 }
 

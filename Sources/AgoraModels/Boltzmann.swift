@@ -17,8 +17,8 @@ public final class BoltzmannModel: Model, @unchecked Sendable {
     /// The random stream the giving draws come from.
     public static let stream: UInt64 = 0xB017_2A77
 
-    /// Event kind recorded each tick for each agent: its wealth.
-    public static let wealthEvent: UInt64 = 1
+    /// Event kind recorded each tick for each agent: its wealth. Logged for 1% of agents by default.
+    public static let wealthEvent = EventKind(id: 1, name: "wealth", columns: ["wealth"], defaultSample: 0.01)
 
     public let agentCount: Int
     public let initialWealth: Int32
@@ -45,6 +45,7 @@ public final class BoltzmannModel: Model, @unchecked Sendable {
     public var phases: Phases { [.decide, .propagate, .record] }
     public var metricNames: [String] { ["zero_share", "total_wealth"] }
     public var counterCount: Int { 2 }
+    public var eventKinds: [EventKind] { recordState ? [Self.wealthEvent] : [] }
     public var stateBytes: Int { wealth.byteCount + scratch.reduce(0) { $0 + $1.byteCount } }
 
     public func prepare(layout: ShardLayout) {
@@ -90,7 +91,7 @@ public final class BoltzmannModel: Model, @unchecked Sendable {
                 let v = w[i]
                 zeros &+= v == 0 ? 1 : 0
                 total &+= Int64(v)
-                recorder.record(kind: Self.wealthEvent, agent: i, UInt64(truncatingIfNeeded: v))
+                recorder.record(kind: 1, agent: i, Int64(v))
             }
         } else {
             for i in ctx.agents {

@@ -17,8 +17,8 @@ public final class SIRModel: Model, @unchecked Sendable {
     public enum State: UInt8 { case susceptible = 0, infected = 1, recovered = 2 }
 
     public static let stream: UInt64 = 0x5142_0001
-    /// Event kind: a node changed state; payload is the new state.
-    public static let transitionEvent: UInt64 = 2
+    /// Event kind: a node changed state; the value is the new state (1 infected, 2 recovered).
+    public static let transitionEvent = EventKind(id: 2, name: "transition", columns: ["state"])
 
     public let graph: CSRGraph
     public let transmission: Probability
@@ -64,6 +64,7 @@ public final class SIRModel: Model, @unchecked Sendable {
     public var phases: Phases { [.decide, .propagate, .record] }
     public var metricNames: [String] { ["S", "I", "R"] }
     public var counterCount: Int { 3 }
+    public var eventKinds: [EventKind] { [Self.transitionEvent] }
     public var stateBytes: Int { state.byteCount + changed.byteCount + exposures.byteCount + graph.byteCount }
 
     public func decide(_ ctx: ShardContext, outbox: Outbox<NoPayload>) {
@@ -127,7 +128,7 @@ public final class SIRModel: Model, @unchecked Sendable {
             case 1: counts.1 &+= 1
             default: counts.2 &+= 1
             }
-            if c[i] == tick { recorder.record(kind: Self.transitionEvent, agent: i, UInt64(v)) }
+            if c[i] == tick { recorder.record(kind: 2, agent: i, Int64(v)) }
         }
         recorder.counters[0] &+= counts.0
         recorder.counters[1] &+= counts.1

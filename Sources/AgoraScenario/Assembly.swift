@@ -11,6 +11,8 @@ public struct World: @unchecked Sendable {
     public let network: CSRGraph?
     /// Seconds spent building the network and the agents.
     public let setupSeconds: Double
+    /// What the run logs, resolved against the model's event kinds.
+    public let logPolicy: LogPolicy
 
     public var agentCount: Int { model.agentCount }
 
@@ -65,6 +67,13 @@ public struct World: @unchecked Sendable {
             }
             throw ScenarioErrors([scenario.issue(at: path, error.message)])
         }
-        return World(scenario: scenario, model: model, network: network, setupSeconds: Date().timeIntervalSince(start))
+        let policy: LogPolicy
+        switch scenario.log.policy(for: model.eventKinds, seed: scenario.seed) {
+        case .success(let p): policy = p
+        case .failure(let unknown):
+            let path = scenario.log.rules[unknown.name] != nil ? "log.kinds.\(unknown.name)" : "log.exclude"
+            throw ScenarioErrors([scenario.issue(at: path, "no event kind '\(unknown.name)' in the \(scenario.model.name) model; kinds: \(unknown.known.joined(separator: ", "))")])
+        }
+        return World(scenario: scenario, model: model, network: network, setupSeconds: Date().timeIntervalSince(start), logPolicy: policy)
     }
 }

@@ -1,3 +1,4 @@
+import AgoraEngine
 import AgoraModels
 
 /// A validated scenario: everything needed to assemble and run a world, and nothing unchecked.
@@ -15,6 +16,8 @@ public struct Scenario: Sendable {
     /// The exchange and fundamentals, for models that trade.
     public let market: MarketSpec?
     public let engine: EngineSettings
+    /// What goes to the event log.
+    public let log: LogSettings
     /// The file the scenario came from, as the user named it.
     public let sourcePath: String
     /// The scenario after overrides, as YAML: what the run directory keeps.

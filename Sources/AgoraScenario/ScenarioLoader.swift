@@ -1,3 +1,4 @@
+import AgoraEngine
 import AgoraModels
 import Foundation
 import Yams
@@ -328,7 +329,9 @@ struct NodeReader {
         } else if let model, model.usesExchange {
             fail(root, "exchange", "missing; the \(model.name) model trades on an exchange (instruments, session, …)")
         }
-        for section in ["llm", "log"] {
+        var log = LogSettings()
+        if let n = field("log") { log = logSection(n, "log") ?? log }
+        for section in ["llm"] {
             if let n = field(section), let model {
                 fail(n, section, "the \(model.name) model has no \(section) settings; remove this section")
             }
@@ -337,7 +340,7 @@ struct NodeReader {
         guard let name, let ticks, let model, !populations.isEmpty, issues.isEmpty else { return nil }
         let resolved = (try? Yams.serialize(node: root)) ?? ""
         return Scenario(name: name, description: description, model: model, seed: seed, ticks: ticks,
-                        populations: populations, network: network, market: market, engine: engine, sourcePath: sourcePath,
+                        populations: populations, network: network, market: market, engine: engine, log: log, sourcePath: sourcePath,
                         resolvedYAML: resolved, overrides: overrides, origins: origins)
     }
 
@@ -392,6 +395,35 @@ struct NodeReader {
         }
         guard let kind, countOK, paramsOK else { return nil }
         return Population(kind: kind, count: count, params: params, path: path)
+    }
+
+    mutating func logSection(_ node: Node, _ path: String) -> LogSettings? {
+        guard let m = mapping(node, path, allowed: ["enabled", "kinds", "exclude"]) else { return nil }
+        note(node, path)
+        var settings = LogSettings()
+        if let e = m["enabled"], let v = flag(e, "\(path).enabled") { settings.enabled = v }
+        if let x = m["exclude"] {
+            if case .sequence(let seq) = x {
+                for (i, item) in seq.enumerated() { if let name = string(item, "\(path).exclude[\(i)]") { settings.exclude.append(name) } }
+            } else {
+                fail(x, "\(path).exclude", "expected a list of event kind names, got \(Self.describe(x))")
+            }
+        }
+        if let k = m["kinds"], case .mapping(let km) = k {
+            note(k, "\(path).kinds")
+            for (key, value) in km {
+                guard let name = key.string else { continue }
+                let kp = "\(path).kinds.\(name)"
+                guard let rm = mapping(value, kp, allowed: ["every", "sample"]) else { continue }
+                note(value, kp)
+                let every = rm["every"].flatMap { integer($0, "\(kp).every", min: 1) } ?? 1
+                let sample = rm["sample"].flatMap { number($0, "\(kp).sample", min: 0, max: 1, phrase: "a share in 0...1") } ?? 1
+                settings.rules[name] = LogPolicy.Rule(every: every, sample: sample)
+            }
+        } else if let k = m["kinds"] {
+            fail(k, "\(path).kinds", "expected a mapping of event kind names to {every, sample}, got \(Self.describe(k))")
+        }
+        return settings
     }
 
     mutating func networkSpec(_ node: Node, _ path: String, scenarioSeed: UInt64, sourcePath: String) -> NetworkSpec? {

@@ -187,3 +187,43 @@ import Testing
         #expect(r.stderr == "error: \(path): record 0 (byte 0): kind 9 is not 0 (limit), 1 (market) or 2 (cancel)\n")
     }
 }
+
+@Suite struct ReplayAndLogCommandTests {
+    func freshRun() throws -> String {
+        let dir = try temporaryDirectory() + "/run"
+        let r = try agora(["run", "scenarios/sir-network.yaml", "--out", dir, "--set", "network.nodes=3000", "--ticks", "30"])
+        #expect(r.status == 0, "\(r.stderr)")
+        return dir
+    }
+
+    @Test func aRunReplaysAndItsLogChecksOut() throws {
+        let dir = try freshRun()
+        let replay = try agora(["replay", dir, "--verify"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stdout.hasPrefix("replay: 30 ticks match the log; digest "))
+        let check = try agora(["log", "check", dir])
+        #expect(check.status == 0)
+        #expect(check.stdout.hasSuffix("ok\n"))
+        let events = try agora(["replay", dir, "--events", "--kind", "transition", "--from", "3", "--to", "3"])
+        #expect(events.status == 0)
+        let lines = events.stdout.split(separator: "\n")
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.hasPrefix(#"{"event": "transition", "tick": 3, "agent": "#) })
+    }
+
+    @Test func aDamagedLogFailsBothChecksNamingTheFrame() throws {
+        let dir = try freshRun()
+        let path = dir + "/events.agl"
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        data[data.count - 5] ^= 0xFF
+        try data.write(to: URL(fileURLWithPath: path))
+        let check = try agora(["log", "check", dir])
+        #expect(check.status == 1)
+        #expect(check.stdout.contains("damaged: frame ") && check.stdout.contains("payload checksum mismatch"))
+        let replay = try agora(["replay", dir, "--verify"])
+        #expect(replay.status == 1)
+        #expect(replay.stderr.contains("the log is damaged: frame "))
+        let missing = try agora(["replay", "no-such-run", "--verify"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "error: no-such-run: no such run (give a run directory or a run id under runs/)\n")
+    }
+}

@@ -11,6 +11,8 @@ import Testing
         ("bench", AgoraCommand.Bench.self),
         ("exchange", AgoraCommand.Exchange.self),
         ("exchange-replay", AgoraCommand.Exchange.Replay.self),
+        ("replay", AgoraCommand.Replay.self),
+        ("log-check", AgoraCommand.Log.Check.self),
     ]
 
     @Test(arguments: commands.map(\.0))

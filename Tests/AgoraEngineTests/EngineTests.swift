@@ -95,6 +95,7 @@ final class GossipModel: Model, @unchecked Sendable {
     var phases: Phases { [.decide, .propagate, .record] }
     var counterCount: Int { 1 }
     var metricNames: [String] { ["messages"] }
+    var eventKinds: [EventKind] { [EventKind(id: 1, name: "inbox", columns: ["hash", "received"])] }
 
     func decide(_ ctx: ShardContext, outbox: Outbox<Note>) {
         let draws = random.tick(ctx.tick)
@@ -115,7 +116,7 @@ final class GossipModel: Model, @unchecked Sendable {
 
     func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {
         for i in ctx.agents {
-            recorder.record(kind: 1, agent: i, inboxHash[i], UInt64(received[i]))
+            recorder.record(kind: 1, agent: i, Int64(bitPattern: inboxHash[i]), Int64(received[i]))
             recorder.counters[0] += Int64(received[i])
         }
     }

@@ -31,11 +31,16 @@ public final class MarketModel: Model, @unchecked Sendable {
         public static let setup: UInt64 = 0x4D4B_0003
     }
 
-    /// Event kinds recorded into the digest.
+    /// Event kinds: every report to an agent, and each instrument's market at the end of a tick
+    /// (the "agent" column of `market` is the instrument's index).
     public enum Event {
-        public static let report: UInt64 = 20
-        public static let market: UInt64 = 21
+        public static let report = EventKind(id: 20, name: "report", columns: [
+            "report", "reason", "side", "instrument", "maker", "order_id", "price", "quantity", "remaining", "fee"])
+        public static let market = EventKind(id: 21, name: "market", columns: [
+            "bid", "ask", "last", "volume", "trades", "bid_size", "ask_size", "auction_price", "auction_volume"])
     }
+
+    public var eventKinds: [EventKind] { [Event.report, Event.market] }
 
     public let spec: MarketSpec
     public let populations: [TraderParameters]
@@ -348,10 +353,9 @@ public final class MarketModel: Model, @unchecked Sendable {
     public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {
         var fills: Int64 = 0, rejects: Int64 = 0, volume: Int64 = 0
         for r in reports.contents(ctx.shard) {
-            let head = UInt64(r.kind.rawValue) | UInt64(r.reason.rawValue) << 8 | UInt64(r.side.rawValue) << 24
-                | UInt64(r.symbol) << 32 | (r.maker ? 1 << 48 : 0)
-            recorder.record(kind: Event.report ^ head << 8, agent: Int(r.agent), r.orderID,
-                            UInt64(bitPattern: r.price) << 24 ^ UInt64(bitPattern: r.quantity) ^ UInt64(bitPattern: r.remaining) << 48)
+            recorder.record(kind: Event.report.id, agent: Int(r.agent), values: [
+                Int64(r.kind.rawValue), Int64(r.reason.rawValue), Int64(r.side.rawValue), Int64(r.symbol), r.maker ? 1 : 0,
+                Int64(bitPattern: r.orderID), r.price, r.quantity, r.remaining, r.fee])
             if r.kind == .fill { fills += 1; volume += r.quantity }
             if r.kind == .rejected { rejects += 1 }
         }
@@ -362,8 +366,9 @@ public final class MarketModel: Model, @unchecked Sendable {
             recorder.counters[3] += Int64(requests.totalCount)
             for s in 0..<spec.exchange.instruments.count {
                 let snap = exchange.snapshot(symbol: s)
-                recorder.record(kind: Event.market, agent: s, UInt64(bitPattern: snap.bidPrice) << 32 ^ UInt64(bitPattern: snap.askPrice),
-                                UInt64(bitPattern: snap.lastPrice) << 32 ^ UInt64(bitPattern: snap.volume))
+                recorder.record(kind: Event.market.id, agent: s, values: [
+                    snap.bidPrice, snap.askPrice, snap.lastPrice, snap.volume, Int64(snap.trades), snap.bidSize, snap.askSize,
+                    snap.auctionPrice, snap.auctionVolume])
             }
         }
     }

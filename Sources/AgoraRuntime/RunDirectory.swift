@@ -1,4 +1,7 @@
 import AgoraCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import AgoraScenario
 import Foundation
 
@@ -6,17 +9,18 @@ import Foundation
 ///
 /// The scenario is written first, so a run that dies still says what it was; the manifest is
 /// written last, through a temporary file and a rename, so a manifest is never half written.
-struct RunDirectory {
-    let path: String
-    let runID: String
-    let scenario: Scenario
+public struct RunDirectory: Sendable {
+    public let path: String
+    public let runID: String
+    public let scenario: Scenario
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// `<name>-<UTC date>-<time>-<4 hex digits>`.
-    static func makeRunID(name: String, now: Date = Date()) -> String {
+    public static func makeRunID(name: String, now: Date = Date()) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
@@ -26,7 +30,7 @@ struct RunDirectory {
         return "\(safe)-\(f.string(from: now))-\(String(repeating: "0", count: 4 - suffix.count))\(suffix)"
     }
 
-    static func create(path: String, runID: String, scenario: Scenario) throws -> RunDirectory {
+    public static func create(path: String, runID: String, scenario: Scenario) throws -> RunDirectory {
         let fm = FileManager.default
         if fm.fileExists(atPath: (path as NSString).appendingPathComponent("manifest.json")) {
             throw Failure(description: "\(path) already holds a run (manifest.json); choose another --out")
@@ -41,7 +45,9 @@ struct RunDirectory {
         return dir
     }
 
-    func write(_ name: String, _ text: String) throws {
+    public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    public func write(_ name: String, _ text: String) throws {
         let target = (path as NSString).appendingPathComponent(name)
         let temporary = target + ".tmp"
         do {
@@ -50,12 +56,12 @@ struct RunDirectory {
             throw Failure(description: "cannot write \(temporary): \(error.localizedDescription)")
         }
         // rename(2) replaces the target atomically: readers see the old file or the new, never none.
-        guard renameFile(temporary, target) else {
+        guard rename(temporary, target) == 0 else {
             throw Failure(description: "cannot move \(temporary) to \(target): \(String(cString: strerror(errno)))")
         }
     }
 
-    func finish(metricsCSV: String, report: JSONLine, started: Date, overrides: [String]) throws {
+    public func finish(metricsCSV: String, report: JSONLine, started: Date, overrides: [String]) throws {
         try write("metrics.csv", metricsCSV)
         var manifest = report
         manifest.set("agora_version", AgoraVersion.string)

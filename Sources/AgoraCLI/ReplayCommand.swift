@@ -1,0 +1,113 @@
+import AgoraCore
+import AgoraLog
+import AgoraRuntime
+import ArgumentParser
+import Foundation
+
+extension AgoraCommand {
+    /// `agora replay`: re-execute a run and compare, or print its events.
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-execute a run and check it against its log, or print its logged events.",
+            discussion: """
+            --verify re-runs the run's own scenario.yaml and compares each tick's events, kind by \
+            kind, with the digest rows of its event log; on the first difference it names the tick \
+            and the event kind and exits 1. --events prints logged events as JSON lines.
+            """)
+
+        @Argument(help: ArgumentHelp("A run directory, or a run id under runs/.", valueName: "run"))
+        var reference: String
+
+        @Flag(help: "Re-execute and compare with the log.")
+        var verify = false
+
+        @Flag(help: "Print logged events as JSON lines.")
+        var events = false
+
+        @Option(help: "With --events: only this event kind (by name).")
+        var kind: String?
+
+        @Option(help: "With --events: from this tick on.")
+        var from: Int?
+
+        @Option(help: "With --events: up to this tick.")
+        var to: Int?
+
+        @Option(help: "Worker threads for --verify (default: one per core).")
+        var threads: Int?
+
+        func validate() throws {
+            if verify == events { throw ValidationError("give exactly one of --verify and --events") }
+            if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+        }
+
+        func run() throws {
+            let directory: String
+            do { directory = try RunReference.directory(reference) } catch {
+                printError("error: \(error)")
+                throw Exit.badInput
+            }
+            if verify { try runVerify(directory) } else { try printEvents(directory) }
+        }
+
+        private func runVerify(_ directory: String) throws {
+            let verdict: AgoraRuntime.Replay.Verdict
+            do {
+                verdict = try AgoraRuntime.Replay.verify(directory: directory, threads: threads ?? coreCount())
+            } catch {
+                printError("error: \(error)")
+                throw Exit.failure
+            }
+            switch verdict {
+            case .matches(let ticks, let digest):
+                let manifest = RunReference.manifest(directory)?["digest"] as? String
+                if let manifest, manifest != digest {
+                    print("replay: all \(ticks) ticks match the log, but the digest \(digest) differs from the manifest's \(manifest)")
+                    throw Exit.failure
+                }
+                print("replay: \(ticks) ticks match the log; digest \(digest)")
+            case .differs(let tick, let kind, let logged, let replayed):
+                print("replay: tick \(tick), event kind \(kind) differs: the log has \(logged.count) events, the replay \(replayed.count)\(logged.count == replayed.count ? " (with different contents)" : "")")
+                throw Exit.failure
+            case .logEnds(let tick):
+                print("replay: the log ends before tick \(tick) (the run was cut short); everything before it matches")
+                throw Exit.failure
+            }
+        }
+
+        private func printEvents(_ directory: String) throws {
+            let reader: LogReader
+            do { reader = try LogReader(path: (directory as NSString).appendingPathComponent(RunLog.fileName)) } catch {
+                printError("error: \(error)")
+                throw Exit.failure
+            }
+            var kinds: Set<UInt16>?
+            if let kind {
+                guard let k = reader.schema.kind(named: kind) else {
+                    printError("error: no event kind '\(kind)' in this log; kinds: \(reader.schema.kinds.map(\.name).joined(separator: ", "))")
+                    throw Exit.badInput
+                }
+                kinds = [k.id]
+            }
+            var out = ""
+            let problems = reader.forEachChunk(kinds: kinds) { chunk in
+                if let from, chunk.lastTick < from { return }
+                if let to, chunk.firstTick > to { return }
+                guard let schema = reader.schema.kind(chunk.kind) else { return }
+                for i in 0..<chunk.count {
+                    let tick = chunk.columns[0][i]
+                    if let from, tick < from { continue }
+                    if let to, tick > to { continue }
+                    var j = JSONLine()
+                    j.set("event", schema.name)
+                    for (c, name) in schema.columns.enumerated() { j.set(name, .int(Int(chunk.columns[c][i]))) }
+                    out += j.text + "\n"
+                    if out.utf8.count > 1 << 16 { print(out, terminator: ""); out = "" }
+                }
+            }
+            print(out, terminator: "")
+            for p in problems { printError("damaged: \(p)") }
+            if !problems.isEmpty { throw Exit.failure }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import AgoraCore
+import AgoraEngine
+import AgoraLog
+import Foundation
+
+/// The event log of a run: the model's event kinds, plus kind 0, `digest`, one row per tick and
+/// kind with that tick's event-set hash (so a replay can name the first tick and kind that differ).
+public final class RunLog {
+    public static let digestKind = EventKindSchema(id: 0, name: "digest", columns: ["tick", "kind", "lane0", "lane1", "count"])
+    public static let fileName = "events.agl"
+
+    public let writer: LogWriter
+    public let kinds: [EventKind]
+    public private(set) var rowsWritten = 0
+    private var row: [Int64] = []
+
+    /// The log schema of a model's kinds.
+    public static func schema(kinds: [EventKind], policy: LogPolicy, meta: [String: String]) -> LogSchema {
+        var m = meta
+        let rules = policy.rules.sorted { $0.key < $1.key }.map { "\"\($0.key)\": {\"every\": \($0.value.every), \"sample\": \($0.value.sample)}" }
+        m["policy"] = "{" + rules.joined(separator: ", ") + "}"
+        return LogSchema(kinds: [digestKind] + kinds.map { EventKindSchema(id: $0.id, name: $0.name, columns: ["tick", "agent"] + $0.columns) },
+                         meta: m)
+    }
+
+    public init(path: String, kinds: [EventKind], policy: LogPolicy, meta: [String: String]) throws(LogError) {
+        self.kinds = kinds
+        writer = try LogWriter(path: path, schema: Self.schema(kinds: kinds, policy: policy, meta: meta))
+    }
+
+    /// Writes one tick: its digest rows, then the rows the simulation kept.
+    public func write(_ result: TickResult, from sim: any SimulationRunner) {
+        let t = Int64(result.tick)
+        for (k, kind) in kinds.enumerated() {
+            let h = result.kindHashes[k]
+            let digestRow: [Int64] = [t, Int64(kind.id), Int64(bitPattern: h.lane0), Int64(bitPattern: h.lane1), Int64(bitPattern: h.count)]
+            digestRow.withUnsafeBufferPointer { writer.append(kind: 0, $0) }
+        }
+        sim.loggedRows { kind, rows, width in
+            if row.count != width + 1 { row = [Int64](repeating: 0, count: width + 1) }
+            row[0] = t
+            var i = 0
+            while i < rows.count {
+                for c in 0..<width { row[c + 1] = rows[i + c] }
+                row.withUnsafeBufferPointer { writer.append(kind: kind.id, $0) }
+                i += width
+                rowsWritten += 1
+            }
+        }
+    }
+
+    public func close() throws(LogError) { try writer.close() }
+}

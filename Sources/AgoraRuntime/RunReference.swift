@@ -1,0 +1,25 @@
+import Foundation
+
+/// Finds a run from what the user typed: a run directory, or a run id under `runs/`.
+public enum RunReference {
+    public struct NotFound: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func directory(_ reference: String, runsRoot: String = "runs") throws -> String {
+        var isDirectory: ObjCBool = false
+        for candidate in [reference, (runsRoot as NSString).appendingPathComponent(reference)] {
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue,
+               FileManager.default.fileExists(atPath: (candidate as NSString).appendingPathComponent("scenario.yaml")) {
+                return candidate
+            }
+        }
+        throw NotFound(description: "\(reference): no such run (give a run directory or a run id under \(runsRoot)/)")
+    }
+
+    /// The manifest of a finished run, if it has one.
+    public static func manifest(_ directory: String) -> [String: Any]? {
+        guard let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent("manifest.json")) else { return nil }
+        return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    }
+}

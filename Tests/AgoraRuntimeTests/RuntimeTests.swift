@@ -1,0 +1,137 @@
+import AgoraCore
+import AgoraEngine
+import AgoraLog
+@testable import AgoraRuntime
+import AgoraScenario
+import Foundation
+import Testing
+
+let scenariosFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("scenarios").path
+
+func temporaryRunDirectory() -> String { NSTemporaryDirectory() + "agora-run-\(UUID().uuidString)" }
+
+/// Runs a small SIR world into a fresh directory.
+func smallRun(shards: Int = 2, threads: Int = 2, extra: [String] = []) throws -> RunSession.Outcome {
+    let overrides = try (["network.nodes=3000", "ticks=40", "engine.shards=\(shards)"] + extra).map { text throws(ScenarioErrors) in
+        try Override.parse(text)
+    }
+    let scenario = try ScenarioLoader.load(path: scenariosFolder + "/sir-network.yaml", overrides: overrides)
+    let world = try World.assemble(scenario)
+    return try RunSession.run(world, out: temporaryRunDirectory(), threads: threads)
+}
+
+/// Every row of every kind, in file order.
+func allRows(_ directory: String) throws -> [String: [[Int64]]] {
+    let reader = try LogReader(path: directory + "/" + RunLog.fileName)
+    var out: [String: [[Int64]]] = [:]
+    let problems = reader.forEachChunk { c in
+        let name = reader.schema.kind(c.kind)!.name
+        for i in 0..<c.count { out[name, default: []].append(c.columns.map { $0[i] }) }
+    }
+    #expect(problems.isEmpty)
+    return out
+}
+
+/// Rewrites a run's log through `edit`, with fresh checksums: damage a reader cannot see, only a
+/// check of the contents.
+func rewriteLog(_ directory: String, _ edit: (String, inout [Int64]) -> Void) throws {
+    let path = directory + "/" + RunLog.fileName
+    let reader = try LogReader(path: path)
+    var chunks: [(UInt16, [[Int64]])] = []
+    reader.forEachChunk { chunks.append(($0.kind, $0.columns)) }
+    let writer = try LogWriter(path: path + ".new", schema: reader.schema)
+    for (kind, columns) in chunks {
+        let name = reader.schema.kind(kind)!.name
+        for i in 0..<columns[0].count {
+            var row = columns.map { $0[i] }
+            edit(name, &row)
+            row.withUnsafeBufferPointer { writer.append(kind: kind, $0) }
+        }
+    }
+    try writer.close()
+    try FileManager.default.removeItem(atPath: path)
+    try FileManager.default.moveItem(atPath: path + ".new", toPath: path)
+}
+
+@Suite struct RunLogTests {
+    @Test func aRunLogsItsEventsAndChecksOut() throws {
+        let run = try smallRun()
+        let report = try LogCheck.run(directory: run.directory.path)
+        #expect(report.ok, "\(report.problems) \(report.mismatches)")
+        #expect(report.ticks == 40)
+        #expect(report.chainedDigest == run.simulation.digest.hex)
+        #expect(report.verifiedKinds == ["transition"])
+        let rows = try allRows(run.directory.path)
+        #expect(rows["digest"]?.count == 40)
+        // Each transition is a node becoming infected (1) or recovered (2), once each at most.
+        let transitions = rows["transition"] ?? []
+        #expect(!transitions.isEmpty && transitions.allSatisfy { $0[2] == 1 || $0[2] == 2 })
+        #expect(Set(transitions.map { [$0[1], $0[2]] }).count == transitions.count)
+    }
+
+    @Test func theLogIsTheSameForAnyShardCount() throws {
+        let a = try smallRun(shards: 1, threads: 1)
+        let b = try smallRun(shards: 5, threads: 2)
+        #expect(try allRows(a.directory.path) == allRows(b.directory.path))
+    }
+
+    @Test func logSettingsSampleAndExclude() throws {
+        let sampled = try smallRun(extra: ["log.kinds.transition.every=2"])
+        let rows = try allRows(sampled.directory.path)
+        #expect((rows["transition"] ?? []).allSatisfy { $0[0] % 2 == 0 })
+        #expect(try LogCheck.run(directory: sampled.directory.path).verifiedKinds.isEmpty, "a sampled kind cannot be re-hashed")
+        let none = try smallRun(extra: ["log.exclude=[transition]"])
+        #expect(try allRows(none.directory.path)["transition"] == nil)
+        #expect(try LogCheck.run(directory: none.directory.path).ok, "the digest rows alone still check out")
+    }
+}
+
+@Suite struct ReplayTests {
+    @Test func aCleanRunReplaysToTheSameDigest() throws {
+        let run = try smallRun()
+        let verdict = try Replay.verify(directory: run.directory.path, threads: 1)
+        guard case .matches(let ticks, let digest) = verdict else {
+            Issue.record("expected a match, got \(verdict)")
+            return
+        }
+        #expect(ticks == 40 && digest == run.simulation.digest.hex)
+    }
+
+    @Test func aTamperedDigestRowIsNamedByTickAndKind() throws {
+        let run = try smallRun()
+        try rewriteLog(run.directory.path) { kind, row in
+            if kind == "digest" && row[0] == 17 { row[4] += 1 }
+        }
+        let verdict = try Replay.verify(directory: run.directory.path, threads: 2)
+        guard case .differs(let tick, let kind, _, _) = verdict else {
+            Issue.record("expected a difference, got \(verdict)")
+            return
+        }
+        #expect(tick == 17 && kind == "transition")
+    }
+
+    @Test func aTamperedEventIsFoundWithoutReRunning() throws {
+        let run = try smallRun()
+        var changed: Int64 = -1
+        try rewriteLog(run.directory.path) { kind, row in
+            if kind == "transition" && changed < 0 && row[0] >= 10 { row[2] = 3 - row[2]; changed = row[0] }
+        }
+        let report = try LogCheck.run(directory: run.directory.path)
+        #expect(!report.ok)
+        #expect(report.mismatches.map(\.tick) == [Int(changed)])
+        #expect(report.problems.isEmpty, "the frames themselves are intact")
+    }
+
+    @Test func aLogCutShortReplaysUpToWhereItEnds() throws {
+        let run = try smallRun()
+        try rewriteLog(run.directory.path) { _, row in if row[0] >= 30 { row[0] = -1 } }
+        // Rows moved to tick −1 leave no digest rows for ticks 30…39.
+        let verdict = try Replay.verify(directory: run.directory.path, threads: 1)
+        guard case .logEnds(let tick) = verdict else {
+            Issue.record("expected the log to end, got \(verdict)")
+            return
+        }
+        #expect(tick == 30)
+    }
+}
