@@ -38,6 +38,10 @@ public protocol Model: AnyObject, Sendable {
     func match(tick: Tick)
     func propagate(_ ctx: ShardContext, inbox: Inbox<Message>)
     func record(_ ctx: ShardContext, into recorder: inout ShardRecorder)
+    /// Runs once per tick on one thread after the record phase, for events whose canonical order
+    /// is not by agent (an exchange's reports, in the order it produced them). Its rows are logged
+    /// in the order recorded, after the shards' rows.
+    func recordSerial(_ tick: Tick, into recorder: inout ShardRecorder)
     /// Runs once per tick on one thread after record, with the counters summed over shards.
     /// Returns the tick's metrics, in the order of `metricNames`.
     func endTick(_ tick: Tick, counters: [Int64]) -> [Double]
@@ -59,6 +63,7 @@ extension Model {
     public func match(tick: Tick) {}
     public func propagate(_ ctx: ShardContext, inbox: Inbox<Message>) {}
     public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {}
+    public func recordSerial(_ tick: Tick, into recorder: inout ShardRecorder) {}
     public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] { [] }
     public func summary() -> [(name: String, value: Double)] { [] }
     public var stateBytes: Int { 0 }

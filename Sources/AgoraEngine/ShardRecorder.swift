@@ -68,14 +68,18 @@ public struct ShardRecorder: Sendable {
     }
 
     /// Records an event of `kind` about `agent` with any number of values (one per value column).
-    public mutating func record(kind: UInt16, agent: Int, values: [Int64]) {
+    public mutating func record(kind: UInt16, agent: Int, values: UnsafeBufferPointer<Int64>) {
         let s = slot(kind)
         precondition(values.count == widths[s] - 1, "kind \(kind) has \(widths[s] - 1) value columns, got \(values.count)")
-        hashes[s].add(values.withUnsafeBufferPointer { EventKind.eventHash(kind: kind, agent: Int64(agent), values: $0) })
+        hashes[s].add(EventKind.eventHash(kind: kind, agent: Int64(agent), values: values))
         if keepsRow(s, agent: agent) {
             rows[s].append(Int64(agent))
             rows[s].append(contentsOf: values)
         }
+    }
+
+    public mutating func record(kind: UInt16, agent: Int, values: [Int64]) {
+        values.withUnsafeBufferPointer { record(kind: kind, agent: agent, values: $0) }
     }
 
     mutating func reset(tick: Int) {

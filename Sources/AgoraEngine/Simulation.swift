@@ -22,6 +22,8 @@ public final class Simulation<M: Model>: @unchecked Sendable {
     private let mailbox: Mailbox<M.Message>
     /// One recorder per shard, `recorderStride` bytes apart so that shards never share a cache line.
     private let recorders: UnsafeMutableRawPointer
+    /// The recorder of `recordSerial`; its rows are already in canonical order.
+    private var serialRecorder: ShardRecorder
     private static var recorderStride: Int { (MemoryLayout<ShardRecorder>.stride + 127) / 128 * 128 }
 
     /// - Parameters:
@@ -36,6 +38,7 @@ public final class Simulation<M: Model>: @unchecked Sendable {
         layout = ShardLayout(agentCount: model.agentCount, shardCount: shards)
         pool = WorkerPool(threads: threads)
         mailbox = Mailbox(layout: layout)
+        serialRecorder = ShardRecorder(kinds: kinds, counterCount: model.counterCount, policy: logPolicy)
         recorders = .allocate(byteCount: shards * Self.recorderStride, alignment: 128)
         for s in 0..<shards {
             (recorders + s * Self.recorderStride).initializeMemory(
@@ -98,6 +101,10 @@ public final class Simulation<M: Model>: @unchecked Sendable {
                 for (k, v) in r.counters.enumerated() { counters[k] &+= v }
             }
         }
+        serialRecorder.reset(tick: t)
+        model.recordSerial(t, into: &serialRecorder)
+        for k in kindHashes.indices { kindHashes[k].merge(serialRecorder.hashes[k]) }
+        for (k, v) in serialRecorder.counters.enumerated() { counters[k] &+= v }
         var events = EventSetHash()
         if kinds.isEmpty {
             digest.absorb(tick: t, events: events)
@@ -113,7 +120,8 @@ public final class Simulation<M: Model>: @unchecked Sendable {
     }
 
     /// The rows the last tick kept for the log: per kind, shard by shard, each shard's rows in a
-    /// stable order by agent. Shards are contiguous, so this is the same for any shard count.
+    /// stable order by agent (shards are contiguous, so this is the same for any shard count), then
+    /// the rows of `recordSerial` in the order recorded.
     public func loggedRows(_ body: (_ kind: EventKind, _ rows: UnsafeBufferPointer<Int64>, _ width: Int) -> Void) {
         for (k, kind) in kinds.enumerated() {
             let width = 2 + kind.columns.count - 0
@@ -132,6 +140,8 @@ public final class Simulation<M: Model>: @unchecked Sendable {
                     sorted.withUnsafeBufferPointer { body(kind, $0, stride) }
                 }
             }
+            let serial = serialRecorder.rows[k]
+            if !serial.isEmpty { serial.withUnsafeBufferPointer { body(kind, $0, stride) } }
         }
     }
 

@@ -131,6 +131,29 @@ public final class LogWriter: @unchecked Sendable {
         if b.count == cap { seal(b) }
     }
 
+    /// Appends records of `kind` given row-major without their tick: `rows` holds `width` values per
+    /// record (the kind's columns after `tick`), and every record gets `tick`.
+    public func append(kind: UInt16, tick: Int64, rows: UnsafeBufferPointer<Int64>, width: Int) {
+        guard let b = builders[Int(kind)] else { preconditionFailure("event kind \(kind) is not in the log's schema") }
+        precondition(width == b.kind.columns.count - 1 && rows.count % max(1, width) == 0,
+                     "kind \(b.kind.name) has \(b.kind.columns.count - 1) columns after its tick")
+        var i = 0
+        while i < rows.count {
+            let cap = b.capacity
+            let room = min(cap - b.count, (rows.count - i) / width)
+            let base = b.values
+            var n = b.count
+            for _ in 0..<room {
+                base[n] = tick
+                for c in 0..<width { base[(c + 1) * cap + n] = rows[i + c] }
+                n += 1
+                i += width
+            }
+            b.count = n
+            if b.count == cap { seal(b) }
+        }
+    }
+
     /// Appends `count` records of `kind` given as columns (each with at least `count` values).
     public func append(kind: UInt16, columns: [UnsafeBufferPointer<Int64>], count: Int) {
         guard let b = builders[Int(kind)] else { preconditionFailure("event kind \(kind) is not in the log's schema") }

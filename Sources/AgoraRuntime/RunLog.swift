@@ -12,7 +12,6 @@ public final class RunLog {
     public let writer: LogWriter
     public let kinds: [EventKind]
     public private(set) var rowsWritten = 0
-    private var row: [Int64] = []
 
     /// The log schema of a model's kinds.
     public static func schema(kinds: [EventKind], policy: LogPolicy, meta: [String: String]) -> LogSchema {
@@ -37,15 +36,8 @@ public final class RunLog {
             digestRow.withUnsafeBufferPointer { writer.append(kind: 0, $0) }
         }
         sim.loggedRows { kind, rows, width in
-            if row.count != width + 1 { row = [Int64](repeating: 0, count: width + 1) }
-            row[0] = t
-            var i = 0
-            while i < rows.count {
-                for c in 0..<width { row[c + 1] = rows[i + c] }
-                row.withUnsafeBufferPointer { writer.append(kind: kind.id, $0) }
-                i += width
-                rowsWritten += 1
-            }
+            writer.append(kind: kind.id, tick: t, rows: rows, width: width)
+            rowsWritten += rows.count / width
         }
     }
 

@@ -131,6 +131,21 @@ func readAll(_ path: String) throws -> (columns: [UInt16: [[Int64]]], problems: 
         #expect(got.chunks == 25)
     }
 
+    @Test func rowMajorRecordsWithATickRoundTrip() throws {
+        let path = temporaryLogPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let w = try LogWriter(path: path, schema: testSchema, chunkRecords: 7)
+        // 20 records of `state` (agent, value) at tick 3, then 5 at tick 4: they straddle chunks.
+        let first = (0..<40).map { Int64($0) }, second = (0..<10).map { -Int64($0) }
+        first.withUnsafeBufferPointer { w.append(kind: 7, tick: 3, rows: $0, width: 2) }
+        second.withUnsafeBufferPointer { w.append(kind: 7, tick: 4, rows: $0, width: 2) }
+        try w.close()
+        let got = try readAll(path).columns[7]!
+        #expect(got[0] == Array(repeating: 3, count: 20) + Array(repeating: 4, count: 5))
+        #expect(got[1] == stride(from: 0, to: 40, by: 2).map(Int64.init) + stride(from: 0, to: 10, by: 2).map { -Int64($0) })
+        #expect(got[2] == stride(from: 1, to: 40, by: 2).map(Int64.init) + stride(from: 1, to: 10, by: 2).map { -Int64($0) })
+    }
+
     @Test func notALogIsRefusedClearly() throws {
         let path = temporaryLogPath()
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -77,10 +77,12 @@ public final class MarketModel: Model, @unchecked Sendable {
     private let activity: RandomStream
     private let fundamentalRandom: RandomStream
     private var order: [(key: UInt64, shard: Int32, index: Int32)] = []
+    /// The tick's reports in the order the exchange produced them: what `recordSerial` records.
+    private var tickReports: [ExchangeReport] = []
     private var scratch: [ExchangeReport] = []
     private var requestCount = 0
 
-    public var phases: Phases { [.submit, .match, .propagate, .record] }
+    public var phases: Phases { [.submit, .match, .propagate] }
 
     public init(spec: MarketSpec, populations: [(TraderParameters, Int)], seed: UInt64) {
         precondition(!populations.isEmpty && populations.count <= 255, "1 to 255 trader populations")
@@ -272,15 +274,18 @@ public final class MarketModel: Model, @unchecked Sendable {
         }
         requestCount = order.count
         reports.clearAll()
+        tickReports.removeAll(keepingCapacity: true)
         for item in order {
             let r = q.contents(Int(item.shard))[Int(item.index)]
             scratch.removeAll(keepingCapacity: true)
             exchange.process(r, reports: &scratch)
             for rep in scratch { reports.append(rep, shard: layout.shard(of: Int(rep.agent))) }
+            tickReports += scratch
         }
         scratch.removeAll(keepingCapacity: true)
         exchange.endTick(reports: &scratch)
         for rep in scratch { reports.append(rep, shard: layout.shard(of: Int(rep.agent))) }
+        tickReports += scratch
         publishViews(afterTick: tick)
     }
 
@@ -350,26 +355,29 @@ public final class MarketModel: Model, @unchecked Sendable {
 
     public var counterCount: Int { 4 }
 
-    public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {
+    /// Records every report in the exchange's order, and each instrument's end-of-tick market.
+    public func recordSerial(_ tick: Tick, into recorder: inout ShardRecorder) {
         var fills: Int64 = 0, rejects: Int64 = 0, volume: Int64 = 0
-        for r in reports.contents(ctx.shard) {
-            recorder.record(kind: Event.report.id, agent: Int(r.agent), values: [
-                Int64(r.kind.rawValue), Int64(r.reason.rawValue), Int64(r.side.rawValue), Int64(r.symbol), r.maker ? 1 : 0,
-                Int64(bitPattern: r.orderID), r.price, r.quantity, r.remaining, r.fee])
-            if r.kind == .fill { fills += 1; volume += r.quantity }
-            if r.kind == .rejected { rejects += 1 }
+        var values = [Int64](repeating: 0, count: Event.report.columns.count)
+        values.withUnsafeMutableBufferPointer { v in
+            for r in tickReports {
+                v[0] = Int64(r.kind.rawValue); v[1] = Int64(r.reason.rawValue); v[2] = Int64(r.side.rawValue)
+                v[3] = Int64(r.symbol); v[4] = r.maker ? 1 : 0; v[5] = Int64(bitPattern: r.orderID)
+                v[6] = r.price; v[7] = r.quantity; v[8] = r.remaining; v[9] = r.fee
+                recorder.record(kind: Event.report.id, agent: Int(r.agent), values: UnsafeBufferPointer(v))
+                if r.kind == .fill { fills += 1; volume += r.quantity }
+                if r.kind == .rejected { rejects += 1 }
+            }
         }
         recorder.counters[0] += fills
         recorder.counters[1] += rejects
         recorder.counters[2] += volume
-        if ctx.shard == 0 {
-            recorder.counters[3] += Int64(requests.totalCount)
-            for s in 0..<spec.exchange.instruments.count {
-                let snap = exchange.snapshot(symbol: s)
-                recorder.record(kind: Event.market.id, agent: s, values: [
-                    snap.bidPrice, snap.askPrice, snap.lastPrice, snap.volume, Int64(snap.trades), snap.bidSize, snap.askSize,
-                    snap.auctionPrice, snap.auctionVolume])
-            }
+        recorder.counters[3] += Int64(requestCount)
+        for s in 0..<spec.exchange.instruments.count {
+            let snap = exchange.snapshot(symbol: s)
+            recorder.record(kind: Event.market.id, agent: s, values: [
+                snap.bidPrice, snap.askPrice, snap.lastPrice, snap.volume, Int64(snap.trades), snap.bidSize, snap.askSize,
+                snap.auctionPrice, snap.auctionVolume])
         }
     }
 
