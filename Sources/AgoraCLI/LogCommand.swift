@@ -1,3 +1,4 @@
+import AgoraCatalog
 import AgoraCore
 import AgoraLog
 import AgoraRuntime
@@ -24,15 +25,18 @@ extension AgoraCommand.Log {
             damaged or does not match; every problem names its frame and bytes.
             """)
 
-        @Argument(help: ArgumentHelp("A run directory, or a run id under runs/.", valueName: "run"))
+        @Argument(help: ArgumentHelp("A run directory or a run id.", valueName: "run"))
         var reference: String
+
+        @OptionGroup var catalogOptions: CatalogOptions
 
         @Flag(help: "Print one JSON object.")
         var json = false
 
         func run() throws {
             let directory: String
-            do { directory = try RunReference.directory(reference) } catch {
+            let catalog = try? Catalog(path: catalogOptions.path)
+            do { directory = try RunReference.directory(reference, catalog: catalog) } catch {
                 printError("error: \(error)")
                 throw Exit.badInput
             }

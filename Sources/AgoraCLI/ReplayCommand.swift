@@ -1,3 +1,4 @@
+import AgoraCatalog
 import AgoraCore
 import AgoraLog
 import AgoraRuntime
@@ -15,8 +16,10 @@ extension AgoraCommand {
             and the event kind and exits 1. --events prints logged events as JSON lines.
             """)
 
-        @Argument(help: ArgumentHelp("A run directory, or a run id under runs/.", valueName: "run"))
+        @Argument(help: ArgumentHelp("A run directory or a run id.", valueName: "run"))
         var reference: String
+
+        @OptionGroup var catalogOptions: CatalogOptions
 
         @Flag(help: "Re-execute and compare with the log.")
         var verify = false
@@ -43,7 +46,8 @@ extension AgoraCommand {
 
         func run() throws {
             let directory: String
-            do { directory = try RunReference.directory(reference) } catch {
+            let catalog = try? Catalog(path: catalogOptions.path)
+            do { directory = try RunReference.directory(reference, catalog: catalog) } catch {
                 printError("error: \(error)")
                 throw Exit.badInput
             }

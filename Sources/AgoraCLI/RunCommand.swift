@@ -17,6 +17,7 @@ extension AgoraCommand {
             """)
 
         @OptionGroup var options: ScenarioOptions
+        @OptionGroup var catalogOptions: CatalogOptions
 
         @Option(help: "Directory to write the run into (default: runs/<run-id>).")
         var out: String?
@@ -36,10 +37,11 @@ extension AgoraCommand {
                 for issue in error.issues { printError("error: \(issue)") }
                 throw Exit.badInput
             }
+            let catalog = try catalogOptions.open()
             let progress = (json || quiet || !isTerminal(2)) ? nil : ProgressBar(total: scenario.ticks, agents: world.agentCount)
             let outcome: RunSession.Outcome
             do {
-                outcome = try RunSession.run(world, out: out, threads: coreCount()) { done, elapsed in
+                outcome = try RunSession.run(world, out: out, threads: coreCount(), catalog: catalog) { done, elapsed in
                     progress?.update(ticksDone: done, elapsed: elapsed)
                 }
             } catch {

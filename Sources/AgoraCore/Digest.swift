@@ -77,3 +77,22 @@ public func hex64(_ value: UInt64) -> String {
     let s = String(value, radix: 16)
     return String(repeating: "0", count: 16 - s.count) + s
 }
+
+/// A 128-bit content hash of `text` as 32 hex digits: identifies a scenario's resolved text in the
+/// catalog. Not cryptographic.
+public func contentHash(_ text: String) -> String {
+    var a: UInt64 = 0x9E37_79B9_7F4A_7C15, b: UInt64 = 0x6A09_E667_F3BC_C908
+    var word: UInt64 = 0, n = 0
+    for byte in text.utf8 {
+        word |= UInt64(byte) << UInt64(8 * (n % 8))
+        n += 1
+        if n % 8 == 0 {
+            a = mix64(a ^ word)
+            b = mix64(b &+ word &* splitMixGamma)
+            word = 0
+        }
+    }
+    a = mix64(a ^ word ^ UInt64(n))
+    b = mix64(b &+ word ^ a)
+    return hex64(a) + hex64(b)
+}

@@ -1,14 +1,18 @@
+import AgoraCatalog
 import Foundation
 
-/// Finds a run from what the user typed: a run directory, or a run id under `runs/`.
+/// Finds a run from what the user typed: a run directory, a run id in the catalog, or a run id
+/// under `runs/`.
 public enum RunReference {
     public struct NotFound: Error, CustomStringConvertible {
         public let description: String
     }
 
-    public static func directory(_ reference: String, runsRoot: String = "runs") throws -> String {
+    public static func directory(_ reference: String, runsRoot: String = "runs", catalog: Catalog? = nil) throws -> String {
         var isDirectory: ObjCBool = false
-        for candidate in [reference, (runsRoot as NSString).appendingPathComponent(reference)] {
+        var candidates = [reference, (runsRoot as NSString).appendingPathComponent(reference)]
+        if let dir = try? catalog?.run(reference)?.runDirectory { candidates.insert(dir, at: 1) }
+        for candidate in candidates {
             if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue,
                FileManager.default.fileExists(atPath: (candidate as NSString).appendingPathComponent("scenario.yaml")) {
                 return candidate

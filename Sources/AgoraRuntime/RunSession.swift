@@ -1,3 +1,4 @@
+import AgoraCatalog
 import AgoraCore
 import AgoraEngine
 import AgoraLog
@@ -21,13 +22,33 @@ public enum RunSession {
     ///   - out: the run directory (nil: `runs/<run-id>`).
     ///   - threads: worker threads (the scenario's `engine.threads` wins when set).
     ///   - onTick: called after each tick with the ticks done and the seconds elapsed.
-    public static func run(_ world: World, out: String?, threads defaultThreads: Int,
+    ///   - catalog: where the run is recorded (nil: nowhere).
+    public static func run(_ world: World, out: String?, threads defaultThreads: Int, catalog: Catalog? = nil,
                            onTick: (Int, Double) -> Void = { _, _ in }) throws -> Outcome {
         let scenario = world.scenario
         let threads = scenario.engine.threads ?? defaultThreads
         let shards = world.shardCount(threads: threads)
         let runID = RunDirectory.makeRunID(name: scenario.name)
         let directory = try RunDirectory.create(path: out ?? "runs/\(runID)", runID: runID, scenario: scenario)
+        let iso = ISO8601DateFormatter()
+        try catalog?.insert(Catalog.Run(
+            id: runID, runDirectory: directory.path, scenarioName: scenario.name, scenarioHash: contentHash(scenario.resolvedYAML),
+            scenarioYAML: scenario.resolvedYAML, scenarioFile: scenario.sourcePath, model: scenario.model.name,
+            seed: String(scenario.seed), overrides: scenario.overrides, agoraVersion: AgoraVersion.string,
+            startedAt: iso.string(from: Date()), ticks: scenario.ticks))
+        do {
+            return try execute(world, directory: directory, runID: runID, threads: threads, shards: shards, catalog: catalog,
+                               onTick: onTick)
+        } catch {
+            try? catalog?.finish(id: runID, status: "failed", finishedAt: iso.string(from: Date()), digest: nil, agents: world.agentCount,
+                                 shards: shards, threads: threads, wallSeconds: nil, error: "\(error)")
+            throw error
+        }
+    }
+
+    private static func execute(_ world: World, directory: RunDirectory, runID: String, threads: Int, shards: Int, catalog: Catalog?,
+                                onTick: (Int, Double) -> Void) throws -> Outcome {
+        let scenario = world.scenario
         let sim = makeSimulation(world.model, shards: shards, threads: threads, logPolicy: world.logPolicy)
         let log = try RunLog(path: directory.file(RunLog.fileName), kinds: sim.eventKinds, policy: world.logPolicy,
                              meta: ["run_id": runID, "scenario": scenario.name, "seed": String(scenario.seed),
@@ -66,6 +87,10 @@ public enum RunSession {
         for (name, value) in sim.summary() { summary.set(name, value) }
         report.set("summary", summary)
         try directory.finish(metricsCSV: metrics.csv, report: report, started: started, overrides: scenario.overrides)
+        try catalog?.finish(id: runID, status: "finished", finishedAt: ISO8601DateFormatter().string(from: Date()), digest: sim.digest.hex,
+                            agents: world.agentCount, shards: shards, threads: threads, wallSeconds: wall,
+                            metrics: [("wall_s", wall), ("agent_steps_per_s", Double(world.agentCount) * Double(scenario.ticks) / max(wall, 1e-9))]
+                                + sim.summary().map { ("summary.\($0.name)", $0.value) })
         return Outcome(runID: runID, directory: directory, report: report, simulation: sim)
     }
 }

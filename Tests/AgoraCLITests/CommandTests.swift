@@ -227,3 +227,39 @@ import Testing
         #expect(missing.stderr == "error: no-such-run: no such run (give a run directory or a run id under runs/)\n")
     }
 }
+
+@Suite struct RunsCommandTests {
+    @Test func concurrentRunsAllLandInTheCatalogAndCanBeShownAndRemoved() throws {
+        let catalog = try temporaryDirectory() + "/catalog.sqlite"
+        let base = try temporaryDirectory()
+        // Four real processes writing one catalog at once.
+        let group = DispatchGroup()
+        final class Results: @unchecked Sendable { var statuses: [Int32] = []; let lock = NSLock() }
+        let results = Results()
+        for i in 0..<4 {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                let r = try? agora(["run", "scenarios/sir-network.yaml", "--out", "\(base)/r\(i)", "--set", "network.nodes=2000",
+                                    "--ticks", "20", "--seed", "\(i)"], catalog: catalog)
+                results.lock.withLock { results.statuses.append(r?.status ?? -1) }
+            }.start()
+        }
+        group.wait()
+        #expect(results.statuses == [0, 0, 0, 0])
+        let list = try agora(["runs", "list", "--json"], catalog: catalog)
+        let rows = list.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(rows.count == 4 && rows.allSatisfy { $0?["status"] as? String == "finished" })
+        let id = try #require(rows.first??["run_id"] as? String)
+        let show = try agora(["runs", "show", id, "--json"], catalog: catalog)
+        let shown = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        #expect(shown["digest"] as? String == rows.first??["digest"] as? String)
+        #expect((shown["metrics"] as? [String: Any])?["summary.R"] != nil)
+        // The replay command finds the run by its id through the catalog.
+        #expect(try agora(["replay", id, "--verify"], catalog: catalog).status == 0)
+        let dir = try #require(shown["run_dir"] as? String)
+        let rm = try agora(["runs", "rm", id], catalog: catalog)
+        #expect(rm.status == 0 && !FileManager.default.fileExists(atPath: dir))
+        #expect(try agora(["runs", "show", id], catalog: catalog).status == 2)
+    }
+}

@@ -13,6 +13,7 @@ import Testing
         ("exchange-replay", AgoraCommand.Exchange.Replay.self),
         ("replay", AgoraCommand.Replay.self),
         ("log-check", AgoraCommand.Log.Check.self),
+        ("runs-list", AgoraCommand.Runs.List.self),
     ]
 
     @Test(arguments: commands.map(\.0))

@@ -23,12 +23,18 @@ struct Outcome {
     let stderr: String
 }
 
+/// The catalog every test run records into, away from the repository's `runs/`.
+let testCatalog = NSTemporaryDirectory() + "agora-cli-tests-\(getpid())/catalog.sqlite"
+
 /// Runs `agora` with `arguments` from the repository root and waits for it.
-func agora(_ arguments: [String]) throws -> Outcome {
+func agora(_ arguments: [String], catalog: String = testCatalog) throws -> Outcome {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: agoraBinary)
     p.arguments = arguments
     p.currentDirectoryURL = repositoryRoot
+    var environment = ProcessInfo.processInfo.environment
+    environment["AGORA_CATALOG"] = catalog
+    p.environment = environment
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err

@@ -1,0 +1,210 @@
+import Foundation
+
+/// The run catalog: one SQLite database of runs, their parameters, digests and metrics, sweeps and
+/// the LLM response cache. Safe with several `agora` processes writing at once (WAL journal, a busy
+/// timeout, short immediate transactions). Schema in docs/catalog.md.
+public final class Catalog {
+    public let path: String
+    let db: SQLiteConnection
+
+    public static let defaultPath = "runs/catalog.sqlite"
+    public static let schemaVersion = 1
+
+    /// Opens (creating if needed) the catalog at `path`, and its folder.
+    public init(path: String = Catalog.defaultPath) throws(CatalogError) {
+        self.path = path
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                throw CatalogError(path: path, message: "cannot create its folder (\(error.localizedDescription))")
+            }
+        }
+        db = try SQLiteConnection(path: path)
+        try db.execute("PRAGMA journal_mode=WAL")
+        try db.execute("PRAGMA synchronous=NORMAL")
+        try db.execute("PRAGMA foreign_keys=ON")
+        try db.transaction { () throws(CatalogError) in
+            try db.execute("""
+            CREATE TABLE IF NOT EXISTS catalog_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            INSERT OR IGNORE INTO catalog_info VALUES ('schema_version', '\(Self.schemaVersion)');
+            CREATE TABLE IF NOT EXISTS runs (
+                id TEXT PRIMARY KEY,
+                run_dir TEXT NOT NULL,
+                scenario_name TEXT NOT NULL,
+                scenario_hash TEXT NOT NULL,
+                scenario_yaml TEXT NOT NULL,
+                scenario_file TEXT,
+                model TEXT NOT NULL,
+                seed TEXT NOT NULL,
+                overrides TEXT NOT NULL,
+                agora_version TEXT NOT NULL,
+                started_at TEXT NOT NULL,
+                finished_at TEXT,
+                status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
+                error TEXT,
+                digest TEXT,
+                ticks INTEGER NOT NULL,
+                agents INTEGER,
+                shards INTEGER,
+                threads INTEGER,
+                wall_s REAL,
+                sweep_id TEXT REFERENCES sweeps(id) ON DELETE SET NULL
+            );
+            CREATE INDEX IF NOT EXISTS runs_by_scenario ON runs (scenario_name, started_at);
+            CREATE TABLE IF NOT EXISTS metrics (
+                run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                value REAL,
+                PRIMARY KEY (run_id, name)
+            );
+            CREATE TABLE IF NOT EXISTS sweeps (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                spec TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                status TEXT NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS llm_cache (
+                key TEXT PRIMARY KEY,
+                model TEXT NOT NULL,
+                request TEXT NOT NULL,
+                response TEXT NOT NULL,
+                tokens_in INTEGER,
+                tokens_out INTEGER,
+                created_at TEXT NOT NULL
+            );
+            """)
+        }
+    }
+
+    // MARK: runs
+
+    /// A run as the catalog knows it.
+    public struct Run: Sendable, Hashable {
+        public var id: String
+        public var runDirectory: String
+        public var scenarioName: String
+        public var scenarioHash: String
+        public var scenarioYAML: String
+        public var scenarioFile: String?
+        public var model: String
+        public var seed: String
+        public var overrides: [String]
+        public var agoraVersion: String
+        public var startedAt: String
+        public var finishedAt: String?
+        public var status: String
+        public var error: String?
+        public var digest: String?
+        public var ticks: Int
+        public var agents: Int?
+        public var shards: Int?
+        public var threads: Int?
+        public var wallSeconds: Double?
+
+        public init(id: String, runDirectory: String, scenarioName: String, scenarioHash: String, scenarioYAML: String,
+                    scenarioFile: String?, model: String, seed: String, overrides: [String], agoraVersion: String,
+                    startedAt: String, ticks: Int) {
+            self.id = id
+            self.runDirectory = runDirectory
+            self.scenarioName = scenarioName
+            self.scenarioHash = scenarioHash
+            self.scenarioYAML = scenarioYAML
+            self.scenarioFile = scenarioFile
+            self.model = model
+            self.seed = seed
+            self.overrides = overrides
+            self.agoraVersion = agoraVersion
+            self.startedAt = startedAt
+            status = "running"
+            self.ticks = ticks
+        }
+    }
+
+    /// Records a run that is starting.
+    public func insert(_ r: Run) throws(CatalogError) {
+        let overrides = (try? String(data: JSONSerialization.data(withJSONObject: r.overrides), encoding: .utf8)) ?? "[]"
+        try db.transaction { () throws(CatalogError) in
+            try db.query("""
+            INSERT INTO runs (id, run_dir, scenario_name, scenario_hash, scenario_yaml, scenario_file, model, seed, overrides,
+                              agora_version, started_at, status, ticks)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)
+            """, [.text(r.id), .text(r.runDirectory), .text(r.scenarioName), .text(r.scenarioHash), .text(r.scenarioYAML),
+                  r.scenarioFile.map { .text($0) } ?? .null, .text(r.model), .text(r.seed), .text(overrides), .text(r.agoraVersion),
+                  .text(r.startedAt), .integer(Int64(r.ticks))])
+        }
+    }
+
+    /// Records how a run ended, and its metrics.
+    public func finish(id: String, status: String, finishedAt: String, digest: String?, agents: Int?, shards: Int?, threads: Int?,
+                       wallSeconds: Double?, error: String? = nil, metrics: [(String, Double)] = []) throws(CatalogError) {
+        try db.transaction { () throws(CatalogError) in
+            try db.query("""
+            UPDATE runs SET status = ?, finished_at = ?, digest = ?, agents = ?, shards = ?, threads = ?, wall_s = ?, error = ?
+            WHERE id = ?
+            """, [.text(status), .text(finishedAt), digest.map { .text($0) } ?? .null, agents.map { .integer(Int64($0)) } ?? .null,
+                  shards.map { .integer(Int64($0)) } ?? .null, threads.map { .integer(Int64($0)) } ?? .null,
+                  wallSeconds.map { .real($0) } ?? .null, error.map { .text($0) } ?? .null, .text(id)])
+            for (name, value) in metrics {
+                try db.query("INSERT OR REPLACE INTO metrics (run_id, name, value) VALUES (?, ?, ?)",
+                             [.text(id), .text(name), value.isFinite ? .real(value) : .null])
+            }
+        }
+    }
+
+    /// Stores metrics of a run (analysis adds to them later).
+    public func setMetrics(id: String, _ metrics: [(String, Double)]) throws(CatalogError) {
+        try db.transaction { () throws(CatalogError) in
+            for (name, value) in metrics {
+                try db.query("INSERT OR REPLACE INTO metrics (run_id, name, value) VALUES (?, ?, ?)",
+                             [.text(id), .text(name), value.isFinite ? .real(value) : .null])
+            }
+        }
+    }
+
+    /// Runs, newest first.
+    public func runs(limit: Int = 1_000) throws(CatalogError) -> [Run] {
+        try db.query("SELECT \(Self.columns) FROM runs ORDER BY started_at DESC, id DESC LIMIT ?", [.integer(Int64(limit))]).map(Self.run)
+    }
+
+    /// The run with this id, or whose directory is this path.
+    public func run(_ reference: String) throws(CatalogError) -> Run? {
+        try db.query("SELECT \(Self.columns) FROM runs WHERE id = ? OR run_dir = ? LIMIT 1", [.text(reference), .text(reference)])
+            .first.map(Self.run)
+    }
+
+    public func metrics(of id: String) throws(CatalogError) -> [(name: String, value: Double?)] {
+        try db.query("SELECT name, value FROM metrics WHERE run_id = ? ORDER BY name", [.text(id)]).map { ($0[0].text ?? "", $0[1].real) }
+    }
+
+    /// Forgets a run (and its metrics). Returns false when there was none.
+    @discardableResult
+    public func remove(id: String) throws(CatalogError) -> Bool {
+        try db.transaction { () throws(CatalogError) -> Bool in
+            try db.query("DELETE FROM runs WHERE id = ?", [.text(id)])
+            return db.changes > 0
+        }
+    }
+
+    static let columns = """
+    id, run_dir, scenario_name, scenario_hash, scenario_yaml, scenario_file, model, seed, overrides, agora_version, started_at,
+    finished_at, status, error, digest, ticks, agents, shards, threads, wall_s
+    """
+
+    static func run(_ row: [SQLValue]) -> Run {
+        let overrides = row[8].text.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? []
+        var r = Run(id: row[0].text ?? "", runDirectory: row[1].text ?? "", scenarioName: row[2].text ?? "",
+                    scenarioHash: row[3].text ?? "", scenarioYAML: row[4].text ?? "", scenarioFile: row[5].text,
+                    model: row[6].text ?? "", seed: row[7].text ?? "", overrides: overrides, agoraVersion: row[9].text ?? "",
+                    startedAt: row[10].text ?? "", ticks: Int(row[15].integer ?? 0))
+        r.finishedAt = row[11].text
+        r.status = row[12].text ?? ""
+        r.error = row[13].text
+        r.digest = row[14].text
+        r.agents = row[16].integer.map(Int.init)
+        r.shards = row[17].integer.map(Int.init)
+        r.threads = row[18].integer.map(Int.init)
+        r.wallSeconds = row[19].real
+        return r
+    }
+}

@@ -1,0 +1,72 @@
+@testable import AgoraCatalog
+import Foundation
+import Testing
+
+func temporaryCatalog() -> String { NSTemporaryDirectory() + "agora-catalog-\(UUID().uuidString)/catalog.sqlite" }
+
+func sampleRun(_ id: String, started: String = "2026-01-01T00:00:00Z") -> Catalog.Run {
+    Catalog.Run(id: id, runDirectory: "runs/\(id)", scenarioName: "demo", scenarioHash: "abc", scenarioYAML: "name: demo\n",
+                scenarioFile: "scenarios/demo.yaml", model: "sir", seed: "42", overrides: ["--seed 42"], agoraVersion: "0.1.0",
+                startedAt: started, ticks: 10)
+}
+
+@Suite struct CatalogTests {
+    @Test func runsAreRecordedFinishedListedAndRemoved() throws {
+        let c = try Catalog(path: temporaryCatalog())
+        try c.insert(sampleRun("a", started: "2026-01-01T00:00:00Z"))
+        try c.insert(sampleRun("b", started: "2026-01-02T00:00:00Z"))
+        try c.finish(id: "a", status: "finished", finishedAt: "2026-01-01T00:01:00Z", digest: "d1", agents: 5, shards: 2, threads: 1,
+                     wallSeconds: 1.5, metrics: [("gini", 0.5), ("nan", .nan)])
+        #expect(try c.runs().map(\.id) == ["b", "a"])
+        let a = try #require(try c.run("a"))
+        #expect(a.status == "finished" && a.digest == "d1" && a.agents == 5 && a.wallSeconds == 1.5)
+        #expect(a.overrides == ["--seed 42"] && a.scenarioYAML == "name: demo\n")
+        #expect(try c.run("runs/a")?.id == "a", "a run is found by its directory too")
+        let metrics = try c.metrics(of: "a")
+        #expect(metrics.map(\.name) == ["gini", "nan"] && metrics[0].value == 0.5 && metrics[1].value == nil)
+        #expect(try c.run("b")?.status == "running")
+        #expect(try c.remove(id: "a"))
+        #expect(try c.metrics(of: "a").isEmpty, "metrics go with their run")
+        #expect(try !c.remove(id: "a"))
+    }
+
+    @Test func aDuplicateRunIDIsRefused() throws {
+        let c = try Catalog(path: temporaryCatalog())
+        try c.insert(sampleRun("x"))
+        #expect(throws: CatalogError.self) { try c.insert(sampleRun("x")) }
+    }
+
+    @Test func concurrentWritersLoseNothing() throws {
+        let path = temporaryCatalog()
+        _ = try Catalog(path: path)
+        let group = DispatchGroup()
+        final class Failures: @unchecked Sendable { var list: [String] = []; let lock = NSLock() }
+        let failures = Failures()
+        for w in 0..<6 {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                do {
+                    let c = try Catalog(path: path)  // one connection per writer, as separate processes would have
+                    for i in 0..<20 {
+                        try c.insert(sampleRun("w\(w)-\(i)"))
+                        try c.finish(id: "w\(w)-\(i)", status: "finished", finishedAt: "t", digest: "d", agents: 1, shards: 1,
+                                     threads: 1, wallSeconds: 0.1, metrics: [("m", Double(i))])
+                    }
+                } catch {
+                    failures.lock.withLock { failures.list.append("\(error)") }
+                }
+            }.start()
+        }
+        group.wait()
+        #expect(failures.list.isEmpty)
+        let c = try Catalog(path: path)
+        let runs = try c.runs(limit: 1_000)
+        #expect(runs.count == 120)
+        #expect(runs.allSatisfy { $0.status == "finished" })
+    }
+
+    @Test func anUnwritablePlaceIsAClearError() {
+        #expect { try Catalog(path: "/proc/agora/catalog.sqlite") } throws: { "\($0)".hasPrefix("/proc/agora/catalog.sqlite: ") }
+    }
+}
