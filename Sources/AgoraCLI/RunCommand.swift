@@ -28,7 +28,22 @@ extension AgoraCommand {
         @Flag(help: "No progress bar.")
         var quiet = false
 
+        @Option(help: ArgumentHelp("Continue a killed run (a run directory or run id) from its last checkpoint.", valueName: "run"))
+        var resume: String?
+
+        func validate() throws {
+            if resume != nil {
+                if options.scenario != nil { throw ValidationError("give a scenario file or --resume, not both") }
+                if !options.set.isEmpty || options.seed != nil || options.ticks != nil || options.shards != nil || out != nil {
+                    throw ValidationError("--resume continues a run as it was recorded; it takes no overrides or --out")
+                }
+            } else if options.scenario == nil {
+                throw ValidationError("missing the scenario file (or --resume RUN)")
+            }
+        }
+
         func run() throws {
+            if let resume { return try resumeRun(resume) }
             let scenario = try options.load()
             let world: World
             do {
@@ -54,6 +69,27 @@ extension AgoraCommand {
                 print(outcome.report.text)
             } else {
                 print(RunSummary.render(report: outcome.report, scenario: scenario, sim: outcome.simulation))
+            }
+        }
+
+        private func resumeRun(_ reference: String) throws {
+            let catalog = try catalogOptions.open()
+            let directory: String
+            do { directory = try RunReference.directory(reference, catalog: catalog) } catch {
+                printError("error: \(error)")
+                throw Exit.badInput
+            }
+            let outcome: RunSession.Outcome
+            do {
+                outcome = try RunSession.resume(directory: directory, threads: Int(options.threads ?? "") ?? coreCount(), catalog: catalog)
+            } catch {
+                printError("error: \(error)")
+                throw Exit.failure
+            }
+            if json {
+                print(outcome.report.text)
+            } else {
+                print(RunSummary.render(report: outcome.report, scenario: outcome.directory.scenario, sim: outcome.simulation))
             }
         }
     }

@@ -4,7 +4,7 @@ import ArgumentParser
 /// The options every command that reads a scenario shares.
 struct ScenarioOptions: ParsableArguments {
     @Argument(help: "The scenario file (YAML).", completion: .file(extensions: ["yaml", "yml"]))
-    var scenario: String
+    var scenario: String?
 
     @Option(name: .long, help: ArgumentHelp("Override a scenario field (repeatable).",
                                             discussion: "Paths use the file's field names: seed, ticks, agents[0].count, agents[0].params.recovery, network.nodes.",
@@ -23,11 +23,15 @@ struct ScenarioOptions: ParsableArguments {
     @Option(help: "Worker threads, the main thread included (default: one per core).")
     var threads: String?
 
+    @Option(help: "Write a checkpoint every N ticks, so that --resume can continue a killed run (overrides checkpoint.every).")
+    var checkpointEvery: String?
+
     /// The overrides, the dedicated flags first so `--set` can still win.
     func overrides() throws(ScenarioErrors) -> [Override] {
         var list: [Override] = []
         for (flag, path, value) in [("--seed", "seed", seed), ("--ticks", "ticks", ticks),
-                                    ("--shards", "engine.shards", shards), ("--threads", "engine.threads", threads)] {
+                                    ("--shards", "engine.shards", shards), ("--threads", "engine.threads", threads),
+                                    ("--checkpoint-every", "checkpoint.every", checkpointEvery)] {
             if let value {
                 list.append(Override(steps: Override.parsePath(path)!, value: value, label: "\(flag) \(value)"))
             }
@@ -42,6 +46,10 @@ struct ScenarioOptions: ParsableArguments {
 
     /// Loads the scenario with every override, or prints every issue and exits with code 2.
     func load() throws -> Scenario {
+        guard let scenario else {
+            printError("error: missing the scenario file (e.g. scenarios/quickstart.yaml)")
+            throw Exit.badInput
+        }
         do {
             return try ScenarioLoader.load(path: scenario, overrides: overrides())
         } catch {

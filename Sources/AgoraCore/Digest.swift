@@ -55,6 +55,12 @@ public struct RunDigest: Sendable, Hashable {
 
     public init() {}
 
+    /// A digest part-way through a run, as a checkpoint saved it.
+    public init(hi: UInt64, lo: UInt64) {
+        self.hi = hi
+        self.lo = lo
+    }
+
     /// Absorbs the events of one kind recorded at `tick`.
     public mutating func absorb(tick: Int, kind: UInt16, events: EventSetHash) {
         absorb(tick: tick, events: events, salt: UInt64(kind) &* 0xD1B5_4A32_D192_ED03)

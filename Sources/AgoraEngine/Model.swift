@@ -84,10 +84,32 @@ public protocol SimulationRunner: AnyObject {
     func summary() -> [(name: String, value: Double)]
     /// The rows the last tick kept for the log, per kind in canonical order.
     func loggedRows(_ body: (_ kind: EventKind, _ rows: UnsafeBufferPointer<Int64>, _ width: Int) -> Void)
+    /// The engine's and the model's state, or nil when the model cannot be checkpointed.
+    func saveState() -> [UInt8]?
+    /// Restores what `saveState` saved (into a simulation built from the same scenario).
+    func loadState(_ bytes: [UInt8]) throws(StateReader.Failure)
 }
 
 extension Simulation: SimulationRunner {
     public var eventKinds: [EventKind] { kinds }
+
+    public func saveState() -> [UInt8]? {
+        guard let m = model as? any CheckpointableModel else { return nil }
+        var w = StateWriter()
+        saveEngineState(to: &w)
+        m.saveState(to: &w)
+        return w.bytes
+    }
+
+    public func loadState(_ bytes: [UInt8]) throws(StateReader.Failure) {
+        guard let m = model as? any CheckpointableModel else {
+            throw StateReader.Failure(description: "this model cannot be restored from a checkpoint")
+        }
+        var r = StateReader(bytes)
+        try loadEngineState(from: &r)
+        try m.loadState(from: &r)
+        guard r.isAtEnd else { throw StateReader.Failure(description: "checkpoint state has trailing bytes") }
+    }
     public var agentCount: Int { model.agentCount }
     public var metricNames: [String] { model.metricNames }
     public func summary() -> [(name: String, value: Double)] { model.summary() }

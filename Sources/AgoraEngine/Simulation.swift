@@ -11,11 +11,11 @@ public final class Simulation<M: Model>: @unchecked Sendable {
     public let model: M
     public let layout: ShardLayout
     public let pool: WorkerPool
-    public private(set) var digest = RunDigest()
+    public internal(set) var digest = RunDigest()
     /// The next tick to run.
-    public private(set) var tick: Tick = 0
+    public internal(set) var tick: Tick = 0
     /// Messages delivered over the whole run.
-    public private(set) var messageCount = 0
+    public internal(set) var messageCount = 0
 
     /// The model's event kinds, fixed at creation.
     public let kinds: [EventKind]

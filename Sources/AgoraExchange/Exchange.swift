@@ -277,9 +277,9 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
     public let config: ExchangeConfig
     public let accounts: Accounts
     @exclusivity(unchecked) public private(set) var books: [Book]
-    @exclusivity(unchecked) public private(set) var referencePrices: [Price]
-    @exclusivity(unchecked) public private(set) var tick = 0
-    @exclusivity(unchecked) public private(set) var phase: SessionPhase
+    @exclusivity(unchecked) public internal(set) var referencePrices: [Price]
+    @exclusivity(unchecked) public internal(set) var tick = 0
+    @exclusivity(unchecked) public internal(set) var phase: SessionPhase
 
     /// The live orders' owners and reservations, by order id.
     struct Live {
@@ -290,18 +290,18 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
         /// Price per lot unit the reservation was made at (buy: cash per share; sell: unused).
         var reservePrice: Price
     }
-    @exclusivity(unchecked) private var live: [UInt64: Live] = [:]
-    @exclusivity(unchecked) private var nextOrderID: UInt64 = 1
-    @exclusivity(unchecked) private var lastPrices: [Price]
+    @exclusivity(unchecked) var live: [UInt64: Live] = [:]
+    @exclusivity(unchecked) var nextOrderID: UInt64 = 1
+    @exclusivity(unchecked) var lastPrices: [Price]
     /// The current tick's snapshot per symbol, being built.
-    @exclusivity(unchecked) private var current: [MarketSnapshot]
+    @exclusivity(unchecked) var current: [MarketSnapshot]
     /// Past snapshots: history[symbol][tick % count].
-    @exclusivity(unchecked) private var history: [[MarketSnapshot]]
+    @exclusivity(unchecked) var history: [[MarketSnapshot]]
     @exclusivity(unchecked) private var events: [BookEvent] = []
     /// Per instrument: the first tick after a volatility halt (≤ tick: not halted), and the price
     /// moves are measured from.
-    @exclusivity(unchecked) public private(set) var haltedUntil: [Int]
-    @exclusivity(unchecked) private var haltReference: [Price]
+    @exclusivity(unchecked) public internal(set) var haltedUntil: [Int]
+    @exclusivity(unchecked) var haltReference: [Price]
 
     public init(config: ExchangeConfig, accounts: Accounts, makeBook: (BookConfig) -> Book) {
         precondition(accounts.symbolCount == config.instruments.count, "accounts must cover every instrument")

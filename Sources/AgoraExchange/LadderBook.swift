@@ -415,6 +415,11 @@ public final class LadderBook: OrderBook {
         return out
     }
 
+    public func restore(_ o: RestingOrder) {
+        rest(NewOrder(id: o.id, owner: o.owner, side: o.side, price: o.price, quantity: o.remaining, timeInForce: o.timeInForce,
+                      postOnly: o.postOnly), price: o.price, remaining: o.remaining)
+    }
+
     public func frontOrder(_ side: Side) -> RestingOrder? {
         let li = side == .buy ? bestBidIndex : bestAskIndex
         guard li >= 0 else { return nil }

@@ -53,6 +53,9 @@ public protocol OrderBook: AnyObject {
     /// Takes `quantity` (at most its remaining) from the front order of `side`, removing it when
     /// nothing is left. The primitive the shared uncross is built on.
     func fillFront(_ side: Side, quantity: Quantity)
+    /// Puts a resting order back at the end of its level, without matching: restoring a book
+    /// from the canonical walk of a saved one gives the same book, priorities included.
+    func restore(_ order: RestingOrder)
 }
 
 extension OrderBook {

@@ -244,6 +244,8 @@ public final class ReferenceBook: OrderBook {
 
     public func frontOrder(_ side: Side) -> RestingOrder? { bestLevel(side)?.orders.first }
 
+    public func restore(_ order: RestingOrder) { rest(order) }
+
     public func fillFront(_ side: Side, quantity: Quantity) {
         guard var level = bestLevel(side) else { return }
         level.orders[0].remaining -= min(quantity, level.orders[0].remaining)

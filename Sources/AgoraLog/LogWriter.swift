@@ -73,9 +73,11 @@ public final class LogWriter: @unchecked Sendable {
     /// Bytes written so far (header and frames), updated by the background thread.
     public private(set) var bytesWritten = 0
 
-    /// Creates (or truncates) `path` and writes the file header and the schema frame.
+    /// Creates (or truncates) `path` and writes the file header and the schema frame — or, with
+    /// `continuingAt`, reopens an existing log, cuts it to that many bytes (a frame boundary
+    /// recorded by `sync`) and appends after it.
     public init(path: String, schema: LogSchema, chunkRecords: Int = 65_536, compressionLevel: Int32 = 1,
-                maxQueuedChunks: Int = 8) throws(LogError) {
+                maxQueuedChunks: Int = 8, continuingAt length: Int? = nil) throws(LogError) {
         precondition(chunkRecords >= 1 && maxQueuedChunks >= 1, "chunks hold records and the queue holds chunks")
         self.path = path
         self.schema = schema
@@ -85,16 +87,25 @@ public final class LogWriter: @unchecked Sendable {
         for k in schema.kinds { b[Int(k.id)] = Builder(kind: k, capacity: chunkRecords) }
         builders = b
         queue = ChunkQueue(capacity: maxQueuedChunks)
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        if fd < 0 { throw LogError.io(path: path, message: "cannot create the log (\(String(cString: strerror(errno))))") }
-        let json = (try? JSONEncoder().encode(schema)) ?? Data()
-        var first = LogFormat.fileHeader()
-        json.withUnsafeBytes { p in
-            first += LogFormat.frameHeader(type: .schema, codec: .none, kind: 0, payload: p, rawLength: p.count, records: 0,
-                                           firstTick: 0, lastTick: 0)
-            first += p
+        if let length {
+            fd = open(path, O_WRONLY)
+            if fd < 0 { throw LogError.io(path: path, message: "cannot reopen the log (\(String(cString: strerror(errno))))") }
+            if ftruncate(fd, off_t(length)) != 0 || lseek(fd, off_t(length), SEEK_SET) < 0 {
+                throw LogError.io(path: path, message: "cannot cut the log back to \(length) bytes (\(String(cString: strerror(errno))))")
+            }
+            bytesWritten = length
+        } else {
+            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            if fd < 0 { throw LogError.io(path: path, message: "cannot create the log (\(String(cString: strerror(errno))))") }
+            let json = (try? JSONEncoder().encode(schema)) ?? Data()
+            var first = LogFormat.fileHeader()
+            json.withUnsafeBytes { p in
+                first += LogFormat.frameHeader(type: .schema, codec: .none, kind: 0, payload: p, rawLength: p.count, records: 0,
+                                               firstTick: 0, lastTick: 0)
+                first += p
+            }
+            if let e = writeAll(first) { throw e }
         }
-        if let e = writeAll(first) { throw e }
         for index in 0..<encoders {
             let thread = Thread { [queue, done] in
                 let compressor = ZstdCompressor(level: compressionLevel)
@@ -173,6 +184,17 @@ public final class LogWriter: @unchecked Sendable {
     /// Seals every partly filled chunk, in kind order.
     public func flush() {
         for case let b? in builders where b.count > 0 { seal(b) }
+    }
+
+    /// Seals every open chunk and waits until every frame so far is written: afterwards the file
+    /// ends at a frame boundary and holds every record appended before the call.
+    public func sync() throws(LogError) {
+        flush()
+        turn.lock()
+        while nextToWrite < nextSequence && firstErrorValue == nil { turn.wait() }
+        turn.unlock()
+        if fsync(fd) != 0 { record(.io(path: path, message: "fsync failed (\(String(cString: strerror(errno))))")) }
+        if let e = firstErrorValue { throw e }
     }
 
     /// Flushes, waits until everything is on disk, and closes the file. Throws the first write

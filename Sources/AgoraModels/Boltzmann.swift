@@ -163,3 +163,8 @@ public struct WealthStatistics: Sendable {
         maximum = histogram.lastIndex(where: { $0 > 0 }) ?? 0
     }
 }
+
+extension BoltzmannModel: CheckpointableModel {
+    public func saveState(to w: inout StateWriter) { w.write(wealth) }
+    public func loadState(from r: inout StateReader) throws(StateReader.Failure) { try r.read(into: wealth) }
+}

@@ -31,9 +31,9 @@ public final class SIRModel: Model, @unchecked Sendable {
     private let exposures: Column<UInt16>
     /// `infect[k]`: the threshold of 1 − (1 − transmission)^k, for k up to `infect.count − 1`.
     private let infect: [UInt64]
-    public private(set) var peakInfected = 0
-    public private(set) var peakTick = 0
-    private var last: [Double] = [0, 0, 0]
+    public internal(set) var peakInfected = 0
+    public internal(set) var peakTick = 0
+    var last: [Double] = [0, 0, 0]
 
     public var agentCount: Int { graph.nodeCount }
 
@@ -148,5 +148,23 @@ public final class SIRModel: Model, @unchecked Sendable {
     public func summary() -> [(name: String, value: Double)] {
         [("S", last[0]), ("I", last[1]), ("R", last[2]),
          ("peak_infected", Double(peakInfected)), ("peak_tick", Double(peakTick))]
+    }
+}
+
+extension SIRModel: CheckpointableModel {
+    public func saveState(to w: inout StateWriter) {
+        w.write(state)
+        w.write(changed)
+        w.write(peakInfected)
+        w.write(peakTick)
+        for v in last { w.write(v) }
+    }
+
+    public func loadState(from r: inout StateReader) throws(StateReader.Failure) {
+        try r.read(into: state)
+        try r.read(into: changed)
+        peakInfected = try r.int()
+        peakTick = try r.int()
+        last = [try r.double(), try r.double(), try r.double()]
     }
 }

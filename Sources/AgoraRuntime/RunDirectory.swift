@@ -30,6 +30,14 @@ public struct RunDirectory: Sendable {
         return "\(safe)-\(f.string(from: now))-\(String(repeating: "0", count: 4 - suffix.count))\(suffix)"
     }
 
+    /// An existing, unfinished run directory (to resume).
+    public static func reopen(path: String, runID: String, scenario: Scenario) throws -> RunDirectory {
+        if FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("manifest.json")) {
+            throw Failure(description: "\(path) is a finished run; there is nothing to resume")
+        }
+        return RunDirectory(path: path, runID: runID, scenario: scenario)
+    }
+
     public static func create(path: String, runID: String, scenario: Scenario) throws -> RunDirectory {
         let fm = FileManager.default
         if fm.fileExists(atPath: (path as NSString).appendingPathComponent("manifest.json")) {
@@ -61,8 +69,7 @@ public struct RunDirectory: Sendable {
         }
     }
 
-    public func finish(metricsCSV: String, report: JSONLine, started: Date, overrides: [String]) throws {
-        try write("metrics.csv", metricsCSV)
+    public func finish(report: JSONLine, started: Date, overrides: [String]) throws {
         var manifest = report
         manifest.set("agora_version", AgoraVersion.string)
         manifest.set("scenario_file", scenario.sourcePath)

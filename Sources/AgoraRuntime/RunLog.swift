@@ -22,9 +22,10 @@ public final class RunLog {
                          meta: m)
     }
 
-    public init(path: String, kinds: [EventKind], policy: LogPolicy, meta: [String: String]) throws(LogError) {
+    /// Creates the log, or with `continuingAt` reopens it cut back to that many bytes.
+    public init(path: String, kinds: [EventKind], policy: LogPolicy, meta: [String: String], continuingAt: Int? = nil) throws(LogError) {
         self.kinds = kinds
-        writer = try LogWriter(path: path, schema: Self.schema(kinds: kinds, policy: policy, meta: meta))
+        writer = try LogWriter(path: path, schema: Self.schema(kinds: kinds, policy: policy, meta: meta), continuingAt: continuingAt)
     }
 
     /// Writes one tick: its digest rows, then the rows the simulation kept.

@@ -18,6 +18,8 @@ public struct Scenario: Sendable {
     public let engine: EngineSettings
     /// What goes to the event log.
     public let log: LogSettings
+    /// Write a checkpoint every this many ticks (0: never).
+    public let checkpointEvery: Int
     /// The file the scenario came from, as the user named it.
     public let sourcePath: String
     /// The scenario after overrides, as YAML: what the run directory keeps.

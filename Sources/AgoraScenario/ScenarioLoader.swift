@@ -8,7 +8,7 @@ import Yams
 /// The schema is documented in docs/scenario.md; keep the two in step.
 public enum ScenarioLoader {
     static let topLevelKeys = ["name", "description", "model", "seed", "ticks", "agents", "network", "engine",
-                               "exchange", "llm", "log"]
+                               "exchange", "llm", "log", "checkpoint"]
 
     /// Loads `path` and applies `overrides` in order.
     public static func load(path: String, overrides: [Override] = []) throws(ScenarioErrors) -> Scenario {
@@ -331,6 +331,10 @@ struct NodeReader {
         }
         var log = LogSettings()
         if let n = field("log") { log = logSection(n, "log") ?? log }
+        var checkpointEvery = 0
+        if let n = field("checkpoint"), let cm = mapping(n, "checkpoint", allowed: ["every"]) {
+            checkpointEvery = cm["every"].flatMap { integer($0, "checkpoint.every", min: 0) } ?? 0
+        }
         for section in ["llm"] {
             if let n = field(section), let model {
                 fail(n, section, "the \(model.name) model has no \(section) settings; remove this section")
@@ -340,7 +344,8 @@ struct NodeReader {
         guard let name, let ticks, let model, !populations.isEmpty, issues.isEmpty else { return nil }
         let resolved = (try? Yams.serialize(node: root)) ?? ""
         return Scenario(name: name, description: description, model: model, seed: seed, ticks: ticks,
-                        populations: populations, network: network, market: market, engine: engine, log: log, sourcePath: sourcePath,
+                        populations: populations, network: network, market: market, engine: engine, log: log,
+                        checkpointEvery: checkpointEvery, sourcePath: sourcePath,
                         resolvedYAML: resolved, overrides: overrides, origins: origins)
     }
 

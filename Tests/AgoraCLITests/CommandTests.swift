@@ -263,3 +263,74 @@ import Testing
         #expect(try agora(["runs", "show", id], catalog: catalog).status == 2)
     }
 }
+
+@Suite struct KillAndResumeTests {
+    static let market = ["scenarios/market.yaml", "--set", "agents[0].count=3000", "--set", "agents[1].count=1000", "--set",
+                         "agents[2].count=800", "--set", "agents[3].count=300", "--set", "agents[4].count=8", "--ticks", "400"]
+
+    /// Starts `agora run`, waits (bounded) for its first checkpoint, and kills it with SIGKILL.
+    func runAndKill(_ arguments: [String], directory: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: agoraBinary)
+        p.arguments = arguments
+        p.currentDirectoryURL = repositoryRoot
+        var environment = ProcessInfo.processInfo.environment
+        environment["AGORA_CATALOG"] = testCatalog
+        p.environment = environment
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: directory + "/checkpoint.bin") && p.isRunning && Date() < deadline {
+            usleep(2_000)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal, "the run must still have been running when killed")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/manifest.json"))
+    }
+
+    func digest(_ r: Outcome) throws -> String {
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        return try #require(j["digest"] as? String)
+    }
+
+    @Test func aKilledRunResumesToTheUninterruptedDigest() throws {
+        let base = try temporaryDirectory()
+        let straight = try agora(["run"] + Self.market + ["--out", "\(base)/straight", "--json"])
+        #expect(straight.status == 0, "\(straight.stderr)")
+        try runAndKill(["run"] + Self.market + ["--out", "\(base)/killed", "--checkpoint-every", "5"], directory: "\(base)/killed")
+        let resumed = try agora(["run", "--resume", "\(base)/killed", "--json"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try digest(resumed) == digest(straight))
+        let j = try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any]
+        #expect((j?["resumed_from_tick"] as? Int ?? 0) > 0)
+        // The resumed run's log and metrics are whole: they check out and equal the straight run's.
+        #expect(try agora(["log", "check", "\(base)/killed"]).status == 0)
+        #expect(try agora(["replay", "\(base)/killed", "--verify"]).status == 0)
+        #expect(try String(contentsOfFile: "\(base)/killed/metrics.csv", encoding: .utf8)
+                == String(contentsOfFile: "\(base)/straight/metrics.csv", encoding: .utf8))
+        #expect(!FileManager.default.fileExists(atPath: "\(base)/killed/checkpoint.bin"), "a finished run keeps no checkpoint")
+        // A finished run has nothing to resume.
+        let again = try agora(["run", "--resume", "\(base)/killed"])
+        #expect(again.status == 1 && again.stderr.contains("is a finished run"))
+    }
+
+    @Test func aRunWithoutACheckpointStartsAgain() throws {
+        let base = try temporaryDirectory()
+        let args = ["scenarios/sir-network.yaml", "--set", "network.nodes=2000", "--ticks", "25"]
+        let straight = try agora(["run"] + args + ["--out", "\(base)/a", "--json"])
+        // A directory with only its scenario, as a run killed before its first checkpoint leaves it.
+        try FileManager.default.createDirectory(atPath: "\(base)/b", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "\(base)/a/scenario.yaml", toPath: "\(base)/b/scenario.yaml")
+        let resumed = try agora(["run", "--resume", "\(base)/b", "--json"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try digest(resumed) == digest(straight))
+    }
+
+    @Test func resumeTakesNoScenarioOrOverrides() throws {
+        #expect(try agora(["run", "scenarios/boltzmann.yaml", "--resume", "x"]).status == 64)
+        #expect(try agora(["run", "--resume", "x", "--seed", "3"]).status == 64)
+        #expect(try agora(["run"]).status == 64)
+    }
+}

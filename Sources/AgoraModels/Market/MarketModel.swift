@@ -66,7 +66,7 @@ public final class MarketModel: Model, @unchecked Sendable {
     /// Fundamental values, price units.
     public let fundamental: Column<Int64>
     /// Mid prices of the last `historyLength` ticks: midHistory[s * historyLength + tick % historyLength].
-    private let midHistory: Column<Int64>
+    let midHistory: Column<Int64>
     private let historyLength: Int
     private let maxLatency: Int
 
@@ -389,7 +389,7 @@ public final class MarketModel: Model, @unchecked Sendable {
         }
     }
 
-    private var totals = (orders: 0, fills: 0, rejects: 0, volume: 0)
+    var totals = (orders: 0, fills: 0, rejects: 0, volume: 0)
 
     public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] {
         totals.orders += requestCount
@@ -412,5 +412,27 @@ public final class MarketModel: Model, @unchecked Sendable {
             out.append(("\(inst.name).last", Double(exchange.snapshot(symbol: s).lastPrice)))
         }
         return out
+    }
+}
+
+extension MarketModel: CheckpointableModel {
+    public func saveState(to w: inout StateWriter) {
+        w.write(liveOrder)
+        w.write(liveOrder2)
+        w.write(views)
+        w.write(fundamental)
+        w.write(midHistory)
+        for v in [totals.orders, totals.fills, totals.rejects, totals.volume] { w.write(v) }
+        exchange.saveState(to: &w)
+    }
+
+    public func loadState(from r: inout StateReader) throws(StateReader.Failure) {
+        try r.read(into: liveOrder)
+        try r.read(into: liveOrder2)
+        try r.read(into: views)
+        try r.read(into: fundamental)
+        try r.read(into: midHistory)
+        totals = (try r.int(), try r.int(), try r.int(), try r.int())
+        try exchange.loadState(from: &r)
     }
 }

@@ -1,0 +1,120 @@
+import AgoraCore
+import AgoraLog
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A run's checkpoint: the state after a tick and where its log and metrics files ended then.
+/// Written whole to a temporary file, synced and renamed, so a kill leaves the previous checkpoint
+/// or the new one, never half of one.
+///
+/// Layout: `AGORACKP`, u32 version 1, u32 CRC-32 of the rest, then (all i64) next tick, log
+/// length, metrics length, then the scenario hash (i64 length + UTF-8) and the state bytes.
+public struct Checkpoint: Sendable {
+    public static let fileName = "checkpoint.bin"
+    static let magic = Array("AGORACKP".utf8)
+
+    public var nextTick: Int
+    public var logLength: Int
+    public var metricsLength: Int
+    public var scenarioHash: String
+    public var state: [UInt8]
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public func write(to directory: String) throws {
+        var body = StateWriter()
+        body.write(nextTick)
+        body.write(logLength)
+        body.write(metricsLength)
+        body.write(scenarioHash)
+        var bytes = Self.magic
+        withUnsafeBytes(of: UInt32(1).littleEndian) { bytes += $0 }
+        let payload = body.bytes + state
+        withUnsafeBytes(of: CRC32.checksum(payload).littleEndian) { bytes += $0 }
+        bytes += payload
+        let target = (directory as NSString).appendingPathComponent(Self.fileName)
+        let temporary = target + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw Failure(description: "\(temporary): cannot create (\(String(cString: strerror(errno))))") }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                close(fd)
+                throw Failure(description: "\(temporary): write failed (\(String(cString: strerror(errno))))")
+            }
+            offset += n
+        }
+        guard fsync(fd) == 0, close(fd) == 0, rename(temporary, target) == 0 else {
+            throw Failure(description: "\(target): cannot complete the checkpoint (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// The checkpoint in `directory`, nil when there is none.
+    public static func read(from directory: String) throws -> Checkpoint? {
+        let path = (directory as NSString).appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let bytes = [UInt8](data)
+        guard bytes.count >= 16, Array(bytes.prefix(8)) == magic else { throw Failure(description: "\(path): not a checkpoint") }
+        let crc = bytes[12..<16].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << UInt32(8 * $1.offset) }
+        let payload = Array(bytes[16...])
+        guard CRC32.checksum(payload) == crc else { throw Failure(description: "\(path): checksum mismatch (damaged checkpoint)") }
+        var r = StateReader(payload)
+        do {
+            let next = try r.int(), log = try r.int(), metrics = try r.int(), hash = try r.string()
+            return Checkpoint(nextTick: next, logLength: log, metricsLength: metrics, scenarioHash: hash, state: Array(payload[r.offset...]))
+        } catch {
+            throw Failure(description: "\(path): \(error)")
+        }
+    }
+}
+
+/// metrics.csv written as the run goes: appended in memory, flushed at checkpoints and at the end.
+final class MetricsFile {
+    let path: String
+    private let handle: FileHandle
+    private var pending = ""
+    private(set) var length: Int
+
+    /// Creates the file with its header, or — with `continuingAt` — cuts an existing one back.
+    init(path: String, header: String, continuingAt: Int?) throws {
+        self.path = path
+        if let length = continuingAt {
+            guard let h = FileHandle(forUpdatingAtPath: path) else { throw RunDirectory.Failure(description: "cannot reopen \(path)") }
+            try h.truncate(atOffset: UInt64(length))
+            try h.seekToEnd()
+            handle = h
+            self.length = length
+        } else {
+            guard FileManager.default.createFile(atPath: path, contents: Data(header.utf8)),
+                  let h = FileHandle(forWritingAtPath: path) else { throw RunDirectory.Failure(description: "cannot create \(path)") }
+            try h.seekToEnd()
+            handle = h
+            length = header.utf8.count
+        }
+    }
+
+    func append(_ line: String) {
+        pending += line
+        if pending.utf8.count > 1 << 20 { try? flush() }
+    }
+
+    func flush() throws {
+        guard !pending.isEmpty else { return }
+        try handle.write(contentsOf: Data(pending.utf8))
+        length += pending.utf8.count
+        pending = ""
+    }
+
+    func close() throws {
+        try flush()
+        try handle.synchronize()
+        try handle.close()
+    }
+}
