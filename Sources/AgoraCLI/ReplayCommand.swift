@@ -13,7 +13,9 @@ extension AgoraCommand {
             discussion: """
             --verify re-runs the run's own scenario.yaml and compares each tick's events, kind by \
             kind, with the digest rows of its event log; on the first difference it names the tick \
-            and the event kind and exits 1. --events prints logged events as JSON lines.
+            and the event kind and exits 1. --events prints logged events as JSON lines. --book \
+            rebuilds an instrument's order book at the end of a tick from the logged reports and \
+            prints its depth.
             """)
 
         @Argument(help: ArgumentHelp("A run directory or a run id.", valueName: "run"))
@@ -26,6 +28,18 @@ extension AgoraCommand {
 
         @Flag(help: "Print logged events as JSON lines.")
         var events = false
+
+        @Option(help: ArgumentHelp("Rebuild this instrument's book from the log (with --at).", valueName: "symbol"))
+        var book: String?
+
+        @Option(help: "With --book: the tick whose end the book is shown at.")
+        var at: Int?
+
+        @Option(help: "With --book: levels per side.")
+        var depth = 10
+
+        @Flag(help: "With --book: one JSON object.")
+        var json = false
 
         @Option(help: "With --events: only this event kind (by name).")
         var kind: String?
@@ -40,7 +54,10 @@ extension AgoraCommand {
         var threads: Int?
 
         func validate() throws {
-            if verify == events { throw ValidationError("give exactly one of --verify and --events") }
+            if [verify, events, book != nil].filter({ $0 }).count != 1 {
+                throw ValidationError("give exactly one of --verify, --events and --book")
+            }
+            if book != nil && at == nil { throw ValidationError("--book needs --at TICK") }
             if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         }
 
@@ -51,7 +68,7 @@ extension AgoraCommand {
                 printError("error: \(error)")
                 throw Exit.badInput
             }
-            if verify { try runVerify(directory) } else { try printEvents(directory) }
+            if verify { try runVerify(directory) } else if let book { try printBook(directory, book) } else { try printEvents(directory) }
         }
 
         private func runVerify(_ directory: String) throws {
@@ -76,6 +93,31 @@ extension AgoraCommand {
             case .logEnds(let tick):
                 print("replay: the log ends before tick \(tick) (the run was cut short); everything before it matches")
                 throw Exit.failure
+            }
+        }
+
+        private func printBook(_ directory: String, _ symbol: String) throws {
+            let b: BookRebuild.Book
+            do { b = try BookRebuild.rebuild(directory: directory, instrument: symbol, atTick: at ?? 0) } catch {
+                printError("error: \(error)")
+                throw Exit.badInput
+            }
+            let bids = b.bids.prefix(depth), asks = b.asks.prefix(depth)
+            if json {
+                var j = JSONLine()
+                j.set("instrument", b.instrument)
+                j.set("tick", b.tick)
+                j.set("bids", .list(bids.map { .list([.int(Int($0.price)), .int(Int($0.quantity)), .int($0.orders)]) }))
+                j.set("asks", .list(asks.map { .list([.int(Int($0.price)), .int(Int($0.quantity)), .int($0.orders)]) }))
+                print(j.text)
+                return
+            }
+            print("\(b.instrument) at the end of tick \(b.tick)")
+            print("      BID QTY   BID      ASK   ASK QTY")
+            for k in 0..<max(bids.count, asks.count) {
+                let l = k < bids.count ? String(format: "%9lld %9lld", bids[bids.startIndex + k].quantity, bids[bids.startIndex + k].price) : String(repeating: " ", count: 19)
+                let r = k < asks.count ? String(format: "%9lld %9lld", asks[asks.startIndex + k].price, asks[asks.startIndex + k].quantity) : ""
+                print("\(l)   \(r)")
             }
         }
 

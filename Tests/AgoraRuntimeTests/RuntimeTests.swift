@@ -135,3 +135,29 @@ func rewriteLog(_ directory: String, _ edit: (String, inout [Int64]) -> Void) th
         #expect(tick == 30)
     }
 }
+
+@Suite struct BookRebuildTests {
+    @Test func theRebuiltBookMatchesTheLoggedMarketData() throws {
+        let overrides = try ["agents[0].count=2000", "agents[1].count=800", "agents[2].count=500", "agents[3].count=200",
+                             "agents[4].count=6", "ticks=220", "exchange.fundamental.news[0].tick=150"]
+            .map { text throws(ScenarioErrors) in try Override.parse(text) }
+        let scenario = try ScenarioLoader.load(path: scenariosFolder + "/market.yaml", overrides: overrides)
+        let run = try RunSession.run(try World.assemble(scenario), out: temporaryRunDirectory(), threads: 2)
+        let rows = try allRows(run.directory.path)["market"] ?? []
+        // market rows: tick, agent (instrument), bid, ask, last, volume, trades, bid_size, ask_size, …
+        var compared = 0
+        for tick in [0, 5, 9, 10, 57, 150, 194, 199, 205, 219] {
+            for (symbol, name) in ["ACME", "BOLT", "CORE"].enumerated() {
+                let book = try BookRebuild.rebuild(directory: run.directory.path, instrument: name, atTick: tick)
+                let logged = try #require(rows.first { $0[0] == Int64(tick) && $0[1] == Int64(symbol) })
+                #expect((book.bids.first?.price ?? 0) == logged[2], "\(name) bid at \(tick)")
+                #expect((book.asks.first?.price ?? 0) == logged[3], "\(name) ask at \(tick)")
+                #expect((book.bids.first?.quantity ?? 0) == logged[7], "\(name) bid size at \(tick)")
+                #expect((book.asks.first?.quantity ?? 0) == logged[8], "\(name) ask size at \(tick)")
+                compared += 1
+            }
+        }
+        #expect(compared == 30)
+        #expect(throws: BookRebuild.Failure.self) { try BookRebuild.rebuild(directory: run.directory.path, instrument: "NOPE", atTick: 3) }
+    }
+}
