@@ -146,7 +146,14 @@ extension AgoraCommand {
                     if let to, tick > to { continue }
                     var j = JSONLine()
                     j.set("event", schema.name)
-                    for (c, name) in schema.columns.enumerated() { j.set(name, .int(Int(chunk.columns[c][i]))) }
+                    for (c, name) in schema.columns.enumerated() {
+                        let v = chunk.columns[c][i]
+                        switch schema.type(ofColumn: c) {
+                        case "f64": j.set(name, .number(Double(bitPattern: UInt64(bitPattern: v))))
+                        case "text": j.set(name, reader.string(v).map { .text($0) } ?? .null)
+                        default: j.set(name, .int(Int(v)))
+                        }
+                    }
                     out += j.text + "\n"
                     if out.utf8.count > 1 << 16 { print(out, terminator: ""); out = "" }
                 }

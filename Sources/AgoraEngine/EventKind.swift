@@ -11,14 +11,19 @@ public struct EventKind: Sendable, Hashable {
     /// The share of agents whose events of this kind are logged unless the scenario says
     /// otherwise. Below 1 for kinds that would otherwise log every agent every tick.
     public let defaultSample: Double
+    /// How to read each value column: `i64`, `f64` (IEEE bits) or `text` (a string-table id);
+    /// nil: all `i64`.
+    public let types: [String]?
 
-    public init(id: UInt16, name: String, columns: [String], defaultSample: Double = 1) {
+    public init(id: UInt16, name: String, columns: [String], defaultSample: Double = 1, types: [String]? = nil) {
         precondition(id >= 1 && id <= 255, "model event kinds are numbered 1…255")
         precondition(defaultSample > 0 && defaultSample <= 1, "a sample is a share in (0, 1]")
+        precondition(types == nil || types!.count == columns.count, "one type per value column")
         self.id = id
         self.name = name
         self.columns = columns
         self.defaultSample = defaultSample
+        self.types = types
     }
 }
 

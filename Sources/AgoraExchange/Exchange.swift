@@ -107,6 +107,19 @@ public struct TradePrint: Sendable, Hashable {
     public var quantity: Quantity
 }
 
+/// One trade with its counterparties, for the event log (not shown to agents).
+public struct TradeRecord: Sendable, Hashable {
+    public var symbol: Int
+    public var price: Price
+    public var quantity: Quantity
+    public var buyer: UInt32
+    public var seller: UInt32
+    public var buyOrder: UInt64
+    public var sellOrder: UInt64
+    /// 0: a buy took liquidity, 1: a sell did, 2: an auction (nobody took).
+    public var aggressor: Int
+}
+
 /// An agent's instruction to the exchange. Plain data: agents write these into per-shard buffers.
 public struct OrderRequest: Sendable, Hashable, BitwiseCopyable {
     public enum Action: UInt8, Sendable, BitwiseCopyable { case new = 0, cancel = 1, reduce = 2, modify = 3 }
@@ -302,6 +315,8 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
     /// moves are measured from.
     @exclusivity(unchecked) public internal(set) var haltedUntil: [Int]
     @exclusivity(unchecked) var haltReference: [Price]
+    /// The trades of the current tick, in order, with their counterparties.
+    @exclusivity(unchecked) public private(set) var tickTrades: [TradeRecord] = []
 
     public init(config: ExchangeConfig, accounts: Accounts, makeBook: (BookConfig) -> Book) {
         precondition(accounts.symbolCount == config.instruments.count, "accounts must cover every instrument")
@@ -335,6 +350,7 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
             for s in haltedUntil.indices { haltedUntil[s] = min(haltedUntil[s], t) }
         }
         for (s, b) in books.enumerated() { b.mode = phase.isCall || isHalted(s) ? .call : .continuous }
+        tickTrades.removeAll(keepingCapacity: true)
         for s in current.indices {
             current[s] = MarketSnapshot(tick: t, phase: phase, referencePrice: referencePrices[s])
             current[s].lastPrice = lastPrices[s]
@@ -571,6 +587,12 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
             case .fill:
                 let price = e.price * ts
                 let auction = books[symbol].mode == .call
+                let takerAgent = live[e.orderID]?.agent ?? e.owner, makerAgent = live[e.counterID]?.agent ?? e.counterOwner
+                let buying = e.side == .buy
+                tickTrades.append(TradeRecord(symbol: symbol, price: price, quantity: e.quantity,
+                                              buyer: buying ? takerAgent : makerAgent, seller: buying ? makerAgent : takerAgent,
+                                              buyOrder: buying ? e.orderID : e.counterID, sellOrder: buying ? e.counterID : e.orderID,
+                                              aggressor: auction ? 2 : Int(e.side.rawValue)))
                 settleFill(orderID: e.orderID, side: e.side, maker: false, price: price, quantity: e.quantity,
                            remaining: e.remaining, symbol: symbol, auction: auction, reports: &reports)
                 settleFill(orderID: e.counterID, side: e.side.opposite, maker: true, price: price, quantity: e.quantity,

@@ -18,20 +18,28 @@ public enum LogError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// One event kind: its number in frames, its name and its columns (all 64-bit integers). The first
-/// column of every kind is `tick`.
+/// One event kind: its number in frames, its name and its columns. The first column of every
+/// kind is `tick`. Every column is stored as a 64-bit integer; `types` says how to read it:
+/// `i64` (the integer), `f64` (the bits of an IEEE double) or `text` (an id in the log's string
+/// table). Absent `types` means all `i64`.
 public struct EventKindSchema: Sendable, Hashable, Codable {
     public var id: UInt16
     public var name: String
     public var columns: [String]
+    public var types: [String]?
 
-    public init(id: UInt16, name: String, columns: [String]) {
+    public init(id: UInt16, name: String, columns: [String], types: [String]? = nil) {
         precondition(columns.first == "tick", "the first column of an event kind is its tick")
         precondition(columns.count <= 64, "at most 64 columns")
+        precondition(types == nil || types!.count == columns.count, "one type per column")
+        precondition(types?.allSatisfy { ["i64", "f64", "text"].contains($0) } ?? true, "types are i64, f64 or text")
         self.id = id
         self.name = name
         self.columns = columns
+        self.types = types
     }
+
+    public func type(ofColumn c: Int) -> String { types?[c] ?? "i64" }
 }
 
 /// What a log holds: its event kinds and free-form metadata (the run id, the scenario name).
@@ -64,6 +72,9 @@ public enum LogFormat {
     public enum FrameType: UInt8, Sendable {
         case schema = 1
         case chunk = 2
+        /// New entries of the string table: i64 id of the first, u32 count, then each string as
+        /// u32 byte length and UTF-8 bytes. Always before the first chunk that uses them.
+        case strings = 3
     }
 
     public enum Codec: UInt8, Sendable {

@@ -31,6 +31,11 @@ public final class LogReader {
     public let schema: LogSchema
     private let data: Data
     private let firstFrame: Int
+    /// The string table as far as `forEachChunk` has read: `text` column values are indexes.
+    public private(set) var strings: [String] = []
+
+    /// The string a `text` column value refers to.
+    public func string(_ id: Int64) -> String? { id >= 0 && id < Int64(strings.count) ? strings[Int(id)] : nil }
 
     public init(path: String) throws(LogError) {
         self.path = path
@@ -66,6 +71,7 @@ public final class LogReader {
     @discardableResult
     public func forEachChunk(kinds: Set<UInt16>? = nil, _ body: (LogChunk) throws -> Void) rethrows -> [LogProblem] {
         var problems: [LogProblem] = []
+        strings = []
         let decompressor = ZstdDecompressor()
         var raw: [UInt8] = []
         // Reused across chunks: when the caller keeps no chunk, its columns are decoded in place;
@@ -100,6 +106,12 @@ public final class LogReader {
                     continue
                 }
                 defer { at = end }
+                if h.type == LogFormat.FrameType.strings.rawValue {
+                    if let problem = readStrings(payload) {
+                        problems.append(LogProblem(frame: frame, offset: at, length: end - at, reason: problem))
+                    }
+                    continue
+                }
                 guard h.type == LogFormat.FrameType.chunk.rawValue else { continue }
                 if let kinds, !kinds.contains(h.kind) { continue }
                 guard let kind = schema.kind(h.kind) else {
@@ -155,6 +167,22 @@ public final class LogReader {
             return LogChunk(kind: h.kind, firstTick: h.firstTick, lastTick: h.lastTick, count: h.records, columns: columns,
                             offset: offset, frame: frame)
         }
+    }
+
+    /// Adds a strings frame's entries to the table; returns a problem if it does not fit.
+    private func readStrings(_ p: UnsafeRawBufferPointer) -> String? {
+        guard p.count >= 12 else { return "strings frame too short" }
+        let first = readI64(p, 0), count = Int(readU32(p, 8))
+        guard first == Int64(strings.count) else { return "strings frame starts at id \(first), the table has \(strings.count)" }
+        var at = 12
+        for _ in 0..<count {
+            guard at + 4 <= p.count else { return "strings frame ends early" }
+            let n = Int(readU32(p, at))
+            guard at + 4 + n <= p.count else { return "strings frame ends early" }
+            strings.append(String(decoding: UnsafeRawBufferPointer(rebasing: p[(at + 4)..<(at + 4 + n)]), as: UTF8.self))
+            at += 4 + n
+        }
+        return nil
     }
 
     /// The offset of the next frame header at or after `from` that checks out, if any.

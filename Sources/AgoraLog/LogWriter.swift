@@ -54,6 +54,9 @@ public final class LogWriter: @unchecked Sendable {
         let values: UnsafeMutablePointer<Int64>
         /// Frames are written in this order.
         let sequence: Int
+        /// Set instead of values for a strings frame: the new strings and the id of the first.
+        var strings: [String]? = nil
+        var firstStringID: Int64 = 0
     }
 
     @exclusivity(unchecked) private var builders: [Builder?]
@@ -118,8 +121,29 @@ public final class LogWriter: @unchecked Sendable {
         }
     }
 
-    /// Seals `b`'s chunk and queues it.
+    /// The string table: ids of the strings interned so far, and those not yet written.
+    @exclusivity(unchecked) private var stringIDs: [String: Int64] = [:]
+    @exclusivity(unchecked) private var newStrings: [String] = []
+
+    /// The id of `text` in the log's string table, for `text` columns. Each distinct string is
+    /// stored once, in a strings frame written before the first chunk that can refer to it.
+    public func intern(_ text: String) -> Int64 {
+        if let id = stringIDs[text] { return id }
+        let id = Int64(stringIDs.count)
+        stringIDs[text] = id
+        newStrings.append(text)
+        return id
+    }
+
+    /// Seals `b`'s chunk and queues it, after any strings it may refer to.
     private func seal(_ b: Builder) {
+        if !newStrings.isEmpty {
+            let first = Int64(stringIDs.count - newStrings.count)
+            queue.push(SealedChunk(kind: 0, columns: 0, capacity: 0, count: 0, values: pool.take(count: 1), sequence: nextSequence,
+                                   strings: newStrings, firstStringID: first))
+            nextSequence += 1
+            newStrings.removeAll()
+        }
         let fresh = pool.take(count: b.capacity * b.kind.columns.count)
         queue.push(b.take(sequence: nextSequence, fresh: fresh))
         nextSequence += 1
@@ -219,9 +243,27 @@ public final class LogWriter: @unchecked Sendable {
     private func record(_ e: LogError) { errorLock.withLock { if firstError == nil { firstError = e } } }
 
     private func write(_ chunk: SealedChunk, compressor: ZstdCompressor, raw: inout [UInt8], stored: inout [UInt8]) {
-        defer { pool.give(chunk.values, count: chunk.capacity * chunk.columns) }
+        defer { pool.give(chunk.values, count: chunk.strings == nil ? chunk.capacity * chunk.columns : 1) }
         // Whatever happens, this chunk's turn passes, so later frames are not held up forever.
         defer { passTurn(after: chunk.sequence) }
+        if let strings = chunk.strings {
+            var payload: [UInt8] = []
+            appendI64(&payload, chunk.firstStringID)
+            appendU32(&payload, UInt32(strings.count))
+            for s in strings {
+                let utf8 = Array(s.utf8)
+                appendU32(&payload, UInt32(utf8.count))
+                payload += utf8
+            }
+            var frame = payload.withUnsafeBytes {
+                LogFormat.frameHeader(type: .strings, codec: .none, kind: 0, payload: $0, rawLength: $0.count, records: strings.count,
+                                      firstTick: 0, lastTick: 0)
+            }
+            frame += payload
+            waitTurn(chunk.sequence)
+            if firstErrorValue == nil, let e = writeAll(frame) { record(e) }
+            return
+        }
         raw.removeAll(keepingCapacity: true)
         appendU16(&raw, UInt16(chunk.columns))
         var firstTick = Int64.max, lastTick = Int64.min

@@ -7,6 +7,12 @@ import Foundation
 /// kind with that tick's event-set hash (so a replay can name the first tick and kind that differ).
 public final class RunLog {
     public static let digestKind = EventKindSchema(id: 0, name: "digest", columns: ["tick", "kind", "lane0", "lane1", "count"])
+    /// The run's per-tick metrics (the columns of metrics.csv), as doubles.
+    public static let metricsKindID: UInt16 = 256
+
+    public static func metricsKind(_ names: [String]) -> EventKindSchema {
+        EventKindSchema(id: metricsKindID, name: "metrics", columns: ["tick"] + names, types: ["i64"] + names.map { _ in "f64" })
+    }
     public static let fileName = "events.agl"
 
     public let writer: LogWriter
@@ -14,18 +20,22 @@ public final class RunLog {
     public private(set) var rowsWritten = 0
 
     /// The log schema of a model's kinds.
-    public static func schema(kinds: [EventKind], policy: LogPolicy, meta: [String: String]) -> LogSchema {
+    public static func schema(kinds: [EventKind], metrics: [String], policy: LogPolicy, meta: [String: String]) -> LogSchema {
         var m = meta
         let rules = policy.rules.sorted { $0.key < $1.key }.map { "\"\($0.key)\": {\"every\": \($0.value.every), \"sample\": \($0.value.sample)}" }
         m["policy"] = "{" + rules.joined(separator: ", ") + "}"
-        return LogSchema(kinds: [digestKind] + kinds.map { EventKindSchema(id: $0.id, name: $0.name, columns: ["tick", "agent"] + $0.columns) },
-                         meta: m)
+        let model = kinds.map {
+            EventKindSchema(id: $0.id, name: $0.name, columns: ["tick", "agent"] + $0.columns, types: $0.types.map { ["i64", "i64"] + $0 })
+        }
+        return LogSchema(kinds: [digestKind] + model + [metricsKind(metrics)], meta: m)
     }
 
     /// Creates the log, or with `continuingAt` reopens it cut back to that many bytes.
-    public init(path: String, kinds: [EventKind], policy: LogPolicy, meta: [String: String], continuingAt: Int? = nil) throws(LogError) {
+    public init(path: String, kinds: [EventKind], metrics: [String], policy: LogPolicy, meta: [String: String],
+                continuingAt: Int? = nil) throws(LogError) {
         self.kinds = kinds
-        writer = try LogWriter(path: path, schema: Self.schema(kinds: kinds, policy: policy, meta: meta), continuingAt: continuingAt)
+        writer = try LogWriter(path: path, schema: Self.schema(kinds: kinds, metrics: metrics, policy: policy, meta: meta),
+                               continuingAt: continuingAt)
     }
 
     /// Writes one tick: its digest rows, then the rows the simulation kept.
@@ -36,6 +46,8 @@ public final class RunLog {
             let digestRow: [Int64] = [t, Int64(kind.id), Int64(bitPattern: h.lane0), Int64(bitPattern: h.lane1), Int64(bitPattern: h.count)]
             digestRow.withUnsafeBufferPointer { writer.append(kind: 0, $0) }
         }
+        let metrics = [t] + result.metrics.map { Int64(bitPattern: $0.bitPattern) }
+        metrics.withUnsafeBufferPointer { writer.append(kind: Self.metricsKindID, $0) }
         sim.loggedRows { kind, rows, width in
             writer.append(kind: kind.id, tick: t, rows: rows, width: width)
             rowsWritten += rows.count / width

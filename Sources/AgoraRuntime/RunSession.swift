@@ -50,7 +50,7 @@ public enum RunSession {
     private static func execute(_ world: World, directory: RunDirectory, runID: String, threads: Int, shards: Int, catalog: Catalog?,
                                 onTick: (Int, Double) -> Void) throws -> Outcome {
         let sim = makeSimulation(world.model, shards: shards, threads: threads, logPolicy: world.logPolicy)
-        let log = try RunLog(path: directory.file(RunLog.fileName), kinds: sim.eventKinds, policy: world.logPolicy,
+        let log = try RunLog(path: directory.file(RunLog.fileName), kinds: sim.eventKinds, metrics: sim.metricNames, policy: world.logPolicy,
                              meta: logMeta(runID: runID, scenario: world.scenario))
         let metrics = try MetricsFile(path: directory.file("metrics.csv"), header: MetricsTable.header(sim.metricNames), continuingAt: nil)
         return try drive(world, sim: sim, log: log, metrics: metrics, from: 0, directory: directory, runID: runID, threads: threads,
@@ -80,7 +80,7 @@ public enum RunSession {
             }
             try sim.loadState(checkpoint.state)
         }
-        let log = try RunLog(path: logPath, kinds: sim.eventKinds, policy: world.logPolicy,
+        let log = try RunLog(path: logPath, kinds: sim.eventKinds, metrics: sim.metricNames, policy: world.logPolicy,
                              meta: logMeta(runID: runID, scenario: scenario), continuingAt: checkpoint?.logLength)
         let metrics = try MetricsFile(path: directory.file("metrics.csv"), header: MetricsTable.header(sim.metricNames),
                                       continuingAt: checkpoint?.metricsLength)

@@ -202,3 +202,35 @@ func readAll(_ path: String) throws -> (columns: [UInt16: [[Int64]]], problems: 
         #expect(got.problems[1].length == offsets[4] - offsets[3], "the reader resyncs at the next frame")
     }
 }
+
+@Suite struct TypedColumnTests {
+    @Test func textColumnsGoThroughTheStringTable() throws {
+        let path = temporaryLogPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let kind = EventKindSchema(id: 3, name: "answer", columns: ["tick", "agent", "text", "score"], types: ["i64", "i64", "text", "f64"])
+        let schema = LogSchema(kinds: [kind, tradeKind])
+        let w = try LogWriter(path: path, schema: schema, chunkRecords: 4)
+        let texts = ["buy 10 @ 99", "hold", "", "sell — ünïcode ✓", "hold"]
+        for (i, t) in texts.enumerated() {
+            let row: [Int64] = [Int64(i), 7, w.intern(t), Int64(bitPattern: (Double(i) / 3).bitPattern)]
+            row.withUnsafeBufferPointer { w.append(kind: 3, $0) }
+            // Another kind's chunks seal in between; strings must still precede their first use.
+            let other: [Int64] = [Int64(i), 1, 2, 3]
+            for _ in 0..<5 { other.withUnsafeBufferPointer { w.append(kind: 1, $0) } }
+        }
+        try w.close()
+        let r = try LogReader(path: path)
+        var got: [String] = [], scores: [Double] = []
+        let problems = r.forEachChunk(kinds: [3]) { c in
+            for i in 0..<c.count {
+                got.append(r.string(c.columns[2][i]) ?? "<missing>")
+                scores.append(Double(bitPattern: UInt64(bitPattern: c.columns[3][i])))
+            }
+        }
+        #expect(problems.isEmpty)
+        #expect(got == texts)
+        #expect(scores == (0..<5).map { Double($0) / 3 })
+        #expect(r.strings.count == 4, "each distinct string is stored once")
+        #expect(r.schema.kind(3)?.type(ofColumn: 2) == "text")
+    }
+}

@@ -161,3 +161,37 @@ func rewriteLog(_ directory: String, _ edit: (String, inout [Int64]) -> Void) th
         #expect(throws: BookRebuild.Failure.self) { try BookRebuild.rebuild(directory: run.directory.path, instrument: "NOPE", atTick: 3) }
     }
 }
+
+@Suite struct LoggedKindsTests {
+    @Test func metricsAreLoggedAsDoubles() throws {
+        let run = try smallRun()
+        let csv = try String(contentsOfFile: run.directory.file("metrics.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        let rows = try allRows(run.directory.path)["metrics"] ?? []
+        #expect(rows.count == 40)
+        for (line, row) in zip(csv, rows) {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            #expect(Int64(fields[0]) == row[0])
+            // S, I, R after the tick and event count columns.
+            for k in 0..<3 { #expect(Double(fields[2 + k]) == Double(bitPattern: UInt64(bitPattern: row[1 + k]))) }
+        }
+    }
+
+    @Test func marketRunsLogOrdersAndTradesWithBothSides() throws {
+        let overrides = try ["agents[0].count=1500", "agents[1].count=500", "agents[2].count=300", "agents[3].count=100",
+                             "agents[4].count=4", "ticks=120", "exchange.fundamental.news[0].tick=100"]
+            .map { text throws(ScenarioErrors) in try Override.parse(text) }
+        let scenario = try ScenarioLoader.load(path: scenariosFolder + "/market.yaml", overrides: overrides)
+        let run = try RunSession.run(try World.assemble(scenario), out: temporaryRunDirectory(), threads: 2)
+        let rows = try allRows(run.directory.path)
+        let orders = rows["order"] ?? [], trades = rows["trade"] ?? [], reports = rows["report"] ?? []
+        #expect(!orders.isEmpty && !trades.isEmpty)
+        // Every fill report is one side of exactly one trade: twice as many fills as trades.
+        let fills = reports.filter { $0[2] == 1 }
+        #expect(fills.count == 2 * trades.count)
+        // trade: tick, buyer, instrument, price, quantity, seller, buy_order, sell_order, aggressor
+        #expect(trades.allSatisfy { $0[4] > 0 && $0[8] >= 0 && $0[8] <= 2 })
+        let bought = fills.filter { $0[4] == 0 }.reduce(0) { $0 + $1[9] }  // side buy: quantity column
+        #expect(bought == trades.reduce(0) { $0 + $1[4] })
+        #expect(try LogCheck.run(directory: run.directory.path).ok)
+    }
+}

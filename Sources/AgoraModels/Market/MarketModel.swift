@@ -38,9 +38,15 @@ public final class MarketModel: Model, @unchecked Sendable {
             "report", "reason", "side", "instrument", "maker", "order_id", "price", "quantity", "remaining", "fee"])
         public static let market = EventKind(id: 21, name: "market", columns: [
             "bid", "ask", "last", "volume", "trades", "bid_size", "ask_size", "auction_price", "auction_volume"])
+        /// Every request an agent sent, in the order the exchange took them.
+        public static let order = EventKind(id: 22, name: "order", columns: [
+            "action", "instrument", "side", "time_in_force", "post_only", "price", "quantity", "order_id", "tag"])
+        /// Every trade, once, with both sides ("agent" is the buyer); aggressor 0 buy, 1 sell, 2 auction.
+        public static let trade = EventKind(id: 23, name: "trade", columns: [
+            "instrument", "price", "quantity", "seller", "buy_order", "sell_order", "aggressor"])
     }
 
-    public var eventKinds: [EventKind] { [Event.report, Event.market] }
+    public var eventKinds: [EventKind] { [Event.report, Event.market, Event.order, Event.trade] }
 
     public let spec: MarketSpec
     public let populations: [TraderParameters]
@@ -367,6 +373,24 @@ public final class MarketModel: Model, @unchecked Sendable {
                 recorder.record(kind: Event.report.id, agent: Int(r.agent), values: UnsafeBufferPointer(v))
                 if r.kind == .fill { fills += 1; volume += r.quantity }
                 if r.kind == .rejected { rejects += 1 }
+            }
+        }
+        var o = [Int64](repeating: 0, count: Event.order.columns.count)
+        o.withUnsafeMutableBufferPointer { v in
+            for item in order {
+                let r = requests.contents(Int(item.shard))[Int(item.index)]
+                v[0] = Int64(r.action.rawValue); v[1] = Int64(r.symbol); v[2] = Int64(r.side.rawValue)
+                v[3] = Int64(r.timeInForce.rawValue); v[4] = r.postOnly ? 1 : 0; v[5] = r.price; v[6] = r.quantity
+                v[7] = Int64(bitPattern: r.orderID); v[8] = Int64(r.tag)
+                recorder.record(kind: Event.order.id, agent: Int(r.agent), values: UnsafeBufferPointer(v))
+            }
+        }
+        var t = [Int64](repeating: 0, count: Event.trade.columns.count)
+        t.withUnsafeMutableBufferPointer { v in
+            for x in exchange.tickTrades {
+                v[0] = Int64(x.symbol); v[1] = x.price; v[2] = x.quantity; v[3] = Int64(x.seller)
+                v[4] = Int64(bitPattern: x.buyOrder); v[5] = Int64(bitPattern: x.sellOrder); v[6] = Int64(x.aggressor)
+                recorder.record(kind: Event.trade.id, agent: Int(x.buyer), values: UnsafeBufferPointer(v))
             }
         }
         recorder.counters[0] += fills
