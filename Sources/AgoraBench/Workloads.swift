@@ -126,6 +126,39 @@ public enum Workloads {
         return r
     }
 
+    /// Barabási–Albert generation, as the graph_ba workload: N nodes, m edges each; generation time
+    /// (the CSR included), peak memory, mean degree and the friendship-paradox figures.
+    public static func graphBA(nodes n: Int, m: Int, seed: UInt64, variant: BarabasiAlbert.Variant = .igraph,
+                               repeat repetitions: Int) throws -> BenchReport {
+        var wall = Double.infinity
+        var graph: CSRGraph?
+        for _ in 0..<max(1, repetitions) {
+            graph = nil
+            let start = ProcessStats.now()
+            graph = BarabasiAlbert.graph(nodes: n, m: m, seed: seed, variant: variant)
+            wall = min(wall, ProcessStats.now() - start)
+        }
+        let g = graph!
+        let stats = DegreeStatistics(g)
+        let expected = variant == .networkx ? m * (n - m) : m * (m + 1) / 2 + m * (n - m - 1)
+        guard g.edgeCount == expected else { throw Failure("graph_ba: \(g.edgeCount) edges, expected \(expected)") }
+        var r = BenchReport(bench: "graph_ba")
+        r.set("variant", variant.rawValue)
+        r.set("nodes", n)
+        r.set("m", m)
+        r.set("edges", g.edgeCount)
+        r.set("repeat", max(1, repetitions))
+        r.set("wall_s", wall)
+        r.set("edges_per_s", Double(g.edgeCount) / wall)
+        r.set("mean_degree", stats.meanDegree)
+        r.set("mean_neighbor_degree", stats.meanNeighborDegree)
+        r.set("k2_over_k", stats.k2OverK)
+        r.set("max_degree", stats.maxDegree)
+        r.set("bytes_per_edge", Double(g.byteCount) / Double(g.edgeCount))
+        r.set("peak_rss_mb", ProcessStats.peakRSSMegabytes())
+        return r
+    }
+
     /// Where the shared workload files are looked for when no path is given: `$AGORA_WORKLOADS`,
     /// then `workloads/` and `../shared/workloads/` from the current directory.
     public static func findWorkloadFile(_ name: String) -> String? {

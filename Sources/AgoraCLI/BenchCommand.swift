@@ -10,12 +10,12 @@ extension AgoraCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a benchmark workload and print one JSON line of figures.",
             discussion: """
-            Workloads (docs/benchmarks.md): boltzmann, sir_ba, lob_cross, lob_passive, eventlog. Setup is outside \
+            Workloads (docs/benchmarks.md): boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba. Setup is outside \
             the timer and every result is checked. Build in release (swift build -c release) before \
             measuring.
             """)
 
-        @Argument(help: "The workload: boltzmann, sir_ba, lob_cross, lob_passive or eventlog.")
+        @Argument(help: "The workload: boltzmann, sir_ba, lob_cross, lob_passive, eventlog or graph_ba.")
         var workload: String
 
         @Option(help: "boltzmann: number of agents.")
@@ -36,7 +36,7 @@ extension AgoraCommand {
         @Option(help: "lob_*: the order stream (16-byte records, optionally zstd). Default: the shared workload file.")
         var stream: String?
 
-        @Option(help: "sir_ba: generate a Barabási–Albert graph of this many nodes (m = 4) instead of reading a file.")
+        @Option(help: "sir_ba: generate a Barabási–Albert graph of this many nodes (m = 4) instead of reading a file; graph_ba: nodes (default 1,000,000).")
         var nodes: Int?
 
         @Option(help: "Seed.")
@@ -52,8 +52,8 @@ extension AgoraCommand {
         var `repeat` = 3
 
         func validate() throws {
-            guard ["boltzmann", "sir_ba", "lob_cross", "lob_passive", "eventlog"].contains(workload) else {
-                throw ValidationError("unknown workload '\(workload)'; choose boltzmann, sir_ba, lob_cross, lob_passive or eventlog")
+            guard ["boltzmann", "sir_ba", "lob_cross", "lob_passive", "eventlog", "graph_ba"].contains(workload) else {
+                throw ValidationError("unknown workload '\(workload)'; choose boltzmann, sir_ba, lob_cross, lob_passive, eventlog or graph_ba")
             }
             if records < 1 { throw ValidationError("--records must be at least 1") }
             if agents < 2 { throw ValidationError("--agents must be at least 2") }
@@ -72,6 +72,8 @@ extension AgoraCommand {
             let report: BenchReport
             do {
                 switch workload {
+                case "graph_ba":
+                    report = try Workloads.graphBA(nodes: nodes ?? 1_000_000, m: 5, seed: seed, repeat: `repeat`)
                 case "eventlog":
                     report = try Workloads.eventLog(records: records, directory: directory ?? NSTemporaryDirectory(), repeat: `repeat`)
                 case "lob_cross", "lob_passive":

@@ -92,3 +92,42 @@ import Testing
         #expect(try Zstd.decompress(try Zstd.compress(Data())) == Data())
     }
 }
+
+@Suite struct DegreeStatisticsTests {
+    @Test func theFriendshipParadoxOnAHandWorkedStar() {
+        // A star: centre 0 with leaves 1, 2, 3, plus an isolated node 4.
+        let pairs: [UInt32] = [0, 1, 0, 2, 0, 3]
+        let g = pairs.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0, nodeCount: 5) }
+        let s = DegreeStatistics(g)
+        #expect(s.meanDegree == 6.0 / 5)
+        // Neighbours' mean degree: centre 1, each leaf 3; the isolated node is left out.
+        #expect(s.meanNeighborDegree == (1 + 3 + 3 + 3) / 4.0)
+        // ⟨k²⟩/⟨k⟩ = (9 + 1 + 1 + 1 + 0) / 6.
+        #expect(s.k2OverK == 12.0 / 6)
+        #expect(s.histogram == [1, 3, 0, 1])
+        #expect(s.maxDegree == 3)
+    }
+}
+
+@Suite struct IgraphStyleBATests {
+    @Test func structureMatchesTheConstruction() {
+        let n = 20_000, m = 5
+        let e = BarabasiAlbert.edges(nodes: n, m: m, seed: 3, variant: .igraph)
+        #expect(e.count / 2 == m * (m + 1) / 2 + m * (n - m - 1))
+        var perNode: [UInt32: Set<UInt32>] = [:]
+        for i in stride(from: 0, to: e.count, by: 2) {
+            #expect(e[i + 1] < e[i], "edges point to earlier nodes")
+            #expect(perNode[e[i], default: []].insert(e[i + 1]).inserted, "no duplicate edges")
+        }
+        #expect(e == BarabasiAlbert.edges(nodes: n, m: m, seed: 3, variant: .igraph))
+    }
+
+    @Test func itsHubsAreLighterThanNetworkx() {
+        let ig = DegreeStatistics(BarabasiAlbert.graph(nodes: 200_000, m: 5, seed: 1, variant: .igraph))
+        let nx = DegreeStatistics(BarabasiAlbert.graph(nodes: 200_000, m: 5, seed: 1, variant: .networkx))
+        #expect(abs(ig.meanDegree - 10) < 0.01 && abs(nx.meanDegree - 10) < 0.01)
+        #expect(ig.k2OverK < nx.k2OverK)
+        // Degree exponent 3 + 1/m: at this size ⟨k²⟩/⟨k⟩ lies well below networkx's.
+        #expect(ig.k2OverK > 20 && ig.k2OverK < 35)
+    }
+}
