@@ -51,7 +51,7 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "AgoraCLI",
                 dependencies: ["AgoraCore", "AgoraEngine", "AgoraExchange", "AgoraLog", "AgoraCatalog", "AgoraModels", "AgoraScenario",
-                               "AgoraRuntime",
+                               "AgoraRuntime", "AgoraSocial",
                                "AgoraBench",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),

@@ -10,6 +10,77 @@ public enum EdgeListLoader {
         public var description: String { "\(path): \(message)" }
     }
 
+    /// A text edge list: one edge per line, `u v` or `u,v` (spaces or tabs, or one comma),
+    /// `#` starting a comment. When every id is a non-negative integer the ids are kept; otherwise
+    /// every id is a label, numbered densely in order of first appearance (`labels[i]` is node i's).
+    public struct TextEdges: Sendable {
+        public var pairs: [UInt32]
+        public var labels: [String]?
+    }
+
+    /// Loads a text edge list, optionally zstd-compressed. A malformed line is an error naming
+    /// the file and the line.
+    public static func loadText(path: String) throws -> TextEdges {
+        let raw: Data
+        do { raw = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw LoadError(path: path, message: "cannot read the file (\(error.localizedDescription))")
+        }
+        let data: Data
+        if Zstd.isCompressed(raw) {
+            do { data = try Zstd.decompress(raw) } catch { throw LoadError(path: path, message: "\(error)") }
+        } else {
+            data = raw
+        }
+        var tokens: [Substring] = []
+        var lineNumber = 0
+        let text = String(decoding: data, as: UTF8.self)
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var body = line
+            if let hash = body.firstIndex(of: "#") { body = body[..<hash] }
+            let fields = body.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\r" })
+            if fields.isEmpty { continue }
+            guard fields.count == 2 else {
+                throw LoadError(path: "\(path):\(lineNumber)", message: "expected two node ids ('u v' or 'u,v'), got \(fields.count): \(line.trimmingCharacters(in: .whitespaces))")
+            }
+            tokens.append(fields[0])
+            tokens.append(fields[1])
+        }
+        let numeric = tokens.allSatisfy { t in UInt32(t).map { $0 < UInt32.max } ?? false }
+        if numeric {
+            return TextEdges(pairs: tokens.map { UInt32($0)! }, labels: nil)
+        }
+        var ids: [Substring: UInt32] = [:]
+        var labels: [String] = []
+        var pairs: [UInt32] = []
+        pairs.reserveCapacity(tokens.count)
+        for t in tokens {
+            if let id = ids[t] { pairs.append(id); continue }
+            let id = UInt32(labels.count)
+            ids[t] = id
+            labels.append(String(t))
+            pairs.append(id)
+        }
+        return TextEdges(pairs: pairs, labels: labels)
+    }
+
+    /// Loads any edge list: `.txt`, `.csv`, `.edges` (and those with `.zst`) as text, others as
+    /// binary u32 pairs.
+    public static func load(path: String) throws -> TextEdges {
+        let name = path.hasSuffix(".zst") ? String(path.dropLast(4)) : path
+        if [".txt", ".csv", ".edges", ".tsv"].contains(where: { name.hasSuffix($0) }) { return try loadText(path: path) }
+        return TextEdges(pairs: try loadBinaryPairs(path: path), labels: nil)
+    }
+
+    /// Writes binary u32 pairs, zstd-compressed when the path ends in `.zst`.
+    public static func writeBinaryPairs(_ pairs: [UInt32], path: String) throws {
+        var data = pairs.withUnsafeBytes { Data($0) }
+        if path.hasSuffix(".zst") { data = try Zstd.compress(data) }
+        do { try data.write(to: URL(fileURLWithPath: path)) } catch {
+            throw LoadError(path: path, message: "cannot write (\(error.localizedDescription))")
+        }
+    }
+
     /// Loads the binary format: little-endian u32 pairs `(u, v)`, no header, optionally one or more
     /// zstd frames (detected by their magic number).
     public static func loadBinaryPairs(path: String) throws -> [UInt32] {

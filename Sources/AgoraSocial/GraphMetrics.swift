@@ -1,3 +1,5 @@
+import AgoraCore
+
 /// Degree figures of an undirected graph, including the friendship paradox: your friends have more
 /// friends than you do, on average.
 public struct DegreeStatistics: Sendable, Hashable {
@@ -43,5 +45,36 @@ public struct DegreeStatistics: Sendable, Hashable {
         meanDegree = nodes == 0 ? 0 : sumK / Double(nodes)
         k2OverK = sumK == 0 ? 0 : sumK2 / sumK
         meanNeighborDegree = withNeighbors == 0 ? 0 : sumNeighborMeans / Double(withNeighbors)
+    }
+}
+
+extension CSRGraph {
+    /// The mean local clustering coefficient over up to `samples` nodes of degree ≥ 2, drawn
+    /// from `seed` (all such nodes when there are fewer): the share of a node's neighbour pairs that
+    /// are linked themselves.
+    /// - Complexity: O(samples × Σ neighbour degrees).
+    public func sampledClustering(samples: Int, seed: UInt64) -> Double {
+        let eligible = (0..<nodeCount).filter { degree($0) >= 2 }
+        guard !eligible.isEmpty else { return 0 }
+        var chosen = eligible
+        if eligible.count > samples {
+            var rng = SplitMix64(seed: seed)
+            for i in 0..<samples {
+                let j = i + Int(rng.next() % UInt64(eligible.count - i))
+                chosen.swapAt(i, j)
+            }
+            chosen = Array(chosen.prefix(samples))
+        }
+        var mark = [Int32](repeating: -1, count: nodeCount)
+        var total = 0.0
+        for (stamp, v) in chosen.enumerated() {
+            let nv = neighbors(v)
+            for u in nv where Int(u) != v { mark[Int(u)] = Int32(stamp) }
+            var links = 0
+            for u in nv { for w in neighbors(Int(u)) where mark[Int(w)] == Int32(stamp) && Int(w) != v { links += 1 } }
+            let k = Double(Set(nv).count)
+            total += k >= 2 ? Double(links) / (k * (k - 1)) : 0
+        }
+        return total / Double(chosen.count)
     }
 }

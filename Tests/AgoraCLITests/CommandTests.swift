@@ -334,3 +334,23 @@ import Testing
         #expect(try agora(["run"]).status == 64)
     }
 }
+
+@Suite struct GraphCommandTests {
+    @Test func generateThenStatsGivesTheFriendshipParadoxFigures() throws {
+        let path = try temporaryDirectory() + "/ba.u32.zst"
+        let gen = try agora(["graph", "generate", "--model", "ba", "--nodes", "5000", "--m", "3", "--seed", "4", "--out", path])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        #expect(gen.stdout.hasPrefix("\(path): 5,000 nodes, 14,991 edges"))
+        let stats = try agora(["graph", "stats", path, "--json"])
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        #expect(j["nodes"] as? Int == 5_000 && j["edges"] as? Int == 14_991)
+        let mean = try #require(j["mean_degree"] as? Double), neighbor = try #require(j["mean_neighbor_degree"] as? Double)
+        #expect(abs(mean - 2.0 * 14_991 / 5_000) < 1e-9)
+        #expect(neighbor > mean, "the friendship paradox")
+        #expect((j["k2_over_k"] as? Double ?? 0) > mean)
+        let bad = try agora(["graph", "generate", "--model", "tree", "--nodes", "5", "--out", path])
+        #expect(bad.status == 64 && bad.stderr.contains("unknown model 'tree'"))
+        let missing = try agora(["graph", "stats", "/nonexistent/g.u32"])
+        #expect(missing.status == 2)
+    }
+}

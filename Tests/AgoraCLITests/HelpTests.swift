@@ -14,6 +14,7 @@ import Testing
         ("replay", AgoraCommand.Replay.self),
         ("log-check", AgoraCommand.Log.Check.self),
         ("runs-list", AgoraCommand.Runs.List.self),
+        ("graph-generate", AgoraCommand.Graph.Generate.self),
     ]
 
     @Test(arguments: commands.map(\.0))
