@@ -23,20 +23,35 @@ public struct World: @unchecked Sendable {
         return min(64, max(threads, (agentCount + 262_143) / 262_144))
     }
 
+    static func graph(_ pairs: [UInt32], nodes: Int) -> CSRGraph {
+        pairs.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0, nodeCount: nodes) }
+    }
+
     /// Builds the world of a validated scenario.
     public static func assemble(_ scenario: Scenario) throws(ScenarioErrors) -> World {
         let start = Date()
         var network: CSRGraph?
         switch scenario.network {
-        case .barabasiAlbert(let nodes, let m, let seed)?:
-            network = BarabasiAlbert.graph(nodes: nodes, m: m, seed: seed)
-        case .file(let path, _)?:
+        case .barabasiAlbert(let nodes, let m, let seed, let igraph)?:
+            network = BarabasiAlbert.graph(nodes: nodes, m: m, seed: seed, variant: igraph ? .igraph : .networkx)
+        case .erdosRenyi(let nodes, let p, let seed)?:
+            network = graph(GraphGenerators.erdosRenyi(nodes: nodes, p: p, seed: seed), nodes: nodes)
+        case .wattsStrogatz(let nodes, let k, let beta, let seed)?:
+            network = graph(GraphGenerators.wattsStrogatz(nodes: nodes, k: k, beta: beta, seed: seed), nodes: nodes)
+        case .stochasticBlock(let sizes, let pIn, let pOut, let seed)?:
+            let matrix = sizes.indices.map { i in sizes.indices.map { j in i == j ? pIn : pOut } }
+            network = graph(GraphGenerators.stochasticBlock(sizes: sizes, p: matrix, seed: seed), nodes: sizes.reduce(0, +))
+        case .configuration(let nodes, let exponent, let minDegree, let maxDegree, let seed)?:
+            let degrees = GraphGenerators.powerLawDegrees(nodes: nodes, exponent: exponent, minDegree: minDegree, maxDegree: maxDegree, seed: seed)
+            network = graph(GraphGenerators.configuration(degrees: degrees, seed: seed), nodes: nodes)
+        case .file(let path, let format)?:
             do {
-                let pairs = try EdgeListLoader.loadBinaryPairs(path: path)
-                if let tooBig = pairs.first(where: { $0 >= UInt32.max }) {
+                let edges = format == "text" ? try EdgeListLoader.loadText(path: path)
+                                             : EdgeListLoader.TextEdges(pairs: try EdgeListLoader.loadBinaryPairs(path: path), labels: nil)
+                if let tooBig = edges.pairs.first(where: { $0 >= UInt32.max }) {
                     throw ScenarioErrors([scenario.issue(at: "network.file", "\(path): node id \(tooBig) is too large")])
                 }
-                network = pairs.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0) }
+                network = edges.pairs.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0, nodeCount: edges.labels?.count) }
             } catch let e as EdgeListLoader.LoadError {
                 throw ScenarioErrors([scenario.issue(at: "network.file", e.description)])
             } catch let e as ScenarioErrors {

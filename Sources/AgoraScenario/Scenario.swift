@@ -57,9 +57,18 @@ public struct Population: Sendable {
 
 /// Where a scenario's network comes from.
 public enum NetworkSpec: Sendable, Hashable {
-    /// Barabási–Albert preferential attachment.
-    case barabasiAlbert(nodes: Int, m: Int, seed: UInt64)
-    /// An edge-list file: binary little-endian u32 pairs, optionally zstd-compressed.
+    /// Barabási–Albert preferential attachment (networkx's construction, or igraph's).
+    case barabasiAlbert(nodes: Int, m: Int, seed: UInt64, igraph: Bool = false)
+    /// Erdős–Rényi G(n, p).
+    case erdosRenyi(nodes: Int, p: Double, seed: UInt64)
+    /// Watts–Strogatz small world.
+    case wattsStrogatz(nodes: Int, k: Int, beta: Double, seed: UInt64)
+    /// Stochastic block model: block sizes, probability inside and between blocks.
+    case stochasticBlock(sizes: [Int], pIn: Double, pOut: Double, seed: UInt64)
+    /// Configuration model on a power-law degree sequence.
+    case configuration(nodes: Int, exponent: Double, minDegree: Int, maxDegree: Int, seed: UInt64)
+    /// An edge-list file: binary little-endian u32 pairs (`u32`) or text (`text`), optionally
+    /// zstd-compressed.
     case file(path: String, format: String)
 }
 

@@ -16,6 +16,11 @@ public enum EdgeListLoader {
     public struct TextEdges: Sendable {
         public var pairs: [UInt32]
         public var labels: [String]?
+
+        public init(pairs: [UInt32], labels: [String]?) {
+            self.pairs = pairs
+            self.labels = labels
+        }
     }
 
     /// Loads a text edge list, optionally zstd-compressed. A malformed line is an error naming

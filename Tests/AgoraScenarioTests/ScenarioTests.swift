@@ -123,11 +123,25 @@ agents:
         #expect(generated.network == .barabasiAlbert(nodes: 100, m: 3, seed: 1))
         let file = try ScenarioLoader.parse(base + "network:\n  file: g.u32.zst\n", path: "d/s.yaml")
         #expect(file.network == .file(path: "d/g.u32.zst", format: "u32"))
+        let text = try ScenarioLoader.parse(base + "network:\n  file: people.txt.zst\n", path: "d/s.yaml")
+        #expect(text.network == .file(path: "d/people.txt.zst", format: "text"))
+        let er = try ScenarioLoader.parse(base + "network:\n  generator: er\n  nodes: 101\n  mean_degree: 5\n", path: "s.yaml")
+        #expect(er.network == .erdosRenyi(nodes: 101, p: 0.05, seed: 1))
+        let ws = try ScenarioLoader.parse(base + "network:\n  generator: ws\n  nodes: 50\n  k: 4\n  beta: 0.1\n", path: "s.yaml")
+        #expect(ws.network == .wattsStrogatz(nodes: 50, k: 4, beta: 0.1, seed: 1))
+        let sbm = try ScenarioLoader.parse(base + "network:\n  generator: sbm\n  blocks: [30, 20]\n  p_in: 0.2\n  p_out: 0.01\n", path: "s.yaml")
+        #expect(sbm.network == .stochasticBlock(sizes: [30, 20], pIn: 0.2, pOut: 0.01, seed: 1))
+        let igraph = try ScenarioLoader.parse(base + "network:\n  generator: ba\n  nodes: 100\n  m: 3\n  variant: igraph\n", path: "s.yaml")
+        #expect(igraph.network == .barabasiAlbert(nodes: 100, m: 3, seed: 1, igraph: true))
+        #expect(issues(base + "network:\n  generator: ws\n  nodes: 50\n  k: 3\n  beta: 0.1\n") ==
+                ["s.yaml:9:6: network.k: must be even and below nodes (50), got 3"])
+        #expect(issues(base + "network:\n  generator: er\n  nodes: 50\n  m: 3\n  p: 0.1\n") ==
+                ["s.yaml:9:6: network.m: not used by the er generator"])
         #expect(issues(base) == ["s.yaml:1:1: network: missing; the sir model runs on a network"])
         #expect(issues(base + "network:\n  generator: ba\n  nodes: 10\n  m: 10\n") ==
                 ["s.yaml:9:6: network.m: must be smaller than nodes (10), got 10"])
-        #expect(issues(base + "network:\n  generator: er\n  nodes: 10\n  m: 1\n") ==
-                ["s.yaml:7:14: network.generator: unknown generator 'er'; supported: ba (Barabási–Albert)"])
+        #expect(issues(base + "network:\n  generator: tree\n  nodes: 10\n  m: 1\n") ==
+                ["s.yaml:7:14: network.generator: unknown generator 'tree'; supported: ba, er, ws, sbm, config"])
     }
 }
 
@@ -197,6 +211,20 @@ agents:
         } throws: { error in
             "\(error)".hasPrefix("s.yaml:7:9: network.file: nowhere.u32: cannot read the file")
         }
+    }
+
+    @Test func assemblesWorldsOnEveryKindOfNetwork() throws {
+        let base = "name: n\nmodel: sir\nticks: 2\nagents:\n  - kind: person\n"
+        let sbm = try World.assemble(try ScenarioLoader.parse(
+            base + "network:\n  generator: sbm\n  blocks: [300, 200]\n  p_in: 0.05\n  p_out: 0.001\n", path: "s.yaml"))
+        #expect(sbm.agentCount == 500)
+        let dir = NSTemporaryDirectory() + "agora-net-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "ann bo\nbo cy\ncy ann\ndee ann\n".write(toFile: dir + "/people.txt", atomically: true, encoding: .utf8)
+        try base.appending("network:\n  file: people.txt\n").write(toFile: dir + "/s.yaml", atomically: true, encoding: .utf8)
+        let text = try World.assemble(try ScenarioLoader.load(path: dir + "/s.yaml"))
+        #expect(text.agentCount == 4)
+        #expect(text.network?.edgeCount == 4)
     }
 
     @Test func assemblesAGeneratedNetworkWorld() throws {
