@@ -221,7 +221,8 @@ agents:
         let dir = NSTemporaryDirectory() + "agora-net-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try "ann bo\nbo cy\ncy ann\ndee ann\n".write(toFile: dir + "/people.txt", atomically: true, encoding: .utf8)
-        try base.appending("network:\n  file: people.txt\n").write(toFile: dir + "/s.yaml", atomically: true, encoding: .utf8)
+        try base.appending("    params: {initial_infected_count: 1}\nnetwork:\n  file: people.txt\n")
+            .write(toFile: dir + "/s.yaml", atomically: true, encoding: .utf8)
         let text = try World.assemble(try ScenarioLoader.load(path: dir + "/s.yaml"))
         #expect(text.agentCount == 4)
         #expect(text.network?.edgeCount == 4)
