@@ -1,4 +1,5 @@
 import AgoraCatalog
+import AgoraRuntime
 import ArgumentParser
 import Foundation
 
@@ -8,6 +9,15 @@ struct CatalogOptions: ParsableArguments {
     var catalog: String?
 
     var path: String { catalog ?? ProcessInfo.processInfo.environment["AGORA_CATALOG"] ?? Catalog.defaultPath }
+
+    /// The run directory `reference` names (a directory, or a run id in the catalog or under
+    /// runs/), or prints why there is none and exits with code 2.
+    func runDirectory(_ reference: String) throws -> String {
+        do { return try RunReference.directory(reference, catalog: try? Catalog(path: path)) } catch {
+            printError("error: \(error)")
+            throw Exit.badInput
+        }
+    }
 
     /// Opens the catalog, or prints why not and exits with code 1.
     func open() throws -> Catalog {

@@ -34,12 +34,7 @@ extension AgoraCommand.Log {
         var json = false
 
         func run() throws {
-            let directory: String
-            let catalog = try? Catalog(path: catalogOptions.path)
-            do { directory = try RunReference.directory(reference, catalog: catalog) } catch {
-                printError("error: \(error)")
-                throw Exit.badInput
-            }
+            let directory = try catalogOptions.runDirectory(reference)
             let report: LogCheck.Report
             do { report = try LogCheck.run(directory: directory) } catch {
                 printError("error: \(error)")

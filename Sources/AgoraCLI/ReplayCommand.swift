@@ -62,12 +62,7 @@ extension AgoraCommand {
         }
 
         func run() throws {
-            let directory: String
-            let catalog = try? Catalog(path: catalogOptions.path)
-            do { directory = try RunReference.directory(reference, catalog: catalog) } catch {
-                printError("error: \(error)")
-                throw Exit.badInput
-            }
+            let directory = try catalogOptions.runDirectory(reference)
             if verify { try runVerify(directory) } else if let book { try printBook(directory, book) } else { try printEvents(directory) }
         }
 

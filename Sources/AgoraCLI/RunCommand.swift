@@ -74,11 +74,7 @@ extension AgoraCommand {
 
         private func resumeRun(_ reference: String) throws {
             let catalog = try catalogOptions.open()
-            let directory: String
-            do { directory = try RunReference.directory(reference, catalog: catalog) } catch {
-                printError("error: \(error)")
-                throw Exit.badInput
-            }
+            let directory = try catalogOptions.runDirectory(reference)
             let outcome: RunSession.Outcome
             do {
                 outcome = try RunSession.resume(directory: directory, threads: Int(options.threads ?? "") ?? coreCount(), catalog: catalog)
