@@ -72,6 +72,6 @@ let package = Package(
                                                              "AgoraModels"],
                     swiftSettings: strict),
         .testTarget(name: "AgoraCLITests", dependencies: ["AgoraCLI", "agora"],
-                    swiftSettings: strict),
+                    exclude: ["Golden"], swiftSettings: strict),
     ]
 )

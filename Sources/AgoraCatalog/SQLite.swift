@@ -71,6 +71,7 @@ final class SQLiteConnection {
     }
 
     /// Runs `body` in one write transaction (BEGIN IMMEDIATE: it waits for other writers).
+    @discardableResult
     func transaction<T>(_ body: () throws(CatalogError) -> T) throws(CatalogError) -> T {
         try execute("BEGIN IMMEDIATE")
         do {
