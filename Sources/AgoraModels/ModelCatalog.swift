@@ -8,9 +8,11 @@ public enum ParameterValue: Sendable, Hashable, CustomStringConvertible {
     case number(Double)
     case integers([Int])
     case flag(Bool)
+    case text(String)
 
     public var description: String {
         switch self {
+        case .text(let v): return v
         case .integer(let v): return String(v)
         case .number(let v): return formatNumber(v)
         case .integers(let v): return "[" + v.map(String.init).joined(separator: ", ") + "]"
@@ -26,6 +28,8 @@ public enum ParameterType: Sendable, Hashable {
     case probability
     case integers(min: Int, max: Int)
     case flag
+    /// One of these names.
+    case choice([String])
 
     /// How the type reads in an error message or the docs ("an integer in 0...100").
     public var phrase: String {
@@ -39,6 +43,7 @@ public enum ParameterType: Sendable, Hashable {
         case .probability: return "a probability in 0...1"
         case .integers(let lo, _): return lo == 0 ? "a list of non-negative integers" : "a list of integers ≥ \(lo)"
         case .flag: return "true or false"
+        case .choice(let names): return "one of " + names.joined(separator: ", ")
         }
     }
 }
@@ -81,6 +86,7 @@ public struct PopulationInput: Sendable {
     }
     public func integers(_ name: String) -> [Int]? { if case .integers(let v)? = params[name] { return v }; return nil }
     public func flag(_ name: String) -> Bool? { if case .flag(let v)? = params[name] { return v }; return nil }
+    public func text(_ name: String) -> String? { if case .text(let v)? = params[name] { return v }; return nil }
 }
 
 /// Everything a model builder receives.
@@ -105,6 +111,7 @@ public struct ModelInputs: Sendable {
     public func number(_ name: String) -> Double? { population.number(name) }
     public func integers(_ name: String) -> [Int]? { population.integers(name) }
     public func flag(_ name: String) -> Bool? { population.flag(name) }
+    public func text(_ name: String) -> String? { population.text(name) }
 }
 
 /// A model that cannot be built from otherwise well-formed inputs; `parameter` names the field to
@@ -150,7 +157,7 @@ public struct ModelDescriptor: Sendable {
 
 /// The models Agora ships, by name.
 public enum ModelCatalog {
-    public static let all: [ModelDescriptor] = [boltzmann, sir, market]
+    public static let all: [ModelDescriptor] = [boltzmann, sir, cascade, opinion, market]
 
     public static func named(_ name: String) -> ModelDescriptor? { all.first { $0.name == name } }
 
@@ -219,6 +226,64 @@ public enum ModelCatalog {
             return SIRModel(graph: graph, initialInfected: infected, transmission: inputs.number("transmission") ?? 0.05,
                             recovery: inputs.number("recovery") ?? 0.1, seed: inputs.seed)
         })
+
+    public static let cascade = ModelDescriptor(
+        name: "cascade",
+        summary: "Information cascade on a network: independent cascade or linear threshold from a few seeds.",
+        agentKinds: [AgentKindDescriptor(name: "person", summary: "A node of the network: inactive or active.", parameters: [
+            ParameterSpec("rule", .choice(["independent_cascade", "linear_threshold"]), default: .text("independent_cascade"),
+                          "How activation spreads."),
+            ParameterSpec("probability", .probability, default: .number(0.1),
+                          "Independent cascade: the chance that a newly active node activates each neighbour."),
+            ParameterSpec("seeds", .integers(min: 0, max: Int(Int32.max)), default: nil, "Nodes active at tick 0."),
+            ParameterSpec("seed_count", .integer(min: 1, max: Int(Int32.max)), default: .integer(10),
+                          "How many nodes to activate at tick 0 when `seeds` is absent, drawn from the seed."),
+        ])],
+        maxPopulations: 1, needsNetwork: true, usesExchange: false,
+        build: { (inputs) throws(ModelBuildError) -> any Model in
+            let graph = try networkOf(inputs)
+            let seeds = try seedNodes(inputs, graph: graph, list: "seeds", count: "seed_count")
+            let rule: CascadeModel.Rule = inputs.text("rule") == "linear_threshold" ? .linearThreshold : .independentCascade
+            return CascadeModel(graph: graph, rule: rule, probability: inputs.number("probability") ?? 0.1, seeds: seeds, seed: inputs.seed)
+        })
+
+    public static let opinion = ModelDescriptor(
+        name: "opinion",
+        summary: "Bounded-confidence opinion dynamics on a network: Deffuant or Hegselmann–Krause.",
+        agentKinds: [AgentKindDescriptor(name: "person", summary: "A node of the network with an opinion in [0, 1].", parameters: [
+            ParameterSpec("rule", .choice(["deffuant", "hegselmann_krause"]), default: .text("deffuant"), "How opinions move."),
+            ParameterSpec("epsilon", .number(min: 0, max: 1), default: .number(0.2), "Confidence bound: only opinions this close count."),
+            ParameterSpec("mu", .probability, default: .number(0.5), "Deffuant: the share of the gap an agent moves."),
+        ])],
+        maxPopulations: 1, needsNetwork: true, usesExchange: false,
+        build: { (inputs) throws(ModelBuildError) -> any Model in
+            let graph = try networkOf(inputs)
+            let rule: OpinionModel.Rule = inputs.text("rule") == "hegselmann_krause" ? .hegselmannKrause : .deffuant
+            return OpinionModel(graph: graph, rule: rule, epsilon: inputs.number("epsilon") ?? 0.2, mu: inputs.number("mu") ?? 0.5,
+                                seed: inputs.seed)
+        })
+
+    /// The network of a network model, checked against the population's count.
+    static func networkOf(_ inputs: ModelInputs) throws(ModelBuildError) -> CSRGraph {
+        guard let graph = inputs.network else { throw ModelBuildError(parameter: "network", "this model needs a `network` section") }
+        if let count = inputs.count, count != graph.nodeCount {
+            throw ModelBuildError(parameter: "count", "count \(count) differs from the network's \(graph.nodeCount) nodes (omit count to take the network's)")
+        }
+        return graph
+    }
+
+    /// Starting nodes: the listed ones, or `count` distinct ones drawn from the seed.
+    static func seedNodes(_ inputs: ModelInputs, graph: CSRGraph, list: String, count: String) throws(ModelBuildError) -> [Int] {
+        if let ids = inputs.integers(list) {
+            if let bad = ids.first(where: { $0 >= graph.nodeCount }) {
+                throw ModelBuildError(parameter: list, "node \(bad) is not in the network (nodes 0..<\(graph.nodeCount))")
+            }
+            return ids
+        }
+        let k = inputs.integer(count) ?? 10
+        guard k <= graph.nodeCount else { throw ModelBuildError(parameter: count, "\(k) exceeds the network's \(graph.nodeCount) nodes") }
+        return sampleDistinct(k, from: graph.nodeCount, seed: inputs.seed)
+    }
 
     /// `k` distinct ids in `0..<n`, drawn from `seed` (Floyd's algorithm), in ascending order.
     static func sampleDistinct(_ k: Int, from n: Int, seed: UInt64) -> [Int] {

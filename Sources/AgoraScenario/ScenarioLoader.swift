@@ -235,6 +235,14 @@ struct NodeReader {
             return number(node, path, min: 0, max: 1, phrase: spec.type.phrase).map(ParameterValue.number)
         case .flag:
             return flag(node, path).map(ParameterValue.flag)
+        case .choice(let names):
+            guard let v = string(node, path) else { return nil }
+            guard names.contains(v) else {
+                let hint = closest(v, in: names).map { " (did you mean '\($0)'?)" } ?? ""
+                fail(node, path, "expected one of \(names.joined(separator: ", ")), got \"\(v)\"\(hint)")
+                return nil
+            }
+            return .text(v)
         case .integers(let lo, let hi):
             guard case .sequence(let seq) = node else {
                 fail(node, path, "expected \(spec.type.phrase), got \(Self.describe(node))")
