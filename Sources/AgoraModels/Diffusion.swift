@@ -27,11 +27,11 @@ public final class CascadeModel: Model, @unchecked Sendable {
     /// The tick each node became active (−1: inactive).
     public let activatedAt: Column<Int32>
     /// Active neighbours counted so far (linear threshold) or this tick's exposures.
-    private let reached: Column<UInt32>
+    let reached: Column<UInt32>
     /// Linear-threshold thresholds as 32-bit fractions.
     private let threshold: Column<UInt32>
-    public private(set) var active = 0
-    public private(set) var lastWave = 0
+    public internal(set) var active = 0
+    public internal(set) var lastWave = 0
 
     public var agentCount: Int { graph.nodeCount }
 
@@ -135,5 +135,21 @@ public final class CascadeModel: Model, @unchecked Sendable {
 
     public func summary() -> [(name: String, value: Double)] {
         [("cascade_size", Double(active)), ("share", Double(active) / Double(max(1, agentCount))), ("last_wave", Double(lastWave))]
+    }
+}
+
+extension CascadeModel: CheckpointableModel {
+    public func saveState(to w: inout StateWriter) {
+        w.write(activatedAt)
+        w.write(reached)
+        w.write(active)
+        w.write(lastWave)
+    }
+
+    public func loadState(from r: inout StateReader) throws(StateReader.Failure) {
+        try r.read(into: activatedAt)
+        try r.read(into: reached)
+        active = try r.int()
+        lastWave = try r.int()
     }
 }

@@ -157,7 +157,7 @@ public struct ModelDescriptor: Sendable {
 
 /// The models Agora ships, by name.
 public enum ModelCatalog {
-    public static let all: [ModelDescriptor] = [boltzmann, sir, cascade, opinion, market]
+    public static let all: [ModelDescriptor] = [boltzmann, sir, cascade, opinion, news, market]
 
     public static func named(_ name: String) -> ModelDescriptor? { all.first { $0.name == name } }
 
@@ -261,6 +261,49 @@ public enum ModelCatalog {
             let rule: OpinionModel.Rule = inputs.text("rule") == "hegselmann_krause" ? .hegselmannKrause : .deffuant
             return OpinionModel(graph: graph, rule: rule, epsilon: inputs.number("epsilon") ?? 0.2, mu: inputs.number("mu") ?? 0.5,
                                 seed: inputs.seed)
+        })
+
+    public static let news = ModelDescriptor(
+        name: "news",
+        summary: "News spreading on a social network with emotion and attitude, after S3: posts, reposts, feeds.",
+        agentKinds: [AgentKindDescriptor(name: "person", summary: "A user with an emotion, an attitude and a feed.", parameters: [
+            ParameterSpec("news_tick", .integer(min: 0, max: Int(UInt16.max)), default: .integer(5), "When the news breaks."),
+            ParameterSpec("seed_count", .integer(min: 1, max: Int(Int32.max)), default: .integer(20), "How many people hear it first."),
+            ParameterSpec("news_attitude", .choice(["negative", "neutral", "positive"]), default: .text("negative"),
+                          "The attitude the news carries."),
+            ParameterSpec("feed_size", .integer(min: 1, max: 256), default: .integer(8), "Posts kept in a feed (the most recent)."),
+            ParameterSpec("post_probability", .probability, default: .number(0.05),
+                          "Chance an aware person posts in a tick (×2 when moderate, ×3 when intense)."),
+            ParameterSpec("repost_probability", .probability, default: .number(0.1), "Chance to repost the latest post of one's feed instead."),
+            ParameterSpec("contagion", .probability, default: .number(0.6), "Emotion rises one step with this × the mean emotion of the posts read ÷ 2."),
+            ParameterSpec("decay", .probability, default: .number(0.2), "Chance that emotion calms one step otherwise."),
+            ParameterSpec("conformity", .probability, default: .number(0.3), "Chance to move one step toward the attitude of what one read."),
+            ParameterSpec("prior_negative", .probability, default: .number(0.3), "Share of people who start negative."),
+            ParameterSpec("prior_positive", .probability, default: .number(0.3), "Share of people who start positive."),
+        ])],
+        maxPopulations: 1, needsNetwork: true, usesExchange: false,
+        build: { (inputs) throws(ModelBuildError) -> any Model in
+            let graph = try networkOf(inputs)
+            var p = NewsModel.Parameters()
+            p.newsTick = inputs.integer("news_tick") ?? 5
+            p.seedCount = inputs.integer("seed_count") ?? 20
+            p.newsAttitude = ["negative": -1, "neutral": 0, "positive": 1][inputs.text("news_attitude") ?? "negative"] ?? -1
+            p.feedSize = inputs.integer("feed_size") ?? 8
+            p.postProbability = inputs.number("post_probability") ?? 0.05
+            p.repostProbability = inputs.number("repost_probability") ?? 0.1
+            p.contagion = inputs.number("contagion") ?? 0.6
+            p.decay = inputs.number("decay") ?? 0.2
+            p.conformity = inputs.number("conformity") ?? 0.3
+            p.priorNegative = inputs.number("prior_negative") ?? 0.3
+            p.priorPositive = inputs.number("prior_positive") ?? 0.3
+            guard p.priorNegative + p.priorPositive <= 1 else {
+                throw ModelBuildError(parameter: "prior_positive", "prior_negative + prior_positive must not exceed 1")
+            }
+            guard p.seedCount <= graph.nodeCount else {
+                throw ModelBuildError(parameter: "seed_count", "\(p.seedCount) exceeds the network's \(graph.nodeCount) nodes")
+            }
+            let seeds = sampleDistinct(p.seedCount, from: graph.nodeCount, seed: inputs.seed)
+            return NewsModel(graph: graph, params: p, seeds: seeds, seed: inputs.seed)
         })
 
     /// The network of a network model, checked against the population's count.

@@ -27,7 +27,7 @@ public final class OpinionModel: Model, @unchecked Sendable {
     public let mu: Double
     public let random: RandomStream
     /// The opinions at the start of the tick, and the ones being written.
-    public private(set) var opinion: Column<Double>
+    public internal(set) var opinion: Column<Double>
     private var next: Column<Double>
     private var last: [Double] = []
 
@@ -128,4 +128,9 @@ public final class OpinionModel: Model, @unchecked Sendable {
         }
         return camps
     }
+}
+
+extension OpinionModel: CheckpointableModel {
+    public func saveState(to w: inout StateWriter) { w.write(opinion) }
+    public func loadState(from r: inout StateReader) throws(StateReader.Failure) { try r.read(into: opinion) }
 }

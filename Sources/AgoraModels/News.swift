@@ -1,0 +1,222 @@
+import AgoraCore
+import AgoraEngine
+import AgoraSocial
+
+/// News spreading through a social network, after S3: people read the posts of those they follow,
+/// feel and take sides, and post or repost; emotion and attitude spread with the news.
+///
+/// Each person has an emotion (0 calm, 1 moderate, 2 intense), an attitude (−1, 0, +1) toward the
+/// news, and whether and when they heard it. A tick:
+///
+/// - decide: a person reads the posts that reached their feed last tick. Hearing of the news makes
+///   them aware. With probability `contagion` × (the mean emotion of what they read) ÷ 2 their
+///   emotion rises one step, else it falls one step with probability `decay`. With probability `conformity`
+///   their attitude moves one step toward the mean attitude of what they read. Then an aware
+///   person posts with probability `post_probability` (more when intense: ×(1 + emotion)), or
+///   reposts the latest post of their feed with probability `repost_probability`. A post goes to
+///   every follower (here: every neighbour) as a message.
+/// - propagate: each person files the posts that reached them, in canonical order, into a feed of
+///   the last `feed_size` posts (ranked by recency).
+/// - record: every post (kind 5 `post`) and every change of emotion or attitude (kind 6 `state`).
+///
+/// People start calm, with an attitude drawn from the seed: negative with `prior_negative`,
+/// positive with `prior_positive`, else neutral. At `news_tick`, `seed_count` people (drawn from the
+/// seed) hear the news first: aware, intense, with attitude `news_attitude`, and they post it.
+/// Random stream `NewsModel.stream`.
+public final class NewsModel: Model, @unchecked Sendable {
+    /// A post as it travels and sits in feeds.
+    public struct Post: BitwiseCopyable, Sendable, Hashable {
+        public var author: UInt32
+        /// The author of the original post (== author for an original).
+        public var origin: UInt32
+        public var attitude: Int8
+        public var emotion: UInt8
+        public var tick: UInt16
+    }
+    public typealias Message = Post
+
+    public struct Parameters: Sendable, Hashable {
+        public var newsTick = 5
+        public var seedCount = 20
+        public var newsAttitude: Int8 = -1
+        public var feedSize = 8
+        public var postProbability = 0.05
+        public var repostProbability = 0.1
+        public var contagion = 0.6
+        public var decay = 0.2
+        public var conformity = 0.3
+        /// Shares of people who start negative and positive about the subject (the rest neutral).
+        public var priorNegative = 0.3
+        public var priorPositive = 0.3
+        public init() {}
+    }
+
+    public static let stream: UInt64 = 0x5E55_0001
+    public static let postEvent = EventKind(id: 5, name: "post", columns: ["origin", "attitude", "emotion"])
+    public static let stateEvent = EventKind(id: 6, name: "state", columns: ["emotion", "attitude", "aware"])
+
+    public let graph: CSRGraph
+    public let params: Parameters
+    public let random: RandomStream
+    public let emotion: Column<UInt8>
+    public let attitude: Column<Int8>
+    /// The tick a person heard the news (−1: not yet).
+    public let heardAt: Column<Int32>
+    /// Each person's feed: `feedSize` slots, a ring; `feedCount` posts ever filed.
+    let feed: Column<Post>
+    let feedCount: Column<UInt32>
+    /// Posts received last tick, not yet read: where they start in the ring and how many.
+    let unread: Column<UInt16>
+    /// What each person posted this tick (author == UInt32.max: nothing), and whether their state
+    /// changed, for the record phase.
+    let posted: Column<Post>
+    let changed: Column<UInt8>
+    let seeds: Set<Int>
+    private var last: [Double] = []
+
+    public var agentCount: Int { graph.nodeCount }
+
+    public init(graph: CSRGraph, params: Parameters, seeds: [Int], seed: UInt64) {
+        precondition(params.feedSize >= 1 && params.feedSize <= 256, "feeds hold 1 to 256 posts")
+        self.graph = graph
+        self.params = params
+        random = RandomStream(seed: seed, stream: Self.stream)
+        let n = graph.nodeCount
+        emotion = Column(count: n, repeating: 0)
+        attitude = Column(count: n, repeating: 0)
+        heardAt = Column(count: n, repeating: -1)
+        let none = Post(author: .max, origin: .max, attitude: 0, emotion: 0, tick: 0)
+        feed = Column(count: n * params.feedSize, repeating: none)
+        feedCount = Column(count: n, repeating: 0)
+        unread = Column(count: n, repeating: 0)
+        posted = Column(count: n, repeating: none)
+        changed = Column(count: n, repeating: 0)
+        self.seeds = Set(seeds)
+        let setup = random.tick(-1)
+        for v in 0..<n {
+            var r = setup.agent(v)
+            let u = r.unit()
+            attitude[v] = u < params.priorNegative ? -1 : u < params.priorNegative + params.priorPositive ? 1 : 0
+        }
+    }
+
+    public var phases: Phases { [.decide, .propagate, .record] }
+    public var metricNames: [String] { ["aware", "posts", "calm", "moderate", "intense", "negative", "neutral", "positive"] }
+    public var counterCount: Int { 8 }
+    public var eventKinds: [EventKind] { [Self.postEvent, Self.stateEvent] }
+    public var stateBytes: Int {
+        emotion.byteCount + attitude.byteCount + heardAt.byteCount + feed.byteCount + feedCount.byteCount + unread.byteCount
+            + posted.byteCount + changed.byteCount + graph.byteCount
+    }
+
+    public func decide(_ ctx: ShardContext, outbox: Outbox<Post>) {
+        let k = params.feedSize
+        let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer
+        let fd = feed.pointer, fc = feedCount.pointer, un = unread.pointer, out = posted.pointer, ch = changed.pointer
+        let off = graph.offsets.pointer, adj = graph.targets.pointer
+        let draws = random.tick(ctx.tick)
+        let tick = ctx.tick
+        let contagion = params.contagion, decay = Probability(params.decay), conformity = Probability(params.conformity)
+        for v in ctx.agents {
+            var r = draws.agent(v)
+            let before = (em[v], at[v], heard[v] >= 0)
+            out[v].author = .max
+            // Read last tick's arrivals: the newest `unread` posts of the ring.
+            let fresh = Int(un[v])
+            un[v] = 0
+            if fresh > 0 {
+                var arousal = 0, attitudeSum = 0
+                for j in 0..<fresh {
+                    let p = fd[v * k + Int((fc[v] &- 1 &- UInt32(j)) % UInt32(k))]
+                    arousal += Int(p.emotion)
+                    attitudeSum += Int(p.attitude)
+                }
+                if heard[v] < 0 { heard[v] = Int32(tick) }
+                if r.unit() < contagion * Double(arousal) / Double(2 * fresh) {
+                    em[v] = min(2, em[v] + 1)
+                } else if em[v] > 0 && r.bernoulli(decay) {
+                    em[v] -= 1
+                }
+                if r.bernoulli(conformity) {
+                    let target = attitudeSum > 0 ? Int8(1) : attitudeSum < 0 ? -1 : 0
+                    if target > at[v] { at[v] += 1 } else if target < at[v] { at[v] -= 1 }
+                }
+            } else if em[v] > 0 && r.bernoulli(decay) {
+                em[v] -= 1
+            }
+            // The news breaks.
+            if tick == params.newsTick && seeds.contains(v) {
+                heard[v] = Int32(tick)
+                em[v] = 2
+                at[v] = params.newsAttitude
+            }
+            if (em[v], at[v], heard[v] >= 0) != before { ch[v] = 1 }
+            // Post or repost.
+            guard heard[v] >= 0 else { continue }
+            var post: Post?
+            let originalChance = tick == params.newsTick && seeds.contains(v) ? 1 : params.postProbability * Double(1 + Int(em[v]))
+            if r.unit() < originalChance {
+                post = Post(author: UInt32(v), origin: UInt32(v), attitude: at[v], emotion: em[v], tick: UInt16(truncatingIfNeeded: tick))
+            } else if fc[v] > 0 && r.unit() < params.repostProbability {
+                let latest = fd[v * k + Int((fc[v] &- 1) % UInt32(k))]
+                post = Post(author: UInt32(v), origin: latest.origin, attitude: at[v], emotion: em[v], tick: UInt16(truncatingIfNeeded: tick))
+            }
+            guard let p = post else { continue }
+            out[v] = p
+            for e in Int(off[v])..<Int(off[v + 1]) { outbox.send(to: Int(adj[e]), p) }
+        }
+    }
+
+    public func propagate(_ ctx: ShardContext, inbox: Inbox<Post>) {
+        let k = UInt32(params.feedSize)
+        let fd = feed.pointer, fc = feedCount.pointer, un = unread.pointer
+        for segment in inbox.segments {
+            for env in segment {
+                let v = Int(env.to)
+                fd[v * Int(k) + Int(fc[v] % k)] = env.message
+                fc[v] &+= 1
+                un[v] = min(UInt16(k), un[v] + 1)
+            }
+        }
+    }
+
+    public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {
+        let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer, out = posted.pointer, ch = changed.pointer
+        var c = [Int64](repeating: 0, count: 8)
+        for v in ctx.agents {
+            if heard[v] >= 0 { c[0] += 1 }
+            if out[v].author != .max {
+                c[1] += 1
+                recorder.record(kind: 5, agent: v, values: [Int64(out[v].origin), Int64(out[v].attitude), Int64(out[v].emotion)])
+            }
+            c[2 + Int(em[v])] += 1
+            c[6 + Int(at[v])] += 1
+            if ch[v] != 0 {
+                ch[v] = 0
+                recorder.record(kind: 6, agent: v, values: [Int64(em[v]), Int64(at[v]), heard[v] >= 0 ? 1 : 0])
+            }
+        }
+        for i in 0..<8 { recorder.counters[i] += c[i] }
+    }
+
+    public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] {
+        let n = Double(max(1, agentCount))
+        last = [Double(counters[0]) / n, Double(counters[1])] + counters[2...].map { Double($0) / n }
+        return last
+    }
+
+    public func summary() -> [(name: String, value: Double)] {
+        last.isEmpty ? [] : zip(metricNames, last).map { ($0, $1) }
+    }
+}
+
+extension NewsModel: CheckpointableModel {
+    public func saveState(to w: inout StateWriter) {
+        w.write(emotion); w.write(attitude); w.write(heardAt); w.write(feed); w.write(feedCount); w.write(unread)
+    }
+
+    public func loadState(from r: inout StateReader) throws(StateReader.Failure) {
+        try r.read(into: emotion); try r.read(into: attitude); try r.read(into: heardAt)
+        try r.read(into: feed); try r.read(into: feedCount); try r.read(into: unread)
+    }
+}

@@ -1,0 +1,78 @@
+import AgoraCore
+import AgoraEngine
+@testable import AgoraModels
+import AgoraSocial
+import Testing
+
+@Suite struct NewsTests {
+    static let graph = BarabasiAlbert.graph(nodes: 6_000, m: 3, seed: 5)
+
+    static func model(_ tweak: (inout NewsModel.Parameters) -> Void = { _ in }) -> NewsModel {
+        var p = NewsModel.Parameters()
+        p.newsTick = 3
+        p.contagion = 0.5
+        p.decay = 0.2
+        tweak(&p)
+        return NewsModel(graph: graph, params: p, seeds: [10, 20, 30], seed: 8)
+    }
+
+    @Test func theDigestDoesNotDependOnShards() {
+        var digests: Set<String> = []
+        for (shards, threads) in [(1, 1), (2, 2), (5, 3)] {
+            let sim = Simulation(model: Self.model(), shards: shards, threads: threads)
+            sim.run(ticks: 30)
+            digests.insert(sim.digest.hex)
+        }
+        #expect(digests.count == 1)
+    }
+
+    @Test func nobodyKnowsBeforeTheNewsThenItSpreads() {
+        let m = Self.model()
+        let sim = Simulation(model: m, shards: 3, threads: 2)
+        var aware: [Double] = [], posts: [Double] = []
+        sim.run(ticks: 25) { aware.append($0.metrics[0]); posts.append($0.metrics[1]) }
+        #expect(aware.prefix(3).allSatisfy { $0 == 0 } && posts.prefix(3).allSatisfy { $0 == 0 })
+        #expect(aware[3] == 3.0 / 6_000 && posts[3] == 3, "the three seeds hear it and post it")
+        #expect(aware.last! > 0.9, "on a connected network the news reaches nearly everyone")
+        #expect(zip(aware, aware.dropFirst()).allSatisfy { $0 <= $1 }, "nobody forgets")
+        // Shares of emotion and attitude each add up to one.
+        let shares = sim.step().metrics
+        #expect(abs(shares[2] + shares[3] + shares[4] - 1) < 1e-9 && abs(shares[5] + shares[6] + shares[7] - 1) < 1e-9)
+    }
+
+    @Test func withoutPostingTheNewsStaysWithItsSeeds() {
+        let m = Self.model { $0.postProbability = 0; $0.repostProbability = 0 }
+        let sim = Simulation(model: m, shards: 2, threads: 2)
+        var aware: [Double] = []
+        sim.run(ticks: 15) { aware.append($0.metrics[0]) }
+        // The seeds' own forced post reaches their neighbours; nothing goes further.
+        let neighbours = Set([10, 20, 30].flatMap { Self.graph.neighbors($0).map(Int.init) } + [10, 20, 30])
+        #expect(aware.last! == Double(neighbours.count) / 6_000)
+    }
+
+    @Test func priorsSetTheStartingAttitudes() {
+        let m = Self.model { $0.priorNegative = 0.5; $0.priorPositive = 0.1 }
+        let a = m.attitude.toArray()
+        let neg = Double(a.filter { $0 == -1 }.count) / 6_000, pos = Double(a.filter { $0 == 1 }.count) / 6_000
+        #expect(abs(neg - 0.5) < 0.03 && abs(pos - 0.1) < 0.02)
+    }
+
+    @Test func itResumesFromACheckpoint() throws {
+        let (a, b) = try checkpointRoundTrip(total: 30, cut: 11, make: { Self.model() }, shards: (2, 3))
+        #expect(a == b)
+    }
+}
+
+@Suite struct DiffusionCheckpointTests {
+    @Test func cascadeAndOpinionResume() throws {
+        let g = BarabasiAlbert.graph(nodes: 3_000, m: 3, seed: 2)
+        let (a, b) = try checkpointRoundTrip(total: 20, cut: 7, make: {
+            CascadeModel(graph: g, rule: .linearThreshold, probability: 0, seeds: [1, 2, 3, 4], seed: 3)
+        }, shards: (2, 4))
+        #expect(a == b)
+        let (c, d) = try checkpointRoundTrip(total: 20, cut: 9, make: {
+            OpinionModel(graph: g, rule: .hegselmannKrause, epsilon: 0.2, mu: 0.5, seed: 3)
+        }, shards: (3, 1))
+        #expect(c == d)
+    }
+}
