@@ -131,6 +131,7 @@ extension AgoraCommand.Graph {
             j.set("mean_degree", s.meanDegree)
             j.set("mean_neighbor_degree", s.meanNeighborDegree)
             j.set("k2_over_k", s.k2OverK)
+            j.set("paradox_share", s.paradoxShare)
             j.set("max_degree", s.maxDegree)
             j.set("isolated", s.histogram.first ?? 0)
             j.set("clustering", g.sampledClustering(samples: clusteringSamples, seed: 1))

@@ -62,6 +62,8 @@ public final class NewsModel: Model, @unchecked Sendable {
     public let attitude: Column<Int8>
     /// The tick a person heard the news (−1: not yet).
     public let heardAt: Column<Int32>
+    /// Posts and reposts each person has made: their activity, for the generalized friendship paradox.
+    public let activity: Column<UInt32>
     /// Each person's feed: `feedSize` slots, a ring; `feedCount` posts ever filed.
     let feed: Column<Post>
     let feedCount: Column<UInt32>
@@ -85,6 +87,7 @@ public final class NewsModel: Model, @unchecked Sendable {
         emotion = Column(count: n, repeating: 0)
         attitude = Column(count: n, repeating: 0)
         heardAt = Column(count: n, repeating: -1)
+        activity = Column(count: n, repeating: 0)
         let none = Post(author: .max, origin: .max, attitude: 0, emotion: 0, tick: 0)
         feed = Column(count: n * params.feedSize, repeating: none)
         feedCount = Column(count: n, repeating: 0)
@@ -105,13 +108,13 @@ public final class NewsModel: Model, @unchecked Sendable {
     public var counterCount: Int { 8 }
     public var eventKinds: [EventKind] { [Self.postEvent, Self.stateEvent] }
     public var stateBytes: Int {
-        emotion.byteCount + attitude.byteCount + heardAt.byteCount + feed.byteCount + feedCount.byteCount + unread.byteCount
+        emotion.byteCount + attitude.byteCount + heardAt.byteCount + activity.byteCount + feed.byteCount + feedCount.byteCount + unread.byteCount
             + posted.byteCount + changed.byteCount + graph.byteCount
     }
 
     public func decide(_ ctx: ShardContext, outbox: Outbox<Post>) {
         let k = params.feedSize
-        let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer
+        let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer, act = activity.pointer
         let fd = feed.pointer, fc = feedCount.pointer, un = unread.pointer, out = posted.pointer, ch = changed.pointer
         let off = graph.offsets.pointer, adj = graph.targets.pointer
         let draws = random.tick(ctx.tick)
@@ -163,6 +166,7 @@ public final class NewsModel: Model, @unchecked Sendable {
             }
             guard let p = post else { continue }
             out[v] = p
+            act[v] += 1
             for e in Int(off[v])..<Int(off[v + 1]) { outbox.send(to: Int(adj[e]), p) }
         }
     }
@@ -205,18 +209,29 @@ public final class NewsModel: Model, @unchecked Sendable {
         return last
     }
 
+    /// The last tick's metrics, then the generalized friendship paradox for activity (posts and
+    /// reposts over the run): `mean_activity`, `neighbor_activity` (the mean over people of their
+    /// neighbours' mean), `activity_paradox_share` (the share of people whose neighbours are on
+    /// average more active than they are) and `activity_degree_correlation`.
     public func summary() -> [(name: String, value: Double)] {
-        last.isEmpty ? [] : zip(metricNames, last).map { ($0, $1) }
+        guard !last.isEmpty else { return [] }
+        let act = activity.pointer
+        let paradox = AttributeParadox(graph) { Double(act[$0]) }
+        return zip(metricNames, last).map { ($0, $1) } + [
+            ("mean_activity", paradox.meanValue), ("neighbor_activity", paradox.meanNeighborValue),
+            ("activity_paradox_share", paradox.shareBelowNeighbors),
+            ("activity_degree_correlation", paradox.degreeCorrelation),
+        ]
     }
 }
 
 extension NewsModel: CheckpointableModel {
     public func saveState(to w: inout StateWriter) {
-        w.write(emotion); w.write(attitude); w.write(heardAt); w.write(feed); w.write(feedCount); w.write(unread)
+        w.write(emotion); w.write(attitude); w.write(heardAt); w.write(activity); w.write(feed); w.write(feedCount); w.write(unread)
     }
 
     public func loadState(from r: inout StateReader) throws(StateReader.Failure) {
-        try r.read(into: emotion); try r.read(into: attitude); try r.read(into: heardAt)
+        try r.read(into: emotion); try r.read(into: attitude); try r.read(into: heardAt); try r.read(into: activity)
         try r.read(into: feed); try r.read(into: feedCount); try r.read(into: unread)
     }
 }

@@ -11,6 +11,9 @@ public struct DegreeStatistics: Sendable, Hashable {
     public let meanNeighborDegree: Double
     /// ⟨k²⟩ / ⟨k⟩: the mean degree of a node reached by following a random edge.
     public let k2OverK: Double
+    /// The share of nodes (of all nodes) whose neighbours have, on average, more neighbours than
+    /// they do: the friendship paradox node by node.
+    public let paradoxShare: Double
     public let maxDegree: Int
     /// histogram[k] = nodes of degree k.
     public let histogram: [Int]
@@ -20,7 +23,7 @@ public struct DegreeStatistics: Sendable, Hashable {
         nodes = g.nodeCount
         edges = g.edgeCount
         var sumK = 0.0, sumK2 = 0.0, sumNeighborMeans = 0.0
-        var withNeighbors = 0
+        var withNeighbors = 0, belowNeighbors = 0
         var maxK = 0
         let off = g.offsets.pointer, adj = g.targets.pointer
         for v in 0..<g.nodeCount {
@@ -36,6 +39,7 @@ public struct DegreeStatistics: Sendable, Hashable {
                 }
                 sumNeighborMeans += s / Double(k)
                 withNeighbors += 1
+                if s > Double(k * k) { belowNeighbors += 1 }
             }
         }
         var h = [Int](repeating: 0, count: maxK + 1)
@@ -44,6 +48,7 @@ public struct DegreeStatistics: Sendable, Hashable {
         maxDegree = maxK
         meanDegree = nodes == 0 ? 0 : sumK / Double(nodes)
         k2OverK = sumK == 0 ? 0 : sumK2 / sumK
+        paradoxShare = nodes == 0 ? 0 : Double(belowNeighbors) / Double(nodes)
         meanNeighborDegree = withNeighbors == 0 ? 0 : sumNeighborMeans / Double(withNeighbors)
     }
 }
@@ -76,5 +81,53 @@ extension CSRGraph {
             total += k >= 2 ? Double(links) / (k * (k - 1)) : 0
         }
         return total / Double(chosen.count)
+    }
+}
+
+/// The generalized friendship paradox for any node attribute (activity, wealth, posts): are your
+/// neighbours, on average, more of it than you are? It holds on average whenever the attribute
+/// correlates with degree, which is why the most active people are the ones everyone sees.
+public struct AttributeParadox: Sendable, Hashable {
+    /// Nodes with at least one neighbour; the figures below are over them.
+    public let nodes: Int
+    /// The mean attribute of a node.
+    public let meanValue: Double
+    /// The mean over nodes of their neighbours' mean attribute.
+    public let meanNeighborValue: Double
+    /// The share of nodes whose neighbours' mean exceeds their own value (the "strong" paradox),
+    /// and the share for whom it is lower; the rest are ties.
+    public let shareBelowNeighbors: Double
+    public let shareAboveNeighbors: Double
+    /// Pearson's correlation of degree and attribute over the nodes (0 when either is constant).
+    public let degreeCorrelation: Double
+
+    /// - Parameter value: the attribute of node `v`; called O(edges) times.
+    /// - Complexity: O(nodes + edges).
+    public init(_ g: CSRGraph, value: (Int) -> Double) {
+        let off = g.offsets.pointer, adj = g.targets.pointer
+        var n = 0, below = 0, above = 0
+        var sumX = 0.0, sumNeighbor = 0.0
+        var sumK = 0.0, sumKK = 0.0, sumXX = 0.0, sumKX = 0.0
+        for v in 0..<g.nodeCount {
+            let lo = Int(off[v]), hi = Int(off[v + 1])
+            guard hi > lo else { continue }
+            var s = 0.0
+            for e in lo..<hi { s += value(Int(adj[e])) }
+            let x = value(v), k = Double(hi - lo), neighborMean = s / k
+            n += 1
+            sumX += x
+            sumNeighbor += neighborMean
+            if neighborMean > x { below += 1 } else if neighborMean < x { above += 1 }
+            sumK += k; sumKK += k * k; sumXX += x * x; sumKX += k * x
+        }
+        nodes = n
+        let count = Double(max(n, 1))
+        meanValue = sumX / count
+        meanNeighborValue = sumNeighbor / count
+        shareBelowNeighbors = Double(below) / count
+        shareAboveNeighbors = Double(above) / count
+        let covariance = sumKX / count - (sumK / count) * meanValue
+        let varK = sumKK / count - (sumK / count) * (sumK / count), varX = sumXX / count - meanValue * meanValue
+        degreeCorrelation = varK > 1e-12 && varX > 1e-12 ? covariance / (varK * varX).squareRoot() : 0
     }
 }

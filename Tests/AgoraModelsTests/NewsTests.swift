@@ -60,6 +60,32 @@ import Testing
     @Test func itResumesFromACheckpoint() throws {
         let (a, b) = try checkpointRoundTrip(total: 30, cut: 11, make: { Self.model() }, shards: (2, 3))
         #expect(a == b)
+        // Activity is not in the digest; the summary shows it was saved too.
+        let straight = Simulation(model: Self.model(), shards: 2, threads: 2)
+        straight.run(ticks: 30)
+        let first = Simulation(model: Self.model(), shards: 2, threads: 2)
+        first.run(ticks: 11)
+        let second = Simulation(model: Self.model(), shards: 3, threads: 1)
+        try second.loadState(try #require(first.saveState()))
+        second.run(ticks: 19)
+        #expect(straight.summary().map(\.value) == second.summary().map(\.value))
+    }
+
+    @Test func theActiveAreWhomEveryoneSees() throws {
+        let m = Self.model()
+        let sim = Simulation(model: m, shards: 3, threads: 2)
+        var posts = 0.0
+        sim.run(ticks: 40) { posts += $0.metrics[1] }
+        let summary = Dictionary(uniqueKeysWithValues: sim.summary().map { ($0.name, $0.value) })
+        // Every post counted per tick is some person's activity.
+        let mean = try #require(summary["mean_activity"])
+        #expect(abs(mean * 6_000 - posts) < 1e-6)
+        #expect(m.activity.toArray().reduce(0) { $0 + Int($1) } == Int(posts))
+        // Hubs hear first and hear most, so they post more: the generalized friendship paradox.
+        let share = try #require(summary["activity_paradox_share"])
+        let correlation = try #require(summary["activity_degree_correlation"])
+        #expect(try #require(summary["neighbor_activity"]) > mean)
+        #expect(share > 0.5 && correlation > 0, "share \(share), correlation \(correlation)")
     }
 }
 

@@ -106,6 +106,30 @@ import Testing
         #expect(s.k2OverK == 12.0 / 6)
         #expect(s.histogram == [1, 3, 0, 1])
         #expect(s.maxDegree == 3)
+        // The three leaves have better-connected friends than themselves; the centre and the
+        // isolated node do not.
+        #expect(s.paradoxShare == 3.0 / 5)
+    }
+
+    @Test func theGeneralizedParadoxOnAHandWorkedStar() {
+        // The same star; the centre posts 10 times, each leaf once, the isolated node 50 times.
+        let pairs: [UInt32] = [0, 1, 0, 2, 0, 3]
+        let g = pairs.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0, nodeCount: 5) }
+        let posts: [Double] = [10, 1, 1, 1, 50]
+        let p = AttributeParadox(g) { posts[$0] }
+        #expect(p.nodes == 4, "the isolated node has no neighbours to compare with")
+        #expect(p.meanValue == 13.0 / 4)
+        #expect(p.meanNeighborValue == (1 + 10 + 10 + 10) / 4.0)
+        #expect(p.shareBelowNeighbors == 3.0 / 4 && p.shareAboveNeighbors == 1.0 / 4)
+        // Degrees (3, 1, 1, 1) and posts (10, 1, 1, 1) lie on one line.
+        #expect(abs(p.degreeCorrelation - 1) < 1e-12)
+        // Activity that falls with degree reverses the paradox.
+        let reversed = AttributeParadox(g) { $0 == 0 ? 0 : 4 }
+        #expect(reversed.shareAboveNeighbors == 3.0 / 4 && reversed.meanNeighborValue < reversed.meanValue)
+        #expect(abs(reversed.degreeCorrelation + 1) < 1e-12)
+        // A constant attribute: all ties, no correlation.
+        let flat = AttributeParadox(g) { _ in 2 }
+        #expect(flat.shareBelowNeighbors == 0 && flat.shareAboveNeighbors == 0 && flat.degreeCorrelation == 0)
     }
 }
 
