@@ -45,6 +45,8 @@ public struct StateReader {
     }
 
     public var isAtEnd: Bool { offset == bytes.count }
+    /// Bytes not yet read: a bound on any size the state claims.
+    public var remainingBytes: Int { bytes.count - offset }
 
     private mutating func take(_ n: Int) throws(Failure) -> ArraySlice<UInt8> {
         guard n >= 0, offset + n <= bytes.count else {
