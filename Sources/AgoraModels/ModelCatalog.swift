@@ -280,6 +280,10 @@ public enum ModelCatalog {
             ParameterSpec("conformity", .probability, default: .number(0.3), "Chance to move one step toward the attitude of what one read."),
             ParameterSpec("prior_negative", .probability, default: .number(0.3), "Share of people who start negative."),
             ParameterSpec("prior_positive", .probability, default: .number(0.3), "Share of people who start positive."),
+            ParameterSpec("unfollow_probability", .probability, default: .number(0),
+                          "Chance to unfollow the author of the newest post read when it carries the opposite attitude."),
+            ParameterSpec("follow_probability", .probability, default: .number(0),
+                          "Chance to follow the original author of the newest post read when it is a repost."),
         ])],
         maxPopulations: 1, needsNetwork: true, usesExchange: false,
         build: { (inputs) throws(ModelBuildError) -> any Model in
@@ -296,6 +300,8 @@ public enum ModelCatalog {
             p.conformity = inputs.number("conformity") ?? 0.3
             p.priorNegative = inputs.number("prior_negative") ?? 0.3
             p.priorPositive = inputs.number("prior_positive") ?? 0.3
+            p.unfollowProbability = inputs.number("unfollow_probability") ?? 0
+            p.followProbability = inputs.number("follow_probability") ?? 0
             guard p.priorNegative + p.priorPositive <= 1 else {
                 throw ModelBuildError(parameter: "prior_positive", "prior_negative + prior_positive must not exceed 1")
             }

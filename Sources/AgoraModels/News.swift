@@ -14,10 +14,14 @@ import AgoraSocial
 ///   their attitude moves one step toward the mean attitude of what they read. Then an aware
 ///   person posts with probability `post_probability` (more when intense: ×(1 + emotion)), or
 ///   reposts the latest post of their feed with probability `repost_probability`. A post goes to
-///   every follower (here: every neighbour) as a message.
+///   every follower as a message. Who follows whom starts as the network (mutual following along
+///   every edge) and changes: reading a post of the opposite attitude, a person unfollows its author
+///   with probability `unfollow_probability`; reading a repost, they follow its original author with
+///   probability `follow_probability`. Follows and unfollows land together at the end of the tick.
 /// - propagate: each person files the posts that reached them, in canonical order, into a feed of
 ///   the last `feed_size` posts (ranked by recency).
-/// - record: every post (kind 5 `post`) and every change of emotion or attitude (kind 6 `state`).
+/// - record: every post (kind 5 `post`), every change of emotion or attitude (kind 6 `state`) and
+///   every follow or unfollow (kind 7 `follow`).
 ///
 /// People start calm, with an attitude drawn from the seed: negative with `prior_negative`,
 /// positive with `prior_positive`, else neutral. At `news_tick`, `seed_count` people (drawn from the
@@ -48,14 +52,21 @@ public final class NewsModel: Model, @unchecked Sendable {
         /// Shares of people who start negative and positive about the subject (the rest neutral).
         public var priorNegative = 0.3
         public var priorPositive = 0.3
+        /// Chances, per tick, to unfollow the author of a post one disagrees with and to follow the
+        /// original author of a repost one reads.
+        public var unfollowProbability = 0.0
+        public var followProbability = 0.0
         public init() {}
     }
 
     public static let stream: UInt64 = 0x5E55_0001
     public static let postEvent = EventKind(id: 5, name: "post", columns: ["origin", "attitude", "emotion"])
     public static let stateEvent = EventKind(id: 6, name: "state", columns: ["emotion", "attitude", "aware"])
+    public static let followEvent = EventKind(id: 7, name: "follow", columns: ["followee", "follow"])
 
     public let graph: CSRGraph
+    /// Who follows whom now; posts reach the author's followers.
+    public let follows: FollowGraph
     public let params: Parameters
     public let random: RandomStream
     public let emotion: Column<UInt8>
@@ -73,6 +84,9 @@ public final class NewsModel: Model, @unchecked Sendable {
     /// changed, for the record phase.
     let posted: Column<Post>
     let changed: Column<UInt8>
+    /// The follow or unfollow each person asked for this tick (followee == UInt32.max: none).
+    let request: Column<FollowGraph.Change>
+    private var batch: [FollowGraph.Change] = []
     let seeds: Set<Int>
     private var last: [Double] = []
 
@@ -81,6 +95,7 @@ public final class NewsModel: Model, @unchecked Sendable {
     public init(graph: CSRGraph, params: Parameters, seeds: [Int], seed: UInt64) {
         precondition(params.feedSize >= 1 && params.feedSize <= 256, "feeds hold 1 to 256 posts")
         self.graph = graph
+        follows = FollowGraph(graph)
         self.params = params
         random = RandomStream(seed: seed, stream: Self.stream)
         let n = graph.nodeCount
@@ -94,6 +109,7 @@ public final class NewsModel: Model, @unchecked Sendable {
         unread = Column(count: n, repeating: 0)
         posted = Column(count: n, repeating: none)
         changed = Column(count: n, repeating: 0)
+        request = Column(count: n, repeating: FollowGraph.Change(followee: .max, follower: .max, follow: false))
         self.seeds = Set(seeds)
         let setup = random.tick(-1)
         for v in 0..<n {
@@ -104,19 +120,23 @@ public final class NewsModel: Model, @unchecked Sendable {
     }
 
     public var phases: Phases { [.decide, .propagate, .record] }
-    public var metricNames: [String] { ["aware", "posts", "calm", "moderate", "intense", "negative", "neutral", "positive"] }
-    public var counterCount: Int { 8 }
-    public var eventKinds: [EventKind] { [Self.postEvent, Self.stateEvent] }
+    public var metricNames: [String] {
+        ["aware", "posts", "calm", "moderate", "intense", "negative", "neutral", "positive", "follows", "unfollows"]
+    }
+    public var counterCount: Int { 10 }
+    public var eventKinds: [EventKind] { [Self.postEvent, Self.stateEvent, Self.followEvent] }
     public var stateBytes: Int {
         emotion.byteCount + attitude.byteCount + heardAt.byteCount + activity.byteCount + feed.byteCount + feedCount.byteCount + unread.byteCount
-            + posted.byteCount + changed.byteCount + graph.byteCount
+            + posted.byteCount + changed.byteCount + request.byteCount + graph.byteCount + follows.byteCount
     }
 
     public func decide(_ ctx: ShardContext, outbox: Outbox<Post>) {
         let k = params.feedSize
         let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer, act = activity.pointer
         let fd = feed.pointer, fc = feedCount.pointer, un = unread.pointer, out = posted.pointer, ch = changed.pointer
-        let off = graph.offsets.pointer, adj = graph.targets.pointer
+        let rq = request.pointer
+        let followers = follows.rows
+        let unfollowChance = params.unfollowProbability, followChance = params.followProbability
         let draws = random.tick(ctx.tick)
         let tick = ctx.tick
         let contagion = params.contagion, decay = Probability(params.decay), conformity = Probability(params.conformity)
@@ -124,6 +144,7 @@ public final class NewsModel: Model, @unchecked Sendable {
             var r = draws.agent(v)
             let before = (em[v], at[v], heard[v] >= 0)
             out[v].author = .max
+            rq[v].followee = .max
             // Read last tick's arrivals: the newest `unread` posts of the ring.
             let fresh = Int(un[v])
             un[v] = 0
@@ -143,6 +164,18 @@ public final class NewsModel: Model, @unchecked Sendable {
                 if r.bernoulli(conformity) {
                     let target = attitudeSum > 0 ? Int8(1) : attitudeSum < 0 ? -1 : 0
                     if target > at[v] { at[v] += 1 } else if target < at[v] { at[v] -= 1 }
+                }
+                // At most one follow or unfollow a tick, checked against the network as it stands
+                // (it changes only between ticks), so every request takes effect.
+                if unfollowChance > 0 || followChance > 0 {
+                    let newest = fd[v * k + Int((fc[v] &- 1) % UInt32(k))]
+                    if unfollowChance > 0, Int(newest.attitude) * Int(at[v]) < 0, Int(newest.author) != v,
+                       r.unit() < unfollowChance, followers.follows(v, Int(newest.author)) {
+                        rq[v] = FollowGraph.Change(followee: newest.author, follower: UInt32(v), follow: false)
+                    } else if followChance > 0, newest.origin != newest.author, Int(newest.origin) != v,
+                              r.unit() < followChance, !followers.follows(v, Int(newest.origin)) {
+                        rq[v] = FollowGraph.Change(followee: newest.origin, follower: UInt32(v), follow: true)
+                    }
                 }
             } else if em[v] > 0 && r.bernoulli(decay) {
                 em[v] -= 1
@@ -167,7 +200,7 @@ public final class NewsModel: Model, @unchecked Sendable {
             guard let p = post else { continue }
             out[v] = p
             act[v] += 1
-            for e in Int(off[v])..<Int(off[v + 1]) { outbox.send(to: Int(adj[e]), p) }
+            for u in followers.followers(of: v) { outbox.send(to: Int(u), p) }
         }
     }
 
@@ -186,7 +219,8 @@ public final class NewsModel: Model, @unchecked Sendable {
 
     public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {
         let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer, out = posted.pointer, ch = changed.pointer
-        var c = [Int64](repeating: 0, count: 8)
+        let rq = request.pointer
+        var c = [Int64](repeating: 0, count: 10)
         for v in ctx.agents {
             if heard[v] >= 0 { c[0] += 1 }
             if out[v].author != .max {
@@ -199,20 +233,34 @@ public final class NewsModel: Model, @unchecked Sendable {
                 ch[v] = 0
                 recorder.record(kind: 6, agent: v, values: [Int64(em[v]), Int64(at[v]), heard[v] >= 0 ? 1 : 0])
             }
+            if rq[v].followee != .max {
+                c[rq[v].follow ? 8 : 9] += 1
+                recorder.record(kind: 7, agent: v, values: [Int64(rq[v].followee), rq[v].follow ? 1 : 0])
+            }
         }
-        for i in 0..<8 { recorder.counters[i] += c[i] }
+        for i in 0..<10 { recorder.counters[i] += c[i] }
     }
 
     public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] {
         let n = Double(max(1, agentCount))
-        last = [Double(counters[0]) / n, Double(counters[1])] + counters[2...].map { Double($0) / n }
+        last = [Double(counters[0]) / n, Double(counters[1])] + counters[2..<8].map { Double($0) / n } + [Double(counters[8]), Double(counters[9])]
+        // The tick's follows and unfollows land together, in agent order.
+        if counters[8] + counters[9] > 0 {
+            batch.removeAll(keepingCapacity: true)
+            let rq = request.pointer
+            for v in 0..<agentCount where rq[v].followee != .max { batch.append(rq[v]) }
+            let result = follows.apply(&batch)
+            assert(result.added == Int(counters[8]) && result.removed == Int(counters[9]), "every request takes effect")
+        }
         return last
     }
 
     /// The last tick's metrics, then the generalized friendship paradox for activity (posts and
     /// reposts over the run): `mean_activity`, `neighbor_activity` (the mean over people of their
     /// neighbours' mean), `activity_paradox_share` (the share of people whose neighbours are on
-    /// average more active than they are) and `activity_degree_correlation`.
+    /// average more active than they are) and `activity_degree_correlation`; then the echo chamber:
+    /// `follow_links` and `agreeing_follow_links`, the share of follow links whose two ends share
+    /// an attitude.
     public func summary() -> [(name: String, value: Double)] {
         guard !last.isEmpty else { return [] }
         let act = activity.pointer
@@ -221,17 +269,30 @@ public final class NewsModel: Model, @unchecked Sendable {
             ("mean_activity", paradox.meanValue), ("neighbor_activity", paradox.meanNeighborValue),
             ("activity_paradox_share", paradox.shareBelowNeighbors),
             ("activity_degree_correlation", paradox.degreeCorrelation),
+            ("follow_links", Double(follows.edgeCount)), ("agreeing_follow_links", agreeingShare()),
         ]
+    }
+
+    /// The share of follow links whose follower and followee hold the same attitude.
+    func agreeingShare() -> Double {
+        let at = attitude.pointer
+        var same = 0
+        for v in 0..<agentCount {
+            for u in follows.followers(of: v) where at[Int(u)] == at[v] { same += 1 }
+        }
+        return Double(same) / Double(max(1, follows.edgeCount))
     }
 }
 
 extension NewsModel: CheckpointableModel {
     public func saveState(to w: inout StateWriter) {
         w.write(emotion); w.write(attitude); w.write(heardAt); w.write(activity); w.write(feed); w.write(feedCount); w.write(unread)
+        follows.save(to: &w)
     }
 
     public func loadState(from r: inout StateReader) throws(StateReader.Failure) {
         try r.read(into: emotion); try r.read(into: attitude); try r.read(into: heardAt); try r.read(into: activity)
         try r.read(into: feed); try r.read(into: feedCount); try r.read(into: unread)
+        try follows.load(from: &r)
     }
 }

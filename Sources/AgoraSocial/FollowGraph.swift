@@ -71,22 +71,34 @@ public final class FollowGraph: @unchecked Sendable {
         followerIDs = followers
     }
 
-    @inlinable public func followers(of node: Int) -> UnsafeBufferPointer<UInt32> {
-        UnsafeBufferPointer(start: followerIDs.pointer + Int(offsets[node]), count: Int(offsets[node + 1] &- offsets[node]))
-    }
+    /// The rows as plain pointers, for hot loops: valid until the next `apply` or `load`.
+    public struct Rows: @unchecked Sendable {
+        public let offsets: UnsafeMutablePointer<UInt64>
+        public let ids: UnsafeMutablePointer<UInt32>
 
-    @inlinable public func followerCount(_ node: Int) -> Int { Int(offsets[node + 1] &- offsets[node]) }
-
-    /// Whether `follower` follows `followee` (binary search of its sorted row).
-    public func follows(_ follower: Int, _ followee: Int) -> Bool {
-        let row = followers(of: followee)
-        var lo = 0, hi = row.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if Int(row[mid]) < follower { lo = mid + 1 } else { hi = mid }
+        @inlinable public func followers(of node: Int) -> UnsafeBufferPointer<UInt32> {
+            UnsafeBufferPointer(start: ids + Int(offsets[node]), count: Int(offsets[node + 1] &- offsets[node]))
         }
-        return lo < row.count && Int(row[lo]) == follower
+
+        @inlinable public func followerCount(_ node: Int) -> Int { Int(offsets[node + 1] &- offsets[node]) }
+
+        /// Whether `follower` follows `followee` (binary search of its sorted row).
+        @inlinable public func follows(_ follower: Int, _ followee: Int) -> Bool {
+            let row = followers(of: followee)
+            var lo = 0, hi = row.count
+            while lo < hi {
+                let mid = (lo &+ hi) >> 1
+                if Int(row[mid]) < follower { lo = mid &+ 1 } else { hi = mid }
+            }
+            return lo < row.count && Int(row[lo]) == follower
+        }
     }
+
+    public var rows: Rows { Rows(offsets: offsets.pointer, ids: followerIDs.pointer) }
+
+    public func followers(of node: Int) -> UnsafeBufferPointer<UInt32> { rows.followers(of: node) }
+    public func followerCount(_ node: Int) -> Int { rows.followerCount(node) }
+    public func follows(_ follower: Int, _ followee: Int) -> Bool { rows.follows(follower, followee) }
 
     /// Applies a batch. `changes` is in the caller's canonical order (for example by the agent
     /// that made each change); when the same pair appears more than once the last change wins.
@@ -107,27 +119,29 @@ public final class FollowGraph: @unchecked Sendable {
             changes.append(c)
         }
         // New row lengths.
+        let old = rows
         let newOffsets = Column<UInt64>(uninitializedCount: nodeCount + 1)
-        newOffsets[0] = 0
+        let no = newOffsets.pointer
+        no[0] = 0
         var j = 0
         for v in 0..<nodeCount {
-            var count = followerCount(v)
+            var count = old.followerCount(v)
             while j < changes.count && Int(changes[j].followee) == v {
-                let present = follows(Int(changes[j].follower), v)
+                let present = old.follows(Int(changes[j].follower), v)
                 if changes[j].follow && !present { count += 1; result.added += 1 }
                 if !changes[j].follow && present { count -= 1; result.removed += 1 }
                 j += 1
             }
-            newOffsets[v + 1] = newOffsets[v] + UInt64(count)
+            no[v + 1] = no[v] + UInt64(count)
         }
         guard result.added + result.removed > 0 else { return result }
         // Merge each row with its changes.
-        let out = Column<UInt32>(uninitializedCount: Int(newOffsets[nodeCount]))
+        let out = Column<UInt32>(uninitializedCount: Int(no[nodeCount]))
         let o = out.pointer
         j = 0
         for v in 0..<nodeCount {
-            var w = Int(newOffsets[v])
-            let row = followers(of: v)
+            var w = Int(no[v])
+            let row = old.followers(of: v)
             var r = 0
             while j < changes.count && Int(changes[j].followee) == v {
                 let c = changes[j]
@@ -137,8 +151,11 @@ public final class FollowGraph: @unchecked Sendable {
                 if c.follow { o[w] = c.follower; w += 1 }
                 j += 1
             }
-            while r < row.count { o[w] = row[r]; w += 1; r += 1 }
-            assert(w == Int(newOffsets[v + 1]))
+            if r < row.count, let base = row.baseAddress {
+                (o + w).update(from: base + r, count: row.count - r)
+                w += row.count - r
+            }
+            assert(w == Int(no[v + 1]))
         }
         offsets = newOffsets
         followerIDs = out

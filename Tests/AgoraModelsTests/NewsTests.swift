@@ -71,6 +71,32 @@ import Testing
         #expect(straight.summary().map(\.value) == second.summary().map(\.value))
     }
 
+    @Test func unfollowingTheOtherSideBuildsEchoChambers() throws {
+        func run(unfollow: Double, follow: Double, shards: Int) -> (digest: String, summary: [String: Double], follows: Double, unfollows: Double) {
+            let m = Self.model { $0.unfollowProbability = unfollow; $0.followProbability = follow; $0.conformity = 0.05 }
+            let sim = Simulation(model: m, shards: shards, threads: 2)
+            var follows = 0.0, unfollows = 0.0
+            sim.run(ticks: 40) { follows += $0.metrics[8]; unfollows += $0.metrics[9] }
+            return (sim.digest.hex, Dictionary(uniqueKeysWithValues: sim.summary().map { ($0.name, $0.value) }), follows, unfollows)
+        }
+        let still = run(unfollow: 0, follow: 0, shards: 2)
+        let moving = run(unfollow: 0.5, follow: 0.2, shards: 2)
+        #expect(still.follows == 0 && still.unfollows == 0)
+        #expect(moving.follows > 0 && moving.unfollows > 0)
+        // Every follow and unfollow landed: links = the network's both directions + follows − unfollows.
+        #expect(still.summary["follow_links"] == Double(2 * Self.graph.edgeCount))
+        #expect(moving.summary["follow_links"] == Double(2 * Self.graph.edgeCount) + moving.follows - moving.unfollows)
+        let agreeing = try #require(moving.summary["agreeing_follow_links"]), before = try #require(still.summary["agreeing_follow_links"])
+        #expect(agreeing > before, "\(agreeing) vs \(before)")
+        // The changing network is part of the run: the same for any shard count.
+        #expect(run(unfollow: 0.5, follow: 0.2, shards: 5).digest == moving.digest)
+        #expect(moving.digest != still.digest)
+        let (a, b) = try checkpointRoundTrip(total: 30, cut: 13, make: {
+            Self.model { $0.unfollowProbability = 0.5; $0.followProbability = 0.2 }
+        }, shards: (2, 3))
+        #expect(a == b, "the follow graph is in the checkpoint")
+    }
+
     @Test func theActiveAreWhomEveryoneSees() throws {
         let m = Self.model()
         let sim = Simulation(model: m, shards: 3, threads: 2)
