@@ -281,9 +281,13 @@ public enum ModelCatalog {
             ParameterSpec("prior_negative", .probability, default: .number(0.3), "Share of people who start negative."),
             ParameterSpec("prior_positive", .probability, default: .number(0.3), "Share of people who start positive."),
             ParameterSpec("unfollow_probability", .probability, default: .number(0),
-                          "Chance to unfollow the author of the newest post read when it carries the opposite attitude."),
+                          "Chance to unfollow the author of the post at the head of one's feed when it carries the opposite attitude."),
             ParameterSpec("follow_probability", .probability, default: .number(0),
-                          "Chance to follow the original author of the newest post read when it is a repost."),
+                          "Chance to follow the original author of the post at the head of one's feed when it is a repost."),
+            ParameterSpec("like_probability", .probability, default: .number(0),
+                          "Chance to like the newest post read unless it carries the opposite attitude."),
+            ParameterSpec("feed_ranking", .choice(["recency", "engagement"]), default: .text("recency"),
+                          "Which post heads a feed (is reposted, followed, unfollowed): the newest or the most liked."),
         ])],
         maxPopulations: 1, needsNetwork: true, usesExchange: false,
         build: { (inputs) throws(ModelBuildError) -> any Model in
@@ -302,6 +306,8 @@ public enum ModelCatalog {
             p.priorPositive = inputs.number("prior_positive") ?? 0.3
             p.unfollowProbability = inputs.number("unfollow_probability") ?? 0
             p.followProbability = inputs.number("follow_probability") ?? 0
+            p.likeProbability = inputs.number("like_probability") ?? 0
+            p.ranking = NewsModel.FeedRanking(rawValue: inputs.text("feed_ranking") ?? "recency") ?? .recency
             guard p.priorNegative + p.priorPositive <= 1 else {
                 throw ModelBuildError(parameter: "prior_positive", "prior_negative + prior_positive must not exceed 1")
             }

@@ -39,6 +39,10 @@ public final class NewsModel: Model, @unchecked Sendable {
     }
     public typealias Message = Post
 
+    /// Which post of a feed a person acts on (reposts, follows or unfollows its author): the newest,
+    /// or the one with the most likes (the newest among equals).
+    public enum FeedRanking: String, Sendable { case recency, engagement }
+
     public struct Parameters: Sendable, Hashable {
         public var newsTick = 5
         public var seedCount = 20
@@ -56,6 +60,9 @@ public final class NewsModel: Model, @unchecked Sendable {
         /// original author of a repost one reads.
         public var unfollowProbability = 0.0
         public var followProbability = 0.0
+        /// Chance to like the newest post read when its attitude is not the opposite of one's own.
+        public var likeProbability = 0.0
+        public var ranking = FeedRanking.recency
         public init() {}
     }
 
@@ -63,6 +70,7 @@ public final class NewsModel: Model, @unchecked Sendable {
     public static let postEvent = EventKind(id: 5, name: "post", columns: ["origin", "attitude", "emotion"])
     public static let stateEvent = EventKind(id: 6, name: "state", columns: ["emotion", "attitude", "aware"])
     public static let followEvent = EventKind(id: 7, name: "follow", columns: ["followee", "follow"])
+    public static let likeEvent = EventKind(id: 8, name: "like", columns: ["author"])
 
     public let graph: CSRGraph
     /// Who follows whom now; posts reach the author's followers.
@@ -87,6 +95,13 @@ public final class NewsModel: Model, @unchecked Sendable {
     /// The follow or unfollow each person asked for this tick (followee == UInt32.max: none).
     let request: Column<FollowGraph.Change>
     private var batch: [FollowGraph.Change] = []
+    /// Likes of each person's latest post, and the tick of that post (−1: none). A like travels as
+    /// a `Post` whose `origin` is `UInt32.max` and whose `tick` is that of the post liked; likes
+    /// of an older post are dropped. Written in propagate only, so decide may read anyone's.
+    let likes: Column<UInt32>
+    let lastPostTick: Column<Int32>
+    /// Whose post each person liked this tick (UInt32.max: none), for the record phase.
+    let liked: Column<UInt32>
     let seeds: Set<Int>
     private var last: [Double] = []
 
@@ -110,6 +125,9 @@ public final class NewsModel: Model, @unchecked Sendable {
         posted = Column(count: n, repeating: none)
         changed = Column(count: n, repeating: 0)
         request = Column(count: n, repeating: FollowGraph.Change(followee: .max, follower: .max, follow: false))
+        likes = Column(count: n, repeating: 0)
+        lastPostTick = Column(count: n, repeating: -1)
+        liked = Column(count: n, repeating: .max)
         self.seeds = Set(seeds)
         let setup = random.tick(-1)
         for v in 0..<n {
@@ -121,21 +139,35 @@ public final class NewsModel: Model, @unchecked Sendable {
 
     public var phases: Phases { [.decide, .propagate, .record] }
     public var metricNames: [String] {
-        ["aware", "posts", "calm", "moderate", "intense", "negative", "neutral", "positive", "follows", "unfollows"]
+        ["aware", "posts", "calm", "moderate", "intense", "negative", "neutral", "positive", "follows", "unfollows", "likes"]
     }
-    public var counterCount: Int { 10 }
-    public var eventKinds: [EventKind] { [Self.postEvent, Self.stateEvent, Self.followEvent] }
+    public var counterCount: Int { 11 }
+    public var eventKinds: [EventKind] { [Self.postEvent, Self.stateEvent, Self.followEvent, Self.likeEvent] }
     public var stateBytes: Int {
         emotion.byteCount + attitude.byteCount + heardAt.byteCount + activity.byteCount + feed.byteCount + feedCount.byteCount + unread.byteCount
-            + posted.byteCount + changed.byteCount + request.byteCount + graph.byteCount + follows.byteCount
+            + posted.byteCount + changed.byteCount + request.byteCount + likes.byteCount + lastPostTick.byteCount + liked.byteCount + graph.byteCount + follows.byteCount
     }
 
     public func decide(_ ctx: ShardContext, outbox: Outbox<Post>) {
         let k = params.feedSize
         let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer, act = activity.pointer
         let fd = feed.pointer, fc = feedCount.pointer, un = unread.pointer, out = posted.pointer, ch = changed.pointer
-        let rq = request.pointer
+        let rq = request.pointer, lk = liked.pointer, likeCount = likes.pointer, lastTick = lastPostTick.pointer
         let followers = follows.rows
+        let likeChance = params.likeProbability, byEngagement = params.ranking == .engagement
+        /// The post at the head of v's feed under the ranking.
+        func head(_ v: Int) -> Post {
+            let newest = fd[v * k + Int((fc[v] &- 1) % UInt32(k))]
+            guard byEngagement else { return newest }
+            var best = newest, bestScore = -1
+            for j in 0..<min(Int(fc[v]), k) {
+                let p = fd[v * k + Int((fc[v] &- 1 &- UInt32(j)) % UInt32(k))]
+                let a = Int(p.author)
+                let score = UInt16(truncatingIfNeeded: lastTick[a]) == p.tick && lastTick[a] >= 0 ? Int(likeCount[a]) : 0
+                if score > bestScore { best = p; bestScore = score }
+            }
+            return best
+        }
         let unfollowChance = params.unfollowProbability, followChance = params.followProbability
         let draws = random.tick(ctx.tick)
         let tick = ctx.tick
@@ -145,6 +177,7 @@ public final class NewsModel: Model, @unchecked Sendable {
             let before = (em[v], at[v], heard[v] >= 0)
             out[v].author = .max
             rq[v].followee = .max
+            lk[v] = .max
             // Read last tick's arrivals: the newest `unread` posts of the ring.
             let fresh = Int(un[v])
             un[v] = 0
@@ -168,13 +201,21 @@ public final class NewsModel: Model, @unchecked Sendable {
                 // At most one follow or unfollow a tick, checked against the network as it stands
                 // (it changes only between ticks), so every request takes effect.
                 if unfollowChance > 0 || followChance > 0 {
+                    let top = head(v)
+                    if unfollowChance > 0, Int(top.attitude) * Int(at[v]) < 0, Int(top.author) != v,
+                       r.unit() < unfollowChance, followers.follows(v, Int(top.author)) {
+                        rq[v] = FollowGraph.Change(followee: top.author, follower: UInt32(v), follow: false)
+                    } else if followChance > 0, top.origin != top.author, Int(top.origin) != v,
+                              r.unit() < followChance, !followers.follows(v, Int(top.origin)) {
+                        rq[v] = FollowGraph.Change(followee: top.origin, follower: UInt32(v), follow: true)
+                    }
+                }
+                // Like the newest post read unless it takes the other side.
+                if likeChance > 0 {
                     let newest = fd[v * k + Int((fc[v] &- 1) % UInt32(k))]
-                    if unfollowChance > 0, Int(newest.attitude) * Int(at[v]) < 0, Int(newest.author) != v,
-                       r.unit() < unfollowChance, followers.follows(v, Int(newest.author)) {
-                        rq[v] = FollowGraph.Change(followee: newest.author, follower: UInt32(v), follow: false)
-                    } else if followChance > 0, newest.origin != newest.author, Int(newest.origin) != v,
-                              r.unit() < followChance, !followers.follows(v, Int(newest.origin)) {
-                        rq[v] = FollowGraph.Change(followee: newest.origin, follower: UInt32(v), follow: true)
+                    if Int(newest.attitude) * Int(at[v]) >= 0, Int(newest.author) != v, r.unit() < likeChance {
+                        lk[v] = newest.author
+                        outbox.send(to: Int(newest.author), Post(author: UInt32(v), origin: .max, attitude: 0, emotion: 0, tick: newest.tick))
                     }
                 }
             } else if em[v] > 0 && r.bernoulli(decay) {
@@ -194,7 +235,7 @@ public final class NewsModel: Model, @unchecked Sendable {
             if r.unit() < originalChance {
                 post = Post(author: UInt32(v), origin: UInt32(v), attitude: at[v], emotion: em[v], tick: UInt16(truncatingIfNeeded: tick))
             } else if fc[v] > 0 && r.unit() < params.repostProbability {
-                let latest = fd[v * k + Int((fc[v] &- 1) % UInt32(k))]
+                let latest = head(v)
                 post = Post(author: UInt32(v), origin: latest.origin, attitude: at[v], emotion: em[v], tick: UInt16(truncatingIfNeeded: tick))
             }
             guard let p = post else { continue }
@@ -207,9 +248,19 @@ public final class NewsModel: Model, @unchecked Sendable {
     public func propagate(_ ctx: ShardContext, inbox: Inbox<Post>) {
         let k = UInt32(params.feedSize)
         let fd = feed.pointer, fc = feedCount.pointer, un = unread.pointer
+        let out = posted.pointer, likeCount = likes.pointer, lastTick = lastPostTick.pointer
+        // A new post starts with no likes.
+        for v in ctx.agents where out[v].author != .max {
+            lastTick[v] = Int32(ctx.tick)
+            likeCount[v] = 0
+        }
         for segment in inbox.segments {
             for env in segment {
                 let v = Int(env.to)
+                if env.message.origin == .max {
+                    if lastTick[v] >= 0 && UInt16(truncatingIfNeeded: lastTick[v]) == env.message.tick { likeCount[v] += 1 }
+                    continue
+                }
                 fd[v * Int(k) + Int(fc[v] % k)] = env.message
                 fc[v] &+= 1
                 un[v] = min(UInt16(k), un[v] + 1)
@@ -219,8 +270,8 @@ public final class NewsModel: Model, @unchecked Sendable {
 
     public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {
         let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer, out = posted.pointer, ch = changed.pointer
-        let rq = request.pointer
-        var c = [Int64](repeating: 0, count: 10)
+        let rq = request.pointer, lk = liked.pointer
+        var c = [Int64](repeating: 0, count: 11)
         for v in ctx.agents {
             if heard[v] >= 0 { c[0] += 1 }
             if out[v].author != .max {
@@ -237,13 +288,17 @@ public final class NewsModel: Model, @unchecked Sendable {
                 c[rq[v].follow ? 8 : 9] += 1
                 recorder.record(kind: 7, agent: v, values: [Int64(rq[v].followee), rq[v].follow ? 1 : 0])
             }
+            if lk[v] != .max {
+                c[10] += 1
+                recorder.record(kind: 8, agent: v, values: [Int64(lk[v])])
+            }
         }
-        for i in 0..<10 { recorder.counters[i] += c[i] }
+        for i in 0..<11 { recorder.counters[i] += c[i] }
     }
 
     public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] {
         let n = Double(max(1, agentCount))
-        last = [Double(counters[0]) / n, Double(counters[1])] + counters[2..<8].map { Double($0) / n } + [Double(counters[8]), Double(counters[9])]
+        last = [Double(counters[0]) / n, Double(counters[1])] + counters[2..<8].map { Double($0) / n } + counters[8...].map { Double($0) }
         // The tick's follows and unfollows land together, in agent order.
         if counters[8] + counters[9] > 0 {
             batch.removeAll(keepingCapacity: true)
@@ -287,12 +342,14 @@ public final class NewsModel: Model, @unchecked Sendable {
 extension NewsModel: CheckpointableModel {
     public func saveState(to w: inout StateWriter) {
         w.write(emotion); w.write(attitude); w.write(heardAt); w.write(activity); w.write(feed); w.write(feedCount); w.write(unread)
+        w.write(likes); w.write(lastPostTick)
         follows.save(to: &w)
     }
 
     public func loadState(from r: inout StateReader) throws(StateReader.Failure) {
         try r.read(into: emotion); try r.read(into: attitude); try r.read(into: heardAt); try r.read(into: activity)
         try r.read(into: feed); try r.read(into: feedCount); try r.read(into: unread)
+        try r.read(into: likes); try r.read(into: lastPostTick)
         try follows.load(from: &r)
     }
 }

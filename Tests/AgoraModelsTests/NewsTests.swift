@@ -97,6 +97,28 @@ import Testing
         #expect(a == b, "the follow graph is in the checkpoint")
     }
 
+    @Test func likesRankTheFeed() throws {
+        func run(_ tweak: @escaping (inout NewsModel.Parameters) -> Void, shards: Int) -> (digest: String, likes: Double) {
+            let sim = Simulation(model: Self.model(tweak), shards: shards, threads: 2)
+            var likes = 0.0
+            sim.run(ticks: 30) { likes += $0.metrics[10] }
+            return (sim.digest.hex, likes)
+        }
+        let recency = run({ _ in }, shards: 2)
+        // Without likes every score is zero and the newest post heads the feed either way.
+        #expect(run({ $0.ranking = .engagement }, shards: 3).digest == recency.digest)
+        #expect(recency.likes == 0)
+        let liked = run({ $0.likeProbability = 0.3 }, shards: 2)
+        let ranked = run({ $0.likeProbability = 0.3; $0.ranking = .engagement }, shards: 2)
+        #expect(liked.likes > 0 && ranked.likes > 0)
+        #expect(ranked.digest != liked.digest, "the most liked post is reposted, not the newest")
+        #expect(run({ $0.likeProbability = 0.3; $0.ranking = .engagement }, shards: 5).digest == ranked.digest)
+        let (a, b) = try checkpointRoundTrip(total: 30, cut: 12, make: {
+            Self.model { $0.likeProbability = 0.3; $0.ranking = .engagement; $0.followProbability = 0.1 }
+        }, shards: (2, 3))
+        #expect(a == b, "likes are in the checkpoint")
+    }
+
     @Test func theActiveAreWhomEveryoneSees() throws {
         let m = Self.model()
         let sim = Simulation(model: m, shards: 3, threads: 2)
