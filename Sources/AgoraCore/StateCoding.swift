@@ -18,9 +18,14 @@ public struct StateWriter: Sendable {
 
     /// A column's raw bytes, with its count (plain values: the layout of this build).
     public mutating func write<T: BitwiseCopyable>(_ column: Column<T>) {
-        write(column.count)
+        write(UnsafeBufferPointer(column.buffer))
+    }
+
+    /// Values in the layout of a column (read back with `read(into:)` into a column of their count).
+    public mutating func write<T: BitwiseCopyable>(_ values: UnsafeBufferPointer<T>) {
+        write(values.count)
         write(MemoryLayout<T>.stride)
-        bytes.append(contentsOf: UnsafeRawBufferPointer(start: column.pointer, count: column.byteCount))
+        bytes.append(contentsOf: UnsafeRawBufferPointer(values))
     }
 
     public mutating func write(_ values: [Int64]) {

@@ -29,10 +29,18 @@ public final class FollowGraph: @unchecked Sendable {
 
     public let nodeCount: Int
     public private(set) var offsets: Column<UInt64>
+    /// The follower rows back to back; entries past `edgeCount` are spare room.
     public private(set) var followerIDs: Column<UInt32>
+    /// The buffers the next batch is merged into (swapped with the current ones), so a run that
+    /// changes its network every tick allocates only when it outgrows them.
+    private var spareOffsets: Column<UInt64>?
+    private var spareIDs: Column<UInt32>?
 
     public var edgeCount: Int { Int(offsets[nodeCount]) }
-    public var byteCount: Int { offsets.byteCount + followerIDs.byteCount }
+    /// Memory held, the spare buffers included.
+    public var byteCount: Int {
+        offsets.byteCount + followerIDs.byteCount + (spareOffsets?.byteCount ?? 0) + (spareIDs?.byteCount ?? 0)
+    }
 
     /// Starts from a network: every neighbour of a node follows it (an undirected graph stands for
     /// mutual following). Repeated edges and self-loops are dropped.
@@ -65,7 +73,7 @@ public final class FollowGraph: @unchecked Sendable {
 
     /// Restores a saved graph (see `save(to:)`).
     public init(nodeCount: Int, offsets: Column<UInt64>, followers: Column<UInt32>) {
-        precondition(offsets.count == nodeCount + 1 && Int(offsets[nodeCount]) == followers.count)
+        precondition(offsets.count == nodeCount + 1 && Int(offsets[nodeCount]) <= followers.count)
         self.nodeCount = nodeCount
         self.offsets = offsets
         followerIDs = followers
@@ -120,7 +128,7 @@ public final class FollowGraph: @unchecked Sendable {
         }
         // New row lengths.
         let old = rows
-        let newOffsets = Column<UInt64>(uninitializedCount: nodeCount + 1)
+        let newOffsets = spareOffsets ?? Column<UInt64>(uninitializedCount: nodeCount + 1)
         let no = newOffsets.pointer
         no[0] = 0
         var j = 0
@@ -134,9 +142,14 @@ public final class FollowGraph: @unchecked Sendable {
             }
             no[v + 1] = no[v] + UInt64(count)
         }
-        guard result.added + result.removed > 0 else { return result }
+        guard result.added + result.removed > 0 else {
+            spareOffsets = newOffsets
+            return result
+        }
         // Merge each row with its changes.
-        let out = Column<UInt32>(uninitializedCount: Int(no[nodeCount]))
+        let needed = Int(no[nodeCount])
+        let out: Column<UInt32>
+        if let spare = spareIDs, spare.count >= needed { out = spare } else { out = Column(uninitializedCount: needed + needed / 8) }
         let o = out.pointer
         j = 0
         for v in 0..<nodeCount {
@@ -157,6 +170,7 @@ public final class FollowGraph: @unchecked Sendable {
             }
             assert(w == Int(no[v + 1]))
         }
+        (spareOffsets, spareIDs) = (offsets, followerIDs)
         offsets = newOffsets
         followerIDs = out
         return result
@@ -165,7 +179,7 @@ public final class FollowGraph: @unchecked Sendable {
     /// Writes the current graph for a checkpoint.
     public func save(to w: inout StateWriter) {
         w.write(offsets)
-        w.write(followerIDs)
+        w.write(UnsafeBufferPointer(start: followerIDs.pointer, count: edgeCount))
     }
 
     /// Reads a graph written by `save(to:)` over this one (node counts must match).
