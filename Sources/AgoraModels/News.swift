@@ -11,17 +11,20 @@ import AgoraSocial
 /// - decide: a person reads the posts that reached their feed last tick. Hearing of the news makes
 ///   them aware. With probability `contagion` × (the mean emotion of what they read) ÷ 2 their
 ///   emotion rises one step, else it falls one step with probability `decay`. With probability `conformity`
-///   their attitude moves one step toward the mean attitude of what they read. Then an aware
-///   person posts with probability `post_probability` (more when intense: ×(1 + emotion)), or
-///   reposts the latest post of their feed with probability `repost_probability`. A post goes to
-///   every follower as a message. Who follows whom starts as the network (mutual following along
-///   every edge) and changes: reading a post of the opposite attitude, a person unfollows its author
-///   with probability `unfollow_probability`; reading a repost, they follow its original author with
-///   probability `follow_probability`. Follows and unfollows land together at the end of the tick.
+///   their attitude moves one step toward the mean attitude of what they read. With probability
+///   `like_probability` they like the newest post read unless it takes the other side (the like
+///   goes to its author). Then an aware person posts with probability `post_probability` (more
+///   when intense: ×(1 + emotion)), or reposts the post at the head of their feed with probability
+///   `repost_probability` (the newest, or with `feed_ranking: engagement` the most liked). A post
+///   goes to every follower as a message. Who follows whom starts as the network (mutual following along
+///   every edge) and changes: when the post at the head of their feed takes the opposite side, a
+///   person unfollows its author with probability `unfollow_probability`; when it is a repost, they
+///   follow its original author with probability `follow_probability`. Follows and unfollows land
+///   together at the end of the tick.
 /// - propagate: each person files the posts that reached them, in canonical order, into a feed of
-///   the last `feed_size` posts (ranked by recency).
+///   the last `feed_size` posts, and counts the likes of their latest post.
 /// - record: every post (kind 5 `post`), every change of emotion or attitude (kind 6 `state`) and
-///   every follow or unfollow (kind 7 `follow`).
+///   every follow or unfollow (kind 7 `follow`), and every like (kind 8 `like`).
 ///
 /// People start calm, with an attitude drawn from the seed: negative with `prior_negative`,
 /// positive with `prior_positive`, else neutral. At `news_tick`, `seed_count` people (drawn from the
