@@ -47,28 +47,19 @@ public final class FollowGraph: @unchecked Sendable {
     public init(_ graph: CSRGraph) {
         nodeCount = graph.nodeCount
         let off = graph.offsets.pointer, adj = graph.targets.pointer
-        var counts = [UInt64](repeating: 0, count: nodeCount + 1)
+        var starts = [UInt64](repeating: 0, count: nodeCount + 1)
+        var ids: [UInt32] = []
+        ids.reserveCapacity(graph.targets.count)
         var row: [UInt32] = []
-        // Two passes: count the distinct followers, then fill.
-        for pass in 0..<2 {
-            if pass == 1 {
-                for v in 0..<nodeCount { counts[v + 1] += counts[v] }
-            }
-            let fill = pass == 1 ? Column<UInt32>(uninitializedCount: Int(counts[nodeCount])) : nil
-            for v in 0..<nodeCount {
-                row.removeAll(keepingCapacity: true)
-                for e in Int(off[v])..<Int(off[v + 1]) where Int(adj[e]) != v { row.append(adj[e]) }
-                row.sort()
-                var distinct = 0
-                for (i, u) in row.enumerated() where i == 0 || row[i - 1] != u {
-                    if let fill { fill[Int(counts[v]) + distinct] = u }
-                    distinct += 1
-                }
-                if pass == 0 { counts[v + 1] = UInt64(distinct) }
-            }
-            if let fill { followerIDs = fill; offsets = Column(counts); return }
+        for v in 0..<nodeCount {
+            row.removeAll(keepingCapacity: true)
+            for e in Int(off[v])..<Int(off[v + 1]) where Int(adj[e]) != v { row.append(adj[e]) }
+            row.sort()
+            for (i, u) in row.enumerated() where i == 0 || row[i - 1] != u { ids.append(u) }
+            starts[v + 1] = UInt64(ids.count)
         }
-        preconditionFailure("unreachable")
+        offsets = Column(starts)
+        followerIDs = Column(ids)
     }
 
     /// Restores a saved graph (see `save(to:)`).
