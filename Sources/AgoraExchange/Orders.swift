@@ -141,6 +141,12 @@ public struct BookEvent: Sendable, Hashable, CustomStringConvertible {
     public var remaining: Quantity
     public var counterRemaining: Quantity
 
+    /// A new order refused for `reason`, echoing what it asked for.
+    public static func rejected(_ order: NewOrder, _ reason: Reason) -> BookEvent {
+        BookEvent(kind: .rejected, reason: reason, side: order.side, orderID: order.id, owner: order.owner,
+                  price: order.price ?? 0, quantity: order.quantity)
+    }
+
     public init(kind: Kind, reason: Reason = .none, side: Side, orderID: UInt64, counterID: UInt64 = 0,
                 owner: UInt32 = 0, counterOwner: UInt32 = 0, price: Price = 0, quantity: Quantity = 0,
                 remaining: Quantity = 0, counterRemaining: Quantity = 0) {

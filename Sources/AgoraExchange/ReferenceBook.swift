@@ -24,25 +24,21 @@ public final class ReferenceBook: OrderBook {
 
     public func submit(_ incoming: NewOrder, events: inout [BookEvent]) {
         if let reason = validate(incoming, config: config, mode: mode) {
-            events.append(BookEvent(kind: .rejected, reason: reason, side: incoming.side, orderID: incoming.id, owner: incoming.owner,
-                                    price: incoming.price ?? 0, quantity: incoming.quantity))
+            events.append(BookEvent.rejected(incoming, reason))
             return
         }
         let order = mode == .call ? callOrder(incoming, config: config) : incoming
         if self.order(id: order.id) != nil {
-            events.append(BookEvent(kind: .rejected, reason: .duplicateOrderID, side: order.side, orderID: order.id,
-                                    owner: order.owner, price: order.price ?? 0, quantity: order.quantity))
+            events.append(BookEvent.rejected(order, .duplicateOrderID))
             return
         }
         if mode == .continuous, order.postOnly, let best = bestPrice(order.side.opposite),
            crosses(order.side, limit: order.price, resting: best) {
-            events.append(BookEvent(kind: .rejected, reason: .postOnlyWouldCross, side: order.side, orderID: order.id,
-                                    owner: order.owner, price: order.price ?? 0, quantity: order.quantity))
+            events.append(BookEvent.rejected(order, .postOnlyWouldCross))
             return
         }
         if order.timeInForce == .fok && available(against: order) < order.quantity {
-            events.append(BookEvent(kind: .rejected, reason: .fillOrKillNotFilled, side: order.side, orderID: order.id,
-                                    owner: order.owner, price: order.price ?? 0, quantity: order.quantity))
+            events.append(BookEvent.rejected(order, .fillOrKillNotFilled))
             return
         }
         events.append(BookEvent(kind: .accepted, side: order.side, orderID: order.id, owner: order.owner,
