@@ -103,7 +103,12 @@ enum RunSummary {
             }
         }
         func number(_ key: String) -> Double { if case .number(let d)? = report[key] { return d }; return 0 }
-        let summary = sim.summary().map { "\($0.name)=\(MetricsTable.format($0.value))" }.joined(separator: " ")
+        var summaryFields: [(key: String, value: JSONLine.Value)] = []
+        if case .object(let o)? = report["summary"] { summaryFields = o.fields }
+        let summary = summaryFields.compactMap { field -> String? in
+            guard case .number(let value) = field.value else { return nil }
+            return "\(field.key)=\(MetricsTable.format(value))"
+        }.joined(separator: " ")
         return """
         agora: run \(text("run_id")) finished
           model    \(scenario.model.name): \(grouped(sim.agentCount)) agents, \(scenario.ticks) ticks, \(text("shards")) shards on \(text("threads")) threads

@@ -151,14 +151,16 @@ public enum RunSession {
         report.set("log_rows", log.rowsWritten)
         if start > 0 { report.set("resumed_from_tick", start) }
         if every > 0 { report.set("checkpoints", checkpoints) }
+        // A model's summary may walk its whole network: ask once.
+        let finalSummary = sim.summary()
         var summary = JSONLine()
-        for (name, value) in sim.summary() { summary.set(name, value) }
+        for (name, value) in finalSummary { summary.set(name, value) }
         report.set("summary", summary)
         try directory.finish(report: report, started: started, overrides: scenario.overrides)
         try catalog?.finish(id: runID, status: "finished", finishedAt: ISO8601DateFormatter().string(from: Date()), digest: sim.digest.hex,
                             agents: world.agentCount, shards: shards, threads: threads, wallSeconds: wall,
                             metrics: [("wall_s", wall), ("agent_steps_per_s", wall > 0 ? stepped / wall : 0)]
-                                + sim.summary().map { ("summary.\($0.name)", $0.value) })
+                                + finalSummary.map { ("summary.\($0.name)", $0.value) })
         return Outcome(runID: runID, directory: directory, report: report, simulation: sim)
     }
 }
