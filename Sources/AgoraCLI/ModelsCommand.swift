@@ -23,6 +23,7 @@ enum ModelsListing {
             if m.needsNetwork { needs.append("a network section (count defaults to its node count)") }
             if m.usesExchange { needs.append("an exchange section") }
             if !needs.isEmpty { out.append("  needs " + needs.joined(separator: " and ")) }
+            if m.network == .optional { out.append("  may run on a network section (one node per agent)") }
             if m.maxPopulations > 1 { out.append("  populations: up to \(m.maxPopulations), each of one kind") }
             for kind in m.agentKinds {
                 out.append("  kind '\(kind.name)': \(kind.summary)")

@@ -148,11 +148,19 @@ public struct ModelDescriptor: Sendable {
     public let agentKinds: [AgentKindDescriptor]
     /// How many populations a scenario may list.
     public let maxPopulations: Int
-    public let needsNetwork: Bool
+    /// Whether a scenario's `network` section is required, optional, or refused.
+    public let network: NetworkUse
     public let usesExchange: Bool
     public let build: @Sendable (ModelInputs) throws(ModelBuildError) -> any Model
 
     public func kind(_ name: String) -> AgentKindDescriptor? { agentKinds.first { $0.name == name } }
+    public var needsNetwork: Bool { network == .required }
+    public var acceptsNetwork: Bool { network != .none }
+}
+
+/// How a model uses a network: not at all, when the scenario gives one, or always.
+public enum NetworkUse: Sendable, Hashable {
+    case none, optional, required
 }
 
 /// The models Agora ships, by name.
@@ -171,7 +179,7 @@ public enum ModelCatalog {
                           "Hash every agent's wealth into the run digest each tick (off: only totals)."),
         ])],
         maxPopulations: 1,
-        needsNetwork: false,
+        network: .none,
         usesExchange: false,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard let count = inputs.count else { throw ModelBuildError(parameter: "count", "the boltzmann model needs a count") }
@@ -198,7 +206,7 @@ public enum ModelCatalog {
                           "How many nodes to infect at tick 0 when `initial_infected` is absent."),
         ])],
         maxPopulations: 1,
-        needsNetwork: true,
+        network: .required,
         usesExchange: false,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard let graph = inputs.network else {
@@ -239,7 +247,7 @@ public enum ModelCatalog {
             ParameterSpec("seed_count", .integer(min: 1, max: Int(Int32.max)), default: .integer(10),
                           "How many nodes to activate at tick 0 when `seeds` is absent, drawn from the seed."),
         ])],
-        maxPopulations: 1, needsNetwork: true, usesExchange: false,
+        maxPopulations: 1, network: .required, usesExchange: false,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let graph = try networkOf(inputs)
             let seeds = try seedNodes(inputs, graph: graph, list: "seeds", count: "seed_count")
@@ -255,7 +263,7 @@ public enum ModelCatalog {
             ParameterSpec("epsilon", .number(min: 0, max: 1), default: .number(0.2), "Confidence bound: only opinions this close count."),
             ParameterSpec("mu", .probability, default: .number(0.5), "Deffuant: the share of the gap an agent moves."),
         ])],
-        maxPopulations: 1, needsNetwork: true, usesExchange: false,
+        maxPopulations: 1, network: .required, usesExchange: false,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let graph = try networkOf(inputs)
             let rule: OpinionModel.Rule = inputs.text("rule") == "hegselmann_krause" ? .hegselmannKrause : .deffuant
@@ -289,7 +297,7 @@ public enum ModelCatalog {
             ParameterSpec("feed_ranking", .choice(["recency", "engagement"]), default: .text("recency"),
                           "Which post heads a feed (is reposted, followed, unfollowed): the newest or the most liked."),
         ])],
-        maxPopulations: 1, needsNetwork: true, usesExchange: false,
+        maxPopulations: 1, network: .required, usesExchange: false,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let graph = try networkOf(inputs)
             var p = NewsModel.Parameters()

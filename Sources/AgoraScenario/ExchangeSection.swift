@@ -101,7 +101,7 @@ extension NodeReader {
                 if case .sequence(let seq) = list {
                     for (i, item) in seq.enumerated() {
                         let np = "\(fp).news[\(i)]"
-                        guard let nm = mapping(item, np, allowed: ["tick", "instrument", "jump_bps"]) else { ok = false; continue }
+                        guard let nm = mapping(item, np, allowed: ["tick", "instrument", "jump_bps", "seeds", "public_after"]) else { ok = false; continue }
                         let tick = nm["tick"].flatMap { integer($0, "\(np).tick", min: 0, max: max(0, ticks - 1), phrase: "a tick in 0...\(max(0, ticks - 1))") }
                         let jump = nm["jump_bps"].flatMap { integer($0, "\(np).jump_bps", min: -9_999, max: 100_000, phrase: "basis points in -9999...100000") }
                         var symbol: Int? = instruments.count == 1 ? 0 : nil
@@ -115,7 +115,15 @@ extension NodeReader {
                         }
                         if nm["tick"] == nil { fail(item, "\(np).tick", "missing; when the news breaks") }
                         if nm["jump_bps"] == nil { fail(item, "\(np).jump_bps", "missing; how far the fundamental jumps") }
-                        if let tick, let jump, let symbol { news.append(NewsEvent(tick: tick, symbol: symbol, jumpBasisPoints: jump)) } else { ok = false }
+                        let seeds = nm["seeds"].flatMap { integer($0, "\(np).seeds", min: 1, max: Int(UInt32.max)) }
+                        if nm["seeds"] != nil && seeds == nil { ok = false }
+                        let publicAfter = nm["public_after"].flatMap { integer($0, "\(np).public_after", min: 0, max: 1_000_000) }
+                        if nm["public_after"] != nil && publicAfter == nil { ok = false }
+                        if let tick, let jump, let symbol {
+                            news.append(NewsEvent(tick: tick, symbol: symbol, jumpBasisPoints: jump, seeds: seeds, publicAfter: publicAfter))
+                        } else {
+                            ok = false
+                        }
                     }
                 } else {
                     fail(list, "\(fp).news", "expected a list of news events, got \(Self.describe(list))")

@@ -314,7 +314,7 @@ struct NodeReader {
         var network: NetworkSpec?
         if let n = field("network") {
             network = networkSpec(n, "network", scenarioSeed: seed, sourcePath: sourcePath)
-            if let model, !model.needsNetwork {
+            if let model, !model.acceptsNetwork {
                 fail(n, "network", "the \(model.name) model does not use a network; remove this section")
             }
         } else if let model, model.needsNetwork {

@@ -277,7 +277,7 @@ agents:
         #expect(issues(text) == [
             "s.yaml:10:11: agents[1].kind: the market model has no agent kind 'market_makr'; did you mean 'market_maker'?; kinds: zero_intelligence, noise, fundamentalist, momentum, market_maker",
             "s.yaml:14:24: agents[2].params.lookback: expected an integer in 1...10000, got 0",
-            "s.yaml:14:27: agents[2].params.half_spread_ticks: unknown field; expected one of: activity, latency, max_lots, cash, position, lookback, threshold_bps",
+            "s.yaml:14:27: agents[2].params.half_spread_ticks: unknown field; expected one of: activity, latency, max_lots, cash, position, share_probability, post_trades, sentiment_decay, lookback, threshold_bps",
         ])
     }
 
@@ -309,5 +309,57 @@ agents:
         ])
         #expect(issues("name: m\nmodel: market\nticks: 5\nagents:\n  - {kind: noise, count: 3}\n") ==
                 ["s.yaml:1:1: exchange: missing; the market model trades on an exchange (instruments, session, …)"])
+    }
+
+    @Test func aMarketMayRunOnANetworkWithOneNodePerTrader() throws {
+        let networked = """
+        name: m
+        model: market
+        ticks: 50
+        exchange:
+          instruments:
+            - {name: ACME, reference_price: 10000}
+          fundamental:
+            news:
+              - {tick: 10, jump_bps: -300, seeds: 4, public_after: 12}
+        network: {generator: ba, nodes: 300, m: 2}
+        agents:
+          - kind: noise
+            count: 200
+            params: {sentiment_weight: 0.5, post_trades: 0.1}
+          - kind: fundamentalist
+            count: 100
+            params: {share_probability: 0.8, sentiment_bps: -40}
+
+        """
+        let s = try ScenarioLoader.parse(networked, path: "s.yaml")
+        #expect(s.market?.news == [NewsEvent(tick: 10, symbol: 0, jumpBasisPoints: -300, seeds: 4, publicAfter: 12)])
+        let w = try World.assemble(s)
+        #expect(w.model.eventKinds.map(\.name).suffix(2) == ["post", "heard"])
+        #expect(w.model.metricNames.suffix(3) == ["posts", "news1.informed", "ACME.sentiment"])
+
+        // One node per trader.
+        let short = try ScenarioLoader.parse(networked.replacingOccurrences(of: "nodes: 300", with: "nodes: 299"), path: "s.yaml")
+        #expect {
+            try World.assemble(short)
+        } throws: { error in
+            "\(error)" == "s.yaml:10:10: network: the network has 299 nodes but there are 300 traders; give it one node per trader"
+        }
+        // Network-only settings without a network.
+        let plain = networked.replacingOccurrences(of: "network: {generator: ba, nodes: 300, m: 2}\n", with: "")
+        #expect {
+            try World.assemble(try ScenarioLoader.parse(plain, path: "s.yaml"))
+        } throws: { error in
+            "\(error)" == "s.yaml:13:50: agents[0].params.post_trades: only means something on a network; add a `network` section (one node per trader)"
+        }
+        let plainNews = plain.replacingOccurrences(of: "params: {sentiment_weight: 0.5, post_trades: 0.1}", with: "params: {}")
+            .replacingOccurrences(of: "params: {share_probability: 0.8, sentiment_bps: -40}", with: "params: {}")
+        #expect {
+            try World.assemble(try ScenarioLoader.parse(plainNews, path: "s.yaml"))
+        } throws: { error in
+            "\(error)" == "s.yaml:9:43: exchange.fundamental.news[0].seeds: only means something on a network; add a `network` section (one node per trader)"
+        }
+        #expect(issues(networked.replacingOccurrences(of: "seeds: 4", with: "seeds: 0")) ==
+                ["s.yaml:9:43: exchange.fundamental.news[0].seeds: expected a positive integer, got 0"])
     }
 }

@@ -13,8 +13,17 @@ extension ModelCatalog {
                           "Starting cash in price units (default: exchange.accounts.cash)."),
             ParameterSpec("position", .integer(min: 0, max: Int(Int64.max / 4)), default: nil,
                           "Starting shares of each instrument (default: exchange.accounts.position)."),
+            ParameterSpec("share_probability", .probability, default: nil,
+                          "On a network: chance to pass a news item on when first hearing it (default 0.5)."),
+            ParameterSpec("post_trades", .probability, default: nil,
+                          "On a network: chance to post about one's latest fill, the tick after it (default 0)."),
+            ParameterSpec("sentiment_decay", .probability, default: nil,
+                          "On a network: share of its distance from zero that sentiment loses each tick (default 0.1)."),
         ]
     }
+
+    /// Parameters that only mean something when the market runs on a network.
+    static let networkParameters = ["share_probability", "post_trades", "sentiment_decay", "sentiment_weight", "sentiment_bps"]
 
     static let traderKinds: [AgentKindDescriptor] = [
         AgentKindDescriptor(name: "zero_intelligence", summary: "Budget-constrained random limit orders around the mid.",
@@ -28,6 +37,8 @@ extension ModelCatalog {
             ParameterSpec("offset_ticks", .integer(min: 0, max: 100_000), default: .integer(5),
                           "Limit orders lie within ± this many ticks of the mid."),
             ParameterSpec("buy_probability", .probability, default: .number(0.5), "Chance that an order is a buy."),
+            ParameterSpec("sentiment_weight", .number(min: -1, max: 1), default: nil,
+                          "On a network: the buy probability moves by this × sentiment (−1 … 1) (default 0)."),
         ]),
         AgentKindDescriptor(name: "fundamentalist", summary: "Buys below and sells above its estimate of the fundamental value.",
                             parameters: traderCommon(activity: 0.02) + [
@@ -35,6 +46,8 @@ extension ModelCatalog {
                           "Trades when the price is this far (basis points) from its estimate."),
             ParameterSpec("bias_bps", .integer(min: 0, max: 5_000), default: .integer(100),
                           "Each trader's private bias on the fundamental, uniform within ± this."),
+            ParameterSpec("sentiment_bps", .integer(min: -5_000, max: 5_000), default: nil,
+                          "On a network: the estimate moves by this many basis points × sentiment (−1 … 1) (default 0)."),
         ]),
         AgentKindDescriptor(name: "momentum", summary: "Chartist: follows the trend of the mid over a lookback.",
                             parameters: traderCommon(activity: 0.02) + [
@@ -55,10 +68,10 @@ extension ModelCatalog {
 
     public static let market = ModelDescriptor(
         name: "market",
-        summary: "Traders on a real exchange: order books, auctions, accounts; zero-intelligence, noise, fundamentalist, momentum and market-maker populations.",
+        summary: "Traders on a real exchange: order books, auctions, accounts; zero-intelligence, noise, fundamentalist, momentum and market-maker populations; on a network, news and sentiment travel as posts.",
         agentKinds: traderKinds,
         maxPopulations: 255,
-        needsNetwork: false,
+        network: .optional,
         usesExchange: true,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard var spec = inputs.market else {
@@ -80,13 +93,36 @@ extension ModelCatalog {
                     biasBasisPoints: p.integer("bias_bps") ?? 100, lookback: p.integer("lookback") ?? 20,
                     halfSpreadTicks: p.integer("half_spread_ticks") ?? 2, quoteLots: p.integer("quote_lots") ?? 10,
                     inventoryLimit: p.integer("inventory_limit") ?? 500, skewTicks: p.integer("skew_ticks") ?? 1,
-                    cash: p.integer("cash").map(Int64.init), position: p.integer("position").map(Int64.init))
+                    cash: p.integer("cash").map(Int64.init), position: p.integer("position").map(Int64.init),
+                    shareProbability: p.number("share_probability") ?? 0.5, tradePostProbability: p.number("post_trades") ?? 0,
+                    sentimentDecay: p.number("sentiment_decay") ?? 0.1, sentimentWeight: p.number("sentiment_weight") ?? 0,
+                    sentimentBasisPoints: p.integer("sentiment_bps") ?? 0)
+                if inputs.network == nil, let name = networkParameters.first(where: { p.params[$0] != nil }) {
+                    throw ModelBuildError(population: i, parameter: name, "only means something on a network; add a `network` section (one node per trader)")
+                }
                 populations.append((t, count))
             }
             guard total < Int(UInt32.max) else {
                 throw ModelBuildError(population: nil, parameter: "agents", "\(total) traders in all; at most \(UInt32.max - 1)")
             }
             spec.exchange.maxLatencyTicks = populations.map(\.0.latency).max() ?? 0
-            return MarketModel(spec: spec, populations: populations, seed: inputs.seed)
+            if let graph = inputs.network {
+                guard graph.nodeCount == total else {
+                    throw ModelBuildError(population: nil, parameter: "network",
+                                          "the network has \(graph.nodeCount) nodes but there are \(total) traders; give it one node per trader")
+                }
+                guard spec.news.count <= TraderFeeds.maxNews else {
+                    throw ModelBuildError(population: nil, parameter: "exchange.fundamental.news",
+                                          "\(spec.news.count) news items; at most \(TraderFeeds.maxNews) on a network")
+                }
+                if let (k, n) = spec.news.enumerated().first(where: { ($0.element.seeds ?? 0) > total }) {
+                    throw ModelBuildError(population: nil, parameter: "exchange.fundamental.news[\(k)].seeds",
+                                          "\(n.seeds ?? 0) seeds but only \(total) traders")
+                }
+            } else if let k = spec.news.firstIndex(where: { $0.seeds != nil || $0.publicAfter != nil }) {
+                throw ModelBuildError(population: nil, parameter: "exchange.fundamental.news[\(k)].\(spec.news[k].seeds != nil ? "seeds" : "public_after")",
+                                      "only means something on a network; add a `network` section (one node per trader)")
+            }
+            return MarketModel(spec: spec, populations: populations, seed: inputs.seed, network: inputs.network)
         })
 }

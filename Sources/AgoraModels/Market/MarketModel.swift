@@ -1,6 +1,7 @@
 import AgoraCore
 import AgoraEngine
 import AgoraExchange
+import AgoraSocial
 
 /// What an agent sees of one instrument: a plain value, published once per tick per latency.
 public struct MarketView: Sendable, Hashable, BitwiseCopyable {
@@ -23,7 +24,14 @@ public struct MarketView: Sendable, Hashable, BitwiseCopyable {
 /// keeping each agent's own requests in sequence, and runs them through the exchange; reports are
 /// queued to the agents' shards. In propagate, agents learn which of their orders live. In record,
 /// every report and each instrument's market data go into the digest.
+///
+/// On a network (one node per trader) news travels as posts: see `TraderFeeds`. Then a
+/// fundamentalist's estimate leaves out the news it has not heard and leans with its sentiment, a
+/// noise trader's buy probability leans with its sentiment, and two more phases run: decide
+/// (posting) before submit, and record (posts and first hearings) after propagate.
 public final class MarketModel: Model, @unchecked Sendable {
+    public typealias Message = TraderPost
+
     /// Random streams of the model's components.
     public enum Stream {
         public static let activity: UInt64 = 0x4D4B_0001
@@ -44,9 +52,16 @@ public final class MarketModel: Model, @unchecked Sendable {
         /// Every trade, once, with both sides ("agent" is the buyer); aggressor 0 buy, 1 sell, 2 auction.
         public static let trade = EventKind(id: 23, name: "trade", columns: [
             "instrument", "price", "quantity", "seller", "buy_order", "sell_order", "aggressor"])
+        /// On a network, every post: about a news item (`news` its index) or a trade (`news` −1),
+        /// with its sentiment (+1 or −1).
+        public static let post = EventKind(id: 24, name: "post", columns: ["instrument", "news", "sentiment"])
+        /// On a network, the tick each trader first hears each news item.
+        public static let heard = EventKind(id: 25, name: "heard", columns: ["news"])
     }
 
-    public var eventKinds: [EventKind] { [Event.report, Event.market, Event.order, Event.trade] }
+    public var eventKinds: [EventKind] {
+        [Event.report, Event.market, Event.order, Event.trade] + (feeds == nil ? [] : [Event.post, Event.heard])
+    }
 
     public let spec: MarketSpec
     public let populations: [TraderParameters]
@@ -87,10 +102,15 @@ public final class MarketModel: Model, @unchecked Sendable {
     private var tickReports: [ExchangeReport] = []
     private var scratch: [ExchangeReport] = []
     private var requestCount = 0
+    /// The network's side of the market, when it runs on one.
+    let feeds: TraderFeeds?
+    /// Per news item: its symbol, the tick it broke, and the factor (×10⁴) by which it moved the fundamental.
+    private let newsJumps: [(symbol: Int, tick: Int, basisPoints: Int64)]
 
-    public var phases: Phases { [.submit, .match, .propagate] }
+    public var phases: Phases { feeds == nil ? [.submit, .match, .propagate] : [.decide, .submit, .match, .propagate, .record] }
 
-    public init(spec: MarketSpec, populations: [(TraderParameters, Int)], seed: UInt64) {
+    /// `network`, when given, has one node per trader: traders are its nodes in population order.
+    public init(spec: MarketSpec, populations: [(TraderParameters, Int)], seed: UInt64, network: CSRGraph? = nil) {
         precondition(!populations.isEmpty && populations.count <= 255, "1 to 255 trader populations")
         self.spec = spec
         self.seed = seed
@@ -134,6 +154,13 @@ public final class MarketModel: Model, @unchecked Sendable {
         }
         activity = RandomStream(seed: seed, stream: Stream.activity)
         fundamentalRandom = RandomStream(seed: seed, stream: Stream.fundamental)
+        if let network {
+            precondition(network.nodeCount == agentCount, "one network node per trader")
+            feeds = TraderFeeds(graph: network, news: spec.news, populations: populations.map(\.0), symbolOf: symbol, symbols: symbols, seed: seed)
+        } else {
+            feeds = nil
+        }
+        newsJumps = spec.news.map { ($0.symbol, $0.tick, Int64($0.jumpBasisPoints)) }
         publishViews(afterTick: -1)
     }
 
@@ -146,6 +173,13 @@ public final class MarketModel: Model, @unchecked Sendable {
     public var stateBytes: Int {
         population.byteCount + symbol.byteCount + liveOrder.byteCount + liveOrder2.byteCount + bias.byteCount
             + startPosition.byteCount + exchange.accounts.cash.byteCount * 2 + exchange.accounts.position.byteCount * 3
+            + (feeds?.byteCount ?? 0)
+    }
+
+    // MARK: decide (on a network)
+
+    public func decide(_ ctx: ShardContext, outbox: Outbox<TraderPost>) {
+        feeds?.decide(ctx, outbox: outbox, population: population, symbol: symbol)
     }
 
     // MARK: submit
@@ -168,6 +202,9 @@ public final class MarketModel: Model, @unchecked Sendable {
         // are read: most agents are idle in most ticks.
         let acts = pops.map { $0.activity.isCertain ? UInt64.max : $0.activity.threshold }
         let always = pops.map(\.activity.isCertain)
+        // On a network: what each agent has heard and how it feels.
+        let heard = feeds?.heard.pointer, mood = feeds?.sentiment.pointer
+        let jumps = newsJumps
         for i in ctx.agents {
             let pi = Int(pop[i])
             var r = draws.agent(i)
@@ -206,7 +243,11 @@ public final class MarketModel: Model, @unchecked Sendable {
                 let offset = v.mid * spanBps / 10_000
                 place(side, price: onGrid(side == .buy ? v.mid - offset : v.mid + offset), quantity: lots(p.maxLots))
             case .noise:
-                let side: Side = r.bernoulli(p.buyProbability) ? .buy : .sell
+                var buy = p.buyProbability
+                if let mood, p.sentimentWeight != 0, mood[i] != 0 {
+                    buy = Probability(min(1, max(0, buy.value + p.sentimentWeight * Double(mood[i]) / 1000)))
+                }
+                let side: Side = r.bernoulli(buy) ? .buy : .sell
                 if r.bernoulli(p.marketShare) {
                     place(side, price: 0, quantity: lots(p.maxLots))
                 } else {
@@ -215,15 +256,23 @@ public final class MarketModel: Model, @unchecked Sendable {
                 }
             case .fundamentalist:
                 // Buys when the best ask (or, with no quote, the mid) is below its estimate by more
-                // than the threshold, at that price; sells symmetrically.
-                let estimate = fund[s] * (10_000 + Int64(biasP[i])) / 10_000
+                // than the threshold, with a limit at the estimate less the threshold: it takes every
+                // offer up to there and bids the rest. Sells symmetrically.
+                var estimate = fund[s] * (10_000 + Int64(biasP[i])) / 10_000
+                if let heard, let mood {
+                    // Leave out the news not yet heard; lean with sentiment.
+                    for (k, n) in jumps.enumerated() where n.symbol == s && n.tick < tick && heard[i] & (1 << UInt64(k)) == 0 {
+                        estimate = estimate * 10_000 / (10_000 + n.basisPoints)
+                    }
+                    estimate += estimate * Int64(p.sentimentBasisPoints) * Int64(mood[i]) / 10_000_000
+                }
                 let margin = estimate * Int64(p.thresholdBasisPoints) / 10_000
                 let buyAt = v.ask > 0 ? v.ask : v.mid
                 let sellAt = v.bid > 0 ? v.bid : v.mid
                 if buyAt < estimate - margin {
-                    place(.buy, price: onGrid(buyAt), quantity: lots(p.maxLots))
+                    place(.buy, price: onGrid(estimate - margin), quantity: lots(p.maxLots))
                 } else if sellAt > estimate + margin {
-                    place(.sell, price: onGrid(sellAt), quantity: lots(p.maxLots))
+                    place(.sell, price: onGrid(estimate + margin), quantity: lots(p.maxLots))
                 }
             case .momentum:
                 let then = hist[s * historyLength + ((tick - p.lookback) % historyLength + historyLength) % historyLength]
@@ -343,10 +392,11 @@ public final class MarketModel: Model, @unchecked Sendable {
 
     // MARK: propagate and record
 
-    public func propagate(_ ctx: ShardContext, inbox: Inbox<NoPayload>) {
+    public func propagate(_ ctx: ShardContext, inbox: Inbox<TraderPost>) {
         let live = liveOrder.pointer, live2 = liveOrder2.pointer
         for r in reports.contents(ctx.shard) {
             let i = Int(r.agent)
+            if r.kind == .fill { feeds?.noteFill(agent: i, bought: r.side == .buy) }
             switch r.kind {
             case .accepted:
                 if r.tag == 2 { live2[i] = r.orderID } else { live[i] = r.orderID }
@@ -357,9 +407,15 @@ public final class MarketModel: Model, @unchecked Sendable {
                 break
             }
         }
+        feeds?.read(ctx, inbox: inbox, symbol: symbol)
     }
 
-    public var counterCount: Int { 4 }
+    public var counterCount: Int { 4 + (feeds?.counterCount ?? 0) }
+
+    /// On a network: each shard's posts and first hearings.
+    public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {
+        feeds?.record(ctx, into: &recorder, base: 4, symbol: symbol, postKind: Event.post.id, heardKind: Event.heard.id)
+    }
 
     /// Records every report in the exchange's order, and each instrument's end-of-tick market.
     public func recordSerial(_ tick: Tick, into recorder: inout ShardRecorder) {
@@ -410,7 +466,7 @@ public final class MarketModel: Model, @unchecked Sendable {
     public var metricNames: [String] {
         ["orders", "fills", "rejects"] + spec.exchange.instruments.flatMap { i in
             ["last", "mid", "spread", "volume", "fundamental"].map { "\(i.name).\($0)" }
-        }
+        } + (feeds?.metricNames(instruments: spec.exchange.instruments.map(\.name)) ?? [])
     }
 
     var totals = (orders: 0, fills: 0, rejects: 0, volume: 0)
@@ -426,6 +482,7 @@ public final class MarketModel: Model, @unchecked Sendable {
             let spread = snap.bidPrice > 0 && snap.askPrice > 0 ? Double(snap.askPrice - snap.bidPrice) : .nan
             row += [Double(snap.lastPrice), Double(snap.mid), spread, Double(snap.volume), Double(fundamental[s])]
         }
+        if let feeds { row += feeds.endTick(tick, counters: counters[4...]) }
         return row
     }
 
@@ -435,7 +492,7 @@ public final class MarketModel: Model, @unchecked Sendable {
         for (s, inst) in spec.exchange.instruments.enumerated() {
             out.append(("\(inst.name).last", Double(exchange.snapshot(symbol: s).lastPrice)))
         }
-        return out
+        return out + (feeds?.summary() ?? [])
     }
 }
 
@@ -448,6 +505,7 @@ extension MarketModel: CheckpointableModel {
         w.write(midHistory)
         for v in [totals.orders, totals.fills, totals.rejects, totals.volume] { w.write(v) }
         exchange.saveState(to: &w)
+        feeds?.save(to: &w)
     }
 
     public func loadState(from r: inout StateReader) throws(StateReader.Failure) {
@@ -458,5 +516,6 @@ extension MarketModel: CheckpointableModel {
         try r.read(into: midHistory)
         totals = (try r.int(), try r.int(), try r.int(), try r.int())
         try exchange.loadState(from: &r)
+        try feeds?.load(from: &r)
     }
 }

@@ -58,11 +58,23 @@ public struct TraderParameters: Sendable, Hashable {
     /// Starting cash (price units) and shares of each instrument, overriding the exchange defaults.
     public var cash: Int64?
     public var position: Int64?
+    /// On a network: the chance to pass a news item on to one's neighbours on first hearing it
+    /// (those who hear it first always do), and the chance to post about one's latest fill.
+    public var shareProbability: Probability
+    public var tradePostProbability: Probability
+    /// On a network: the share of its distance from zero that sentiment loses each tick.
+    public var sentimentDecay: Double
+    /// noise, on a network: the buy probability moves by this × sentiment (sentiment in −1…1).
+    public var sentimentWeight: Double
+    /// fundamentalist, on a network: the estimate moves by this many basis points × sentiment.
+    public var sentimentBasisPoints: Int
 
     public init(kind: TraderKind, activity: Double = 0.02, latency: Int = 0, maxLots: Int = 5, priceRangeBasisPoints: Int = 200,
                 marketShare: Double = 0.3, offsetTicks: Int = 5, buyProbability: Double = 0.5, thresholdBasisPoints: Int = 50,
                 biasBasisPoints: Int = 100, lookback: Int = 20, halfSpreadTicks: Int = 2, quoteLots: Int = 10,
-                inventoryLimit: Int = 500, skewTicks: Int = 1, cash: Int64? = nil, position: Int64? = nil) {
+                inventoryLimit: Int = 500, skewTicks: Int = 1, cash: Int64? = nil, position: Int64? = nil,
+                shareProbability: Double = 0.5, tradePostProbability: Double = 0, sentimentDecay: Double = 0.1,
+                sentimentWeight: Double = 0, sentimentBasisPoints: Int = 0) {
         self.kind = kind
         self.activity = Probability(activity)
         self.latency = latency
@@ -80,19 +92,33 @@ public struct TraderParameters: Sendable, Hashable {
         self.skewTicks = skewTicks
         self.cash = cash
         self.position = position
+        self.shareProbability = Probability(shareProbability)
+        self.tradePostProbability = Probability(tradePostProbability)
+        self.sentimentDecay = sentimentDecay
+        self.sentimentWeight = sentimentWeight
+        self.sentimentBasisPoints = sentimentBasisPoints
     }
 }
 
-/// A scheduled change of an instrument's fundamental value.
+/// A scheduled change of an instrument's fundamental value. Without a network every
+/// fundamentalist knows it from the next tick; on a network `seeds` traders hear it then and it
+/// reaches the others only through posts.
 public struct NewsEvent: Sendable, Hashable {
     public var tick: Int
     public var symbol: Int
     public var jumpBasisPoints: Int
+    /// On a network: how many traders, drawn from the seed, hear it first (nil: 20).
+    public var seeds: Int?
+    /// On a network: the news becomes public (every trader knows it) this many ticks after the
+    /// seeds hear it (nil: never; it spreads only by posts).
+    public var publicAfter: Int?
 
-    public init(tick: Int, symbol: Int, jumpBasisPoints: Int) {
+    public init(tick: Int, symbol: Int, jumpBasisPoints: Int, seeds: Int? = nil, publicAfter: Int? = nil) {
         self.tick = tick
         self.symbol = symbol
         self.jumpBasisPoints = jumpBasisPoints
+        self.seeds = seeds
+        self.publicAfter = publicAfter
     }
 }
 
