@@ -36,9 +36,11 @@ public final class NewsModel: Model, @unchecked Sendable {
         public var author: UInt32
         /// The author of the original post (== author for an original).
         public var origin: UInt32
+        /// The tick of the original post (mod 2¹⁶): with `origin` it names the cascade a repost belongs to.
+        public var originTick: UInt16
+        public var tick: UInt16
         public var attitude: Int8
         public var emotion: UInt8
-        public var tick: UInt16
     }
     public typealias Message = Post
 
@@ -70,7 +72,7 @@ public final class NewsModel: Model, @unchecked Sendable {
     }
 
     public static let stream: UInt64 = 0x5E55_0001
-    public static let postEvent = EventKind(id: 5, name: "post", columns: ["origin", "attitude", "emotion"])
+    public static let postEvent = EventKind(id: 5, name: "post", columns: ["origin", "origin_tick", "parent", "parent_tick", "attitude", "emotion"])
     public static let stateEvent = EventKind(id: 6, name: "state", columns: ["emotion", "attitude", "aware"])
     public static let followEvent = EventKind(id: 7, name: "follow", columns: ["followee", "follow"])
     public static let likeEvent = EventKind(id: 8, name: "like", columns: ["author"])
@@ -95,6 +97,9 @@ public final class NewsModel: Model, @unchecked Sendable {
     /// changed, for the record phase.
     let posted: Column<Post>
     let changed: Column<UInt8>
+    /// For a repost made this tick, the post reposted: its author and tick (not sent with the post).
+    let parent: Column<UInt32>
+    let parentTick: Column<UInt16>
     /// The follow or unfollow each person asked for this tick (followee == UInt32.max: none).
     let request: Column<FollowGraph.Change>
     private var batch: [FollowGraph.Change] = []
@@ -107,6 +112,11 @@ public final class NewsModel: Model, @unchecked Sendable {
     let liked: Column<UInt32>
     let seeds: Set<Int>
     private var last: [Double] = []
+    /// Cascades: reposts of each original post so far, keyed by its origin << 16 | origin tick, one
+    /// table per shard (each filled by its own reposters in record, summed when read); and how
+    /// many original posts there have been.
+    private var cascadeParts: [CountTable] = []
+    private var originals = 0
 
     public var agentCount: Int { graph.nodeCount }
 
@@ -121,11 +131,13 @@ public final class NewsModel: Model, @unchecked Sendable {
         attitude = Column(count: n, repeating: 0)
         heardAt = Column(count: n, repeating: -1)
         activity = Column(count: n, repeating: 0)
-        let none = Post(author: .max, origin: .max, attitude: 0, emotion: 0, tick: 0)
+        let none = Post(author: .max, origin: .max, originTick: 0, tick: 0, attitude: 0, emotion: 0)
         feed = Column(count: n * params.feedSize, repeating: none)
         feedCount = Column(count: n, repeating: 0)
         unread = Column(count: n, repeating: 0)
         posted = Column(count: n, repeating: none)
+        parent = Column(count: n, repeating: .max)
+        parentTick = Column(count: n, repeating: 0)
         changed = Column(count: n, repeating: 0)
         request = Column(count: n, repeating: FollowGraph.Change(followee: .max, follower: .max, follow: false))
         likes = Column(count: n, repeating: 0)
@@ -142,13 +154,25 @@ public final class NewsModel: Model, @unchecked Sendable {
 
     public var phases: Phases { [.decide, .propagate, .record] }
     public var metricNames: [String] {
-        ["aware", "posts", "calm", "moderate", "intense", "negative", "neutral", "positive", "follows", "unfollows", "likes"]
+        ["aware", "posts", "calm", "moderate", "intense", "negative", "neutral", "positive", "follows", "unfollows", "likes", "polarization"]
     }
-    public var counterCount: Int { 11 }
+    public var counterCount: Int { 12 }
+
+    public func prepare(layout: ShardLayout) {
+        precondition(cascadeParts.isEmpty, "prepared once")
+        cascadeParts = (0..<layout.shardCount).map { _ in CountTable() }
+    }
+
+    /// Reposts per original post that has any, over all shards.
+    func cascades() -> CountTable {
+        let all = CountTable()
+        for part in cascadeParts { all.merge(part) }
+        return all
+    }
     public var eventKinds: [EventKind] { [Self.postEvent, Self.stateEvent, Self.followEvent, Self.likeEvent] }
     public var stateBytes: Int {
         emotion.byteCount + attitude.byteCount + heardAt.byteCount + activity.byteCount + feed.byteCount + feedCount.byteCount + unread.byteCount
-            + posted.byteCount + changed.byteCount + request.byteCount + likes.byteCount + lastPostTick.byteCount + liked.byteCount + graph.byteCount + follows.byteCount
+            + posted.byteCount + parent.byteCount + parentTick.byteCount + changed.byteCount + request.byteCount + likes.byteCount + lastPostTick.byteCount + liked.byteCount + graph.byteCount + follows.byteCount
     }
 
     public func decide(_ ctx: ShardContext, outbox: Outbox<Post>) {
@@ -218,7 +242,7 @@ public final class NewsModel: Model, @unchecked Sendable {
                     let newest = fd[v * k + Int((fc[v] &- 1) % UInt32(k))]
                     if Int(newest.attitude) * Int(at[v]) >= 0, Int(newest.author) != v, r.unit() < likeChance {
                         lk[v] = newest.author
-                        outbox.send(to: Int(newest.author), Post(author: UInt32(v), origin: .max, attitude: 0, emotion: 0, tick: newest.tick))
+                        outbox.send(to: Int(newest.author), Post(author: UInt32(v), origin: .max, originTick: 0, tick: newest.tick, attitude: 0, emotion: 0))
                     }
                 }
             } else if em[v] > 0 && r.bernoulli(decay) {
@@ -236,10 +260,14 @@ public final class NewsModel: Model, @unchecked Sendable {
             var post: Post?
             let originalChance = tick == params.newsTick && seeds.contains(v) ? 1 : params.postProbability * Double(1 + Int(em[v]))
             if r.unit() < originalChance {
-                post = Post(author: UInt32(v), origin: UInt32(v), attitude: at[v], emotion: em[v], tick: UInt16(truncatingIfNeeded: tick))
+                let now = UInt16(truncatingIfNeeded: tick)
+                post = Post(author: UInt32(v), origin: UInt32(v), originTick: now, tick: now, attitude: at[v], emotion: em[v])
             } else if fc[v] > 0 && r.unit() < params.repostProbability {
                 let latest = head(v)
-                post = Post(author: UInt32(v), origin: latest.origin, attitude: at[v], emotion: em[v], tick: UInt16(truncatingIfNeeded: tick))
+                parent[v] = latest.author
+                parentTick[v] = latest.tick
+                post = Post(author: UInt32(v), origin: latest.origin, originTick: latest.originTick, tick: UInt16(truncatingIfNeeded: tick),
+                            attitude: at[v], emotion: em[v])
             }
             guard let p = post else { continue }
             out[v] = p
@@ -274,12 +302,21 @@ public final class NewsModel: Model, @unchecked Sendable {
     public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {
         let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer, out = posted.pointer, ch = changed.pointer
         let rq = request.pointer, lk = liked.pointer
-        var c = [Int64](repeating: 0, count: 11)
+        let cascades = cascadeParts[ctx.shard]
+        var c = [Int64](repeating: 0, count: 12)
         for v in ctx.agents {
             if heard[v] >= 0 { c[0] += 1 }
             if out[v].author != .max {
                 c[1] += 1
-                recorder.record(kind: 5, agent: v, values: [Int64(out[v].origin), Int64(out[v].attitude), Int64(out[v].emotion)])
+                let p = out[v]
+                let original = p.origin == p.author && p.originTick == p.tick
+                if original {
+                    c[11] += 1
+                } else {
+                    cascades.add(UInt64(p.origin) << 16 | UInt64(p.originTick))
+                }
+                recorder.record(kind: 5, agent: v, values: [Int64(p.origin), Int64(p.originTick), original ? -1 : Int64(parent[v]),
+                                                            original ? -1 : Int64(parentTick[v]), Int64(p.attitude), Int64(p.emotion)])
             }
             c[2 + Int(em[v])] += 1
             c[6 + Int(at[v])] += 1
@@ -296,12 +333,15 @@ public final class NewsModel: Model, @unchecked Sendable {
                 recorder.record(kind: 8, agent: v, values: [Int64(lk[v])])
             }
         }
-        for i in 0..<11 { recorder.counters[i] += c[i] }
+        for i in 0..<12 { recorder.counters[i] += c[i] }
     }
 
     public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] {
         let n = Double(max(1, agentCount))
-        last = [Double(counters[0]) / n, Double(counters[1])] + counters[2..<8].map { Double($0) / n } + counters[8...].map { Double($0) }
+        last = [Double(counters[0]) / n, Double(counters[1])] + counters[2..<8].map { Double($0) / n } + counters[8..<11].map { Double($0) }
+        // 1 when people split evenly between the two sides, 0 when nobody takes the other side.
+        last.append(4 * last[5] * last[7])
+        originals += Int(counters[11])
         // The tick's follows and unfollows land together, in agent order.
         if counters[8] + counters[9] > 0 {
             batch.removeAll(keepingCapacity: true)
@@ -313,7 +353,8 @@ public final class NewsModel: Model, @unchecked Sendable {
         return last
     }
 
-    /// The last tick's metrics, then the generalized friendship paradox for activity (posts and
+    /// The last tick's metrics; the cascades: `original_posts`, `reposted_share`,
+    /// `mean_cascade_size` (reposts per original) and `max_cascade_size`; then the generalized friendship paradox for activity (posts and
     /// reposts over the run): `mean_activity`, `neighbor_activity` (the mean over people of their
     /// neighbours' mean), `activity_paradox_share` (the share of people whose neighbours are on
     /// average more active than they are) and `activity_degree_correlation`; then the echo chamber:
@@ -323,7 +364,12 @@ public final class NewsModel: Model, @unchecked Sendable {
         guard !last.isEmpty else { return [] }
         let act = activity.pointer
         let paradox = AttributeParadox(graph) { Double(act[$0]) }
+        let cascades = cascades()
+        var reposts = 0, largest: UInt32 = 0
+        cascades.forEach { reposts += Int($1); largest = max(largest, $1) }
         return zip(metricNames, last).map { ($0, $1) } + [
+            ("original_posts", Double(originals)), ("reposted_share", Double(cascades.count) / Double(max(1, originals))),
+            ("mean_cascade_size", Double(reposts) / Double(max(1, originals))), ("max_cascade_size", Double(largest)),
             ("mean_activity", paradox.meanValue), ("neighbor_activity", paradox.meanNeighborValue),
             ("activity_paradox_share", paradox.shareBelowNeighbors),
             ("activity_degree_correlation", paradox.degreeCorrelation),
@@ -347,6 +393,10 @@ extension NewsModel: CheckpointableModel {
         w.write(emotion); w.write(attitude); w.write(heardAt); w.write(activity); w.write(feed); w.write(feedCount); w.write(unread)
         w.write(likes); w.write(lastPostTick)
         follows.save(to: &w)
+        w.write(originals)
+        let all = cascades().sorted()
+        w.write(all.count)
+        for (key, size) in all { w.write(Int(key)); w.write(Int(size)) }
     }
 
     public func loadState(from r: inout StateReader) throws(StateReader.Failure) {
@@ -354,5 +404,15 @@ extension NewsModel: CheckpointableModel {
         try r.read(into: feed); try r.read(into: feedCount); try r.read(into: unread)
         try r.read(into: likes); try r.read(into: lastPostTick)
         try follows.load(from: &r)
+        originals = try r.int()
+        let count = try r.int()
+        guard count >= 0 && count <= r.remainingBytes / 16 else { throw StateReader.Failure(description: "news cascades: bad count \(count)") }
+        guard !cascadeParts.isEmpty else { throw StateReader.Failure(description: "news model restored before it was prepared") }
+        for part in cascadeParts { part.removeAll() }
+        for _ in 0..<count {
+            let key = UInt64(bitPattern: Int64(try r.int())), size = try r.int()
+            guard key != .max, size > 0 && size <= Int(UInt32.max) else { throw StateReader.Failure(description: "news cascades: bad entry \(key): \(size)") }
+            cascadeParts[0].add(key, UInt32(size))
+        }
     }
 }

@@ -135,6 +135,47 @@ import Testing
         #expect(try #require(summary["neighbor_activity"]) > mean)
         #expect(share > 0.5 && correlation > 0, "share \(share), correlation \(correlation)")
     }
+
+    @Test func everyRepostBelongsToAnEarlierOriginalAndTheSummaryCountsCascades() throws {
+        let m = Self.model { $0.repostProbability = 0.3 }
+        let sim = Simulation(model: m, shards: 4, threads: 2, logPolicy: .defaults(for: m.eventKinds, seed: 1))
+        var originals: Set<[Int64]> = []
+        var sizes: [[Int64]: Int] = [:]
+        /// Each post's cascade, by (author, tick); reposts are filed once the tick is read.
+        var cascadeOf: [[Int64]: [Int64]] = [:]
+        var posts: [(post: [Int64], cascade: [Int64])] = []
+        sim.run(ticks: 40) { r in
+            for p in posts { cascadeOf[p.post] = p.cascade }
+            posts.removeAll()
+            sim.loggedRows { kind, rows, width in
+                guard kind.id == NewsModel.postEvent.id else { return }
+                for row in stride(from: 0, to: rows.count, by: width) {
+                    // agent, origin, origin tick, parent, parent tick, attitude, emotion
+                    let author = rows[row], origin = rows[row + 1], originTick = rows[row + 2]
+                    let parent = [rows[row + 3], rows[row + 4]]
+                    // An original names itself; a repost may come back to its own author.
+                    if author == origin && originTick == Int64(r.tick) {
+                        #expect(parent == [-1, -1])
+                        originals.insert([origin, originTick])
+                        cascadeOf[[origin, originTick]] = [origin, originTick]
+                    } else {
+                        #expect(originals.contains([origin, originTick]), "a repost of \(origin)'s post of tick \(originTick)")
+                        // Its parent is an earlier post of the same cascade, by someone the author follows.
+                        #expect(cascadeOf[parent] == [origin, originTick] && parent[1] < Int64(r.tick))
+                        #expect(Self.graph.neighbors(Int(author)).contains(UInt32(parent[0])))
+                        sizes[[origin, originTick], default: 0] += 1
+                        posts.append(([author, Int64(r.tick)], [origin, originTick]))
+                    }
+                }
+            }
+        }
+        let summary = Dictionary(uniqueKeysWithValues: sim.summary().map { ($0.name, $0.value) })
+        #expect(summary["original_posts"] == Double(originals.count))
+        #expect(summary["max_cascade_size"] == Double(sizes.values.max() ?? 0))
+        #expect(summary["reposted_share"] == Double(sizes.count) / Double(originals.count))
+        #expect(try #require(summary["mean_cascade_size"]) * Double(originals.count) == Double(sizes.values.reduce(0, +)))
+        #expect(sizes.values.max() ?? 0 > 10, "some posts travel far")
+    }
 }
 
 @Suite struct DiffusionCheckpointTests {
