@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "AgoraSocial", targets: ["AgoraSocial"]),
         .library(name: "AgoraModels", targets: ["AgoraModels"]),
         .library(name: "AgoraScenario", targets: ["AgoraScenario"]),
+        .library(name: "AgoraLLM", targets: ["AgoraLLM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +38,7 @@ let package = Package(
         .target(name: "AgoraLog", dependencies: ["AgoraCore", "AgoraCompression", "CZlib"], swiftSettings: strict),
         .target(name: "AgoraExchange", dependencies: ["AgoraCore", "AgoraCompression"], swiftSettings: strict),
         .target(name: "AgoraSocial", dependencies: ["AgoraCore", "AgoraCompression"], swiftSettings: strict),
+        .target(name: "AgoraLLM", dependencies: ["AgoraCore"], swiftSettings: strict),
         .target(name: "AgoraModels", dependencies: ["AgoraCore", "AgoraEngine", "AgoraExchange", "AgoraSocial"],
                 swiftSettings: strict),
         .target(name: "AgoraScenario",
@@ -71,6 +73,9 @@ let package = Package(
         .testTarget(name: "AgoraRuntimeTests", dependencies: ["AgoraRuntime", "AgoraLog", "AgoraScenario", "AgoraEngine", "AgoraCore",
                                                              "AgoraModels"],
                     swiftSettings: strict),
+        // A real HTTP server on loopback speaking the OpenAI protocol, for the LLM tests.
+        .target(name: "LLMFixture", dependencies: ["AgoraLLM"], path: "Tests/LLMFixture", swiftSettings: strict),
+        .testTarget(name: "AgoraLLMTests", dependencies: ["AgoraLLM", "LLMFixture"], swiftSettings: strict),
         .testTarget(name: "AgoraCLITests", dependencies: ["AgoraCLI", "agora"],
                     exclude: ["Golden"], swiftSettings: strict),
     ]

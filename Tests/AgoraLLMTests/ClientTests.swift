@@ -1,0 +1,156 @@
+@testable import AgoraLLM
+import Foundation
+import LLMFixture
+import Testing
+
+/// The client against a real HTTP server on loopback, in each of the ways an endpoint misbehaves.
+@Suite struct ClientTests {
+    static let key = "sk-test-0123456789abcdef"
+
+    static func settings(_ server: LoopbackServer, retries: Int = 3, timeout: Double = 10) -> EndpointSettings {
+        var s = EndpointSettings(baseURL: server.baseURL, model: "fixture-model", apiKey: Secret(key))
+        s.maxRetries = retries
+        s.timeoutSeconds = timeout
+        s.backoffBaseSeconds = 0.01
+        s.backoffMaxSeconds = 0.05
+        return s
+    }
+
+    static let hold = ToolSpec(name: "hold", description: "Do nothing this time.", parameters: ["type": "object", "properties": [:]])
+
+    static func request(_ text: String = "What now?") -> ChatRequest {
+        ChatRequest(model: "fixture-model", messages: [ChatMessage(.system, "You trade."), ChatMessage(.user, text)], tools: [hold],
+                    sampling: Sampling(temperature: 0.2, maxTokens: 64, seed: 7))
+    }
+
+    @Test func aToolCallComesBackWithItsTokensAndTheRequestSaysWhatItShould() throws {
+        let server = try LoopbackServer { _ in .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}")) }
+        defer { server.stop() }
+        let client = LLMClient(settings: Self.settings(server))
+        let outcome = client.run([Self.request()])[0]
+        let answer = try #require(outcome.answer)
+        #expect(answer.toolCalls == [ToolCall(id: "call_1", name: "hold", arguments: "{}")])
+        #expect(answer.promptTokens == 120 && answer.completionTokens == 18 && outcome.attempts == 1)
+        let seen = try #require(server.requests.first)
+        #expect(seen.method == "POST" && seen.path == "/v1/chat/completions")
+        #expect(seen.headers["authorization"] == "Bearer \(Self.key)")
+        let body = try #require(OpenAIFixture.body(seen))
+        #expect(body["model"] == "fixture-model" && body["tool_choice"] == "auto" && body["seed"] == 7)
+        #expect(body["messages"]?.array?.count == 2 && body["tools"]?.array?.first?["function"]?["name"] == "hold")
+        let stats = client.stats
+        #expect(stats.requests == 1 && stats.succeeded == 1 && stats.promptTokens == 120 && stats.completionTokens == 18)
+    }
+
+    @Test func aSlowServerTimesOutAndIsRetriedThenGivenUp() throws {
+        let server = try LoopbackServer { _ in .respond(status: 200, body: OpenAIFixture.prose("late"), delay: 3) }
+        defer { server.stop() }
+        let outcome = LLMClient(settings: Self.settings(server, retries: 1, timeout: 0.3)).run([Self.request()])[0]
+        #expect(outcome.answer == nil && outcome.failure == .timeout && outcome.attempts == 2)
+    }
+
+    @Test func retryAfterIsHonouredOn429() throws {
+        let calls = CallCounter()
+        let server = try LoopbackServer { _ in
+            calls.next() == 1 ? .respond(status: 429, headers: ["Retry-After": "1"], body: Data("{\"error\": \"slow down\"}".utf8))
+                              : .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}"))
+        }
+        defer { server.stop() }
+        let client = LLMClient(settings: Self.settings(server))
+        let start = Date()
+        let outcome = client.run([Self.request()])[0]
+        #expect(outcome.answer != nil && outcome.attempts == 2)
+        #expect(Date().timeIntervalSince(start) >= 0.95, "the retry waited for Retry-After")
+        #expect(client.stats.rateLimited == 1 && client.stats.retries == 1)
+    }
+
+    @Test func serverErrorsAndDroppedConnectionsAreRetried() throws {
+        let calls = CallCounter()
+        let server = try LoopbackServer { _ in
+            switch calls.next() {
+            case 1: return .respond(status: 500, body: Data("oops".utf8))
+            case 2: return .drop
+            default: return .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}"))
+            }
+        }
+        defer { server.stop() }
+        let client = LLMClient(settings: Self.settings(server))
+        let outcome = client.run([Self.request()])[0]
+        #expect(outcome.answer != nil && outcome.attempts == 3 && client.stats.retries == 2)
+    }
+
+    @Test func malformedJSONProseAndBadArgumentsAreAnswersOrFailuresNotCrashes() throws {
+        let server = try LoopbackServer { request in
+            let text = OpenAIFixture.body(request)?["messages"]?.array?.last?["content"]?.string ?? ""
+            switch text {
+            case "malformed": return .respond(status: 200, body: Data("{\"choices\": [".utf8))
+            case "prose": return .respond(status: 200, body: OpenAIFixture.prose("I would buy, probably."))
+            case "bad": return .respond(status: 200, body: OpenAIFixture.toolCall("place_order", arguments: "{\"side\": 12"))
+            default: return .respond(status: 401, body: Data("{\"error\": \"bad key\"}".utf8))
+            }
+        }
+        defer { server.stop() }
+        let client = LLMClient(settings: Self.settings(server))
+        let out = client.run(["malformed", "prose", "bad", "unauthorized"].map { Self.request($0) })
+        if case .malformed? = out[0].failure {} else { Issue.record("malformed: \(String(describing: out[0].failure))") }
+        #expect(out[0].attempts == 1 && out[0].rawBody == "{\"choices\": [")
+        #expect(out[1].answer?.content == "I would buy, probably." && out[1].answer?.toolCalls.isEmpty == true)
+        #expect(out[2].answer?.toolCalls.first?.arguments == "{\"side\": 12")
+        #expect(out[3].failure == .http(status: 401) && out[3].attempts == 1, "a refused request is not retried")
+        #expect(client.stats.failures == ["malformed": 1, "http": 1] && client.stats.succeeded == 2)
+    }
+
+    @Test func theBreakerStopsCallingADeadEndpoint() throws {
+        let server = try LoopbackServer { _ in .respond(status: 503, body: Data()) }
+        defer { server.stop() }
+        var settings = Self.settings(server, retries: 0)
+        settings.maxConcurrency = 1
+        settings.breakerThreshold = 3
+        settings.breakerCooldownSeconds = 60
+        let client = LLMClient(settings: settings)
+        let out = client.run((0..<10).map { Self.request("\($0)") })
+        #expect(out.prefix(3).allSatisfy { $0.failure == .http(status: 503) })
+        #expect(out.dropFirst(3).allSatisfy { $0.failure == .breakerOpen && $0.attempts == 0 })
+        #expect(server.requests.count == 3 && client.stats.breakerOpenings == 1)
+    }
+
+    @Test func concurrencyIsBounded() throws {
+        let gauge = Gauge()
+        let server = try LoopbackServer { _ in
+            gauge.enter()
+            Thread.sleep(forTimeInterval: 0.05)
+            gauge.leave()
+            return .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}"))
+        }
+        defer { server.stop() }
+        var settings = Self.settings(server)
+        settings.maxConcurrency = 3
+        let out = LLMClient(settings: settings).run((0..<24).map { Self.request("\($0)") })
+        #expect(out.allSatisfy { $0.answer != nil })
+        #expect(gauge.peak <= 3 && gauge.peak >= 1)
+    }
+
+    @Test func theKeyIsNeverPrinted() {
+        let s = EndpointSettings(baseURL: URL(string: "http://127.0.0.1:1/v1")!, model: "m", apiKey: Secret(Self.key))
+        for text in ["\(s)", String(describing: s), String(reflecting: s), "\(s.apiKey!)"] {
+            #expect(!text.contains(Self.key) && !text.contains("0123456789abcdef"), "\(text)")
+        }
+        var dumped = ""
+        dump(s, to: &dumped)
+        #expect(!dumped.contains(Self.key))
+    }
+
+    @Test func retryAfterReadsSecondsAndDates() {
+        #expect(LLMClient.retryAfter("3") == 3 && LLMClient.retryAfter(" 0 ") == 0 && LLMClient.retryAfter("99999") == 600)
+        #expect(LLMClient.retryAfter("soon") == nil && LLMClient.retryAfter(nil) == nil)
+        #expect(LLMClient.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT") == 0, "a date in the past: no wait")
+    }
+}
+
+/// The most handlers running at once.
+final class Gauge: @unchecked Sendable {
+    private let lock = NSLock()
+    private var now = 0
+    private(set) var peak = 0
+    func enter() { lock.withLock { now += 1; peak = max(peak, now) } }
+    func leave() { lock.withLock { now -= 1 } }
+}
