@@ -3,6 +3,14 @@
 /// Every random number in Agora passes through this function, so results depend only on the keys
 /// fed in, never on which thread or shard asked.
 @inlinable @inline(__always)
+/// A stable 64-bit hash of a string's UTF-8 bytes (FNV-1a, then `mix64`): what a text column of
+/// an event contributes to the digest, on every machine and in every version.
+public func textHash(_ text: String) -> Int64 {
+    var h: UInt64 = 0xCBF2_9CE4_8422_2325
+    for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+    return Int64(bitPattern: mix64(h ^ UInt64(text.utf8.count)))
+}
+
 public func mix64(_ value: UInt64) -> UInt64 {
     var z = value
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -82,6 +82,8 @@ public protocol SimulationRunner: AnyObject {
     @discardableResult func step() -> TickResult
     /// The model's end-of-run figures (name, value), in a fixed order.
     func summary() -> [(name: String, value: Double)]
+    /// The string behind a text column's value (its `textHash`) in the last tick's rows.
+    func loggedString(_ hash: Int64) -> String?
     /// The rows the last tick kept for the log, per kind in canonical order.
     func loggedRows(_ body: (_ kind: EventKind, _ rows: UnsafeBufferPointer<Int64>, _ width: Int) -> Void)
     /// The engine's and the model's state, or nil when the model cannot be checkpointed.

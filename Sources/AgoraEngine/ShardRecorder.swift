@@ -9,6 +9,8 @@ public struct ShardRecorder: Sendable {
     /// Per kind slot: rows `agent, values…`, row-major, in recording order.
     @usableFromInline var rows: [[Int64]]
     public var counters: [Int64]
+    /// The strings this tick's text columns name, by their `textHash`.
+    public private(set) var strings: [Int64: String] = [:]
 
     /// Kind id → slot (255: not a kind of this model).
     @usableFromInline let slotOfKind: [UInt8]
@@ -82,7 +84,16 @@ public struct ShardRecorder: Sendable {
         values.withUnsafeBufferPointer { record(kind: kind, agent: agent, values: $0) }
     }
 
+    /// The value to record in a `text` column: the string's content hash, which is what the
+    /// digest sees; the log stores the string itself.
+    public mutating func text(_ s: String) -> Int64 {
+        let h = textHash(s)
+        strings[h] = s
+        return h
+    }
+
     mutating func reset(tick: Int) {
+        if !strings.isEmpty { strings.removeAll(keepingCapacity: true) }
         for s in hashes.indices {
             hashes[s] = EventSetHash()
             rows[s].removeAll(keepingCapacity: true)

@@ -122,6 +122,12 @@ public final class Simulation<M: Model>: @unchecked Sendable {
     /// The rows the last tick kept for the log: per kind, shard by shard, each shard's rows in a
     /// stable order by agent (shards are contiguous, so this is the same for any shard count), then
     /// the rows of `recordSerial` in the order recorded.
+    public func loggedString(_ hash: Int64) -> String? {
+        if let s = serialRecorder.strings[hash] { return s }
+        for s in 0..<layout.shardCount { if let t = recorder(s).pointee.strings[hash] { return t } }
+        return nil
+    }
+
     public func loggedRows(_ body: (_ kind: EventKind, _ rows: UnsafeBufferPointer<Int64>, _ width: Int) -> Void) {
         for (k, kind) in kinds.enumerated() {
             let width = 2 + kind.columns.count - 0

@@ -50,8 +50,11 @@ public enum LogCheck {
                 }
             } else if full.contains(chunk.kind) {
                 var values = [Int64](repeating: 0, count: chunk.columns.count - 2)
+                // Text columns hold string ids in the log and content hashes in the digest.
+                let textColumns = (0..<values.count).filter { reader.schema.kind(chunk.kind)?.type(ofColumn: $0 + 2) == "text" }
                 for i in 0..<chunk.count {
                     for c in 0..<values.count { values[c] = chunk.columns[c + 2][i] }
+                    for c in textColumns { values[c] = textHash(reader.string(values[c]) ?? "") }
                     let h = values.withUnsafeBufferPointer { EventKind.eventHash(kind: chunk.kind, agent: chunk.columns[1][i], values: $0) }
                     rehashed[chunk.columns[0][i], default: [:]][chunk.kind, default: EventSetHash()].add(h)
                 }

@@ -49,7 +49,18 @@ public final class RunLog {
         let metrics = [t] + result.metrics.map { Int64(bitPattern: $0.bitPattern) }
         metrics.withUnsafeBufferPointer { writer.append(kind: Self.metricsKindID, $0) }
         sim.loggedRows { kind, rows, width in
-            writer.append(kind: kind.id, tick: t, rows: rows, width: width)
+            if let types = kind.types, types.contains("text") {
+                // Text columns carry the string's hash in memory; the log stores the string.
+                var copy = Array(rows)
+                for (c, type) in types.enumerated() where type == "text" {
+                    for r in stride(from: 1 + c, to: copy.count, by: width) {
+                        copy[r] = writer.intern(sim.loggedString(copy[r]) ?? "")
+                    }
+                }
+                copy.withUnsafeBufferPointer { writer.append(kind: kind.id, tick: t, rows: $0, width: width) }
+            } else {
+                writer.append(kind: kind.id, tick: t, rows: rows, width: width)
+            }
             rowsWritten += rows.count / width
         }
     }

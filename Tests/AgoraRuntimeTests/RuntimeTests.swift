@@ -195,3 +195,43 @@ func rewriteLog(_ directory: String, _ edit: (String, inout [Int64]) -> Void) th
         #expect(try LogCheck.run(directory: run.directory.path).ok)
     }
 }
+
+/// A model whose events carry text: what an LLM answered, say.
+final class SayingModel: Model, @unchecked Sendable {
+    static let said = EventKind(id: 40, name: "said", columns: ["n", "words"], types: ["i64", "text"])
+    var agentCount: Int { 4 }
+    var phases: Phases { [] }
+    var eventKinds: [EventKind] { [Self.said] }
+    func recordSerial(_ tick: Tick, into recorder: inout ShardRecorder) {
+        for a in 0..<2 {
+            let words = recorder.text(a == 0 ? "tick \(tick): \"hold\", ünïcode" : "same every tick")
+            recorder.record(kind: Self.said.id, agent: a, values: [Int64(tick), words])
+        }
+    }
+}
+
+@Suite struct TextColumnTests {
+    @Test func textColumnsAreHashedByContentAndLoggedAsStrings() throws {
+        let directory = temporaryRunDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let model = SayingModel()
+        let policy = LogPolicy.defaults(for: model.eventKinds, seed: 1)
+        let sim = Simulation(model: model, shards: 1, threads: 1, logPolicy: policy)
+        let log = try RunLog(path: directory + "/" + RunLog.fileName, kinds: model.eventKinds, metrics: [], policy: policy, meta: [:])
+        for _ in 0..<5 { log.write(sim.step(), from: sim) }
+        try log.close()
+        let report = try LogCheck.run(directory: directory)
+        #expect(report.ok && report.verifiedKinds == ["said"] && report.mismatches.isEmpty, "\(report.problems) \(report.mismatches)")
+        #expect(report.chainedDigest == sim.digest.hex)
+        let reader = try LogReader(path: directory + "/" + RunLog.fileName)
+        var words: [String] = []
+        reader.forEachChunk { c in
+            guard c.kind == SayingModel.said.id else { return }
+            for i in 0..<c.count { words.append(reader.string(c.columns[3][i]) ?? "?") }
+        }
+        #expect(words.count == 10 && words[0] == "tick 0: \"hold\", ünïcode" && words[9] == "same every tick")
+        #expect(reader.strings.count == 6, "a repeated string is stored once")
+        // The digest follows the text: another text, another digest.
+        #expect(textHash("hold") != textHash("hole") && textHash("") != textHash(" "))
+    }
+}
