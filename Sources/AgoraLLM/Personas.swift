@@ -1,0 +1,102 @@
+import AgoraCore
+import Foundation
+
+/// How one persona attribute is distributed over agents.
+public enum AttributeDistribution: Sendable, Hashable {
+    /// Uniform in [min, max]; whole numbers when `integer`.
+    case uniform(min: Double, max: Double, integer: Bool)
+    case normal(mean: Double, sd: Double)
+    /// exp(normal(mu, sigma)): wealth-like.
+    case lognormal(mu: Double, sigma: Double)
+    /// One of the names, with the given weights (equal when empty).
+    case choice([String], weights: [Double])
+
+    /// The value for a draw `u` in [0, 1) (and a second `v` for the normal kinds), as text.
+    func value(_ u: Double, _ v: Double) -> String {
+        switch self {
+        case .uniform(let lo, let hi, let integer):
+            if integer { return String(Int((lo + (hi - lo + 1) * u).rounded(.down))) }
+            return Self.format(lo + (hi - lo) * u)
+        case .normal(let mean, let sd):
+            return Self.format(mean + sd * Self.gaussian(u, v))
+        case .lognormal(let mu, let sigma):
+            return String(Int(exp(mu + sigma * Self.gaussian(u, v)).rounded()))
+        case .choice(let names, let weights):
+            let w = weights.isEmpty ? Array(repeating: 1.0, count: names.count) : weights
+            var target = u * w.reduce(0, +)
+            for (name, weight) in zip(names, w) {
+                if target < weight { return name }
+                target -= weight
+            }
+            return names[names.count - 1]
+        }
+    }
+
+    static func gaussian(_ u: Double, _ v: Double) -> Double {
+        (-2 * log(max(u, 1e-300))).squareRoot() * cos(2 * Double.pi * v)
+    }
+
+    static func format(_ x: Double) -> String {
+        abs(x) >= 100 ? String(Int(x.rounded())) : String(format: "%.2f", x)
+    }
+}
+
+/// Personas: attribute distributions sampled per agent from the run's seed, and a template that
+/// renders them into the profile an LLM reads ("You are a {age}-year-old investor with {risk} risk
+/// appetite…").
+///
+/// Nothing is stored per agent: an attribute is a pure function of (seed, attribute, agent), so a
+/// million agents cost nothing until one of them is asked.
+public struct Personas: Sendable, Hashable {
+    public var attributes: [(name: String, distribution: AttributeDistribution)]
+    public var template: String
+    public let seed: UInt64
+
+    public static let stream: UInt64 = 0x11_4D_0001
+
+    public init(attributes: [(name: String, distribution: AttributeDistribution)], template: String, seed: UInt64) {
+        self.attributes = attributes
+        self.template = template
+        self.seed = seed
+    }
+
+    public static func == (a: Personas, b: Personas) -> Bool {
+        a.template == b.template && a.seed == b.seed && a.attributes.map(\.name) == b.attributes.map(\.name)
+            && a.attributes.map(\.distribution) == b.attributes.map(\.distribution)
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(template)
+        h.combine(seed)
+        for a in attributes { h.combine(a.name); h.combine(a.distribution) }
+    }
+
+    /// The `{name}` placeholders of a template, in order.
+    public static func placeholders(_ template: String) -> [String] {
+        var out: [String] = []
+        var current: String?
+        for ch in template {
+            if ch == "{" { current = "" } else if ch == "}" { if let c = current { out.append(c) }; current = nil } else { current?.append(ch) }
+        }
+        return out
+    }
+
+    /// Agent `agent`'s value of attribute `index`.
+    public func value(agent: Int, attribute index: Int) -> String {
+        var r = RandomStream(seed: seed, stream: Self.stream).tick(index).agent(agent)
+        return attributes[index].distribution.value(r.unit(), r.unit())
+    }
+
+    public func value(agent: Int, _ name: String) -> String? {
+        attributes.firstIndex { $0.name == name }.map { value(agent: agent, attribute: $0) }
+    }
+
+    /// The agent's profile: the template with every `{attribute}` filled in.
+    public func profile(agent: Int) -> String {
+        var out = template
+        for (i, a) in attributes.enumerated() where out.contains("{\(a.name)}") {
+            out = out.replacingOccurrences(of: "{\(a.name)}", with: value(agent: agent, attribute: i))
+        }
+        return out
+    }
+}
