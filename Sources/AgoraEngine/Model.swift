@@ -47,6 +47,8 @@ public protocol Model: AnyObject, Sendable {
     func endTick(_ tick: Tick, counters: [Int64]) -> [Double]
     /// Figures that describe the run once it has ended (name, value), in a fixed order.
     func summary() -> [(name: String, value: Double)]
+    /// Lines of text the run's summary shows (where LLM answers came from, say).
+    var notes: [String] { get }
     /// Bytes the model holds per agent, state and per-shard working memory, for memory-per-agent
     /// reports (the engine's mailboxes come on top).
     var stateBytes: Int { get }
@@ -66,6 +68,7 @@ extension Model {
     public func recordSerial(_ tick: Tick, into recorder: inout ShardRecorder) {}
     public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] { [] }
     public func summary() -> [(name: String, value: Double)] { [] }
+    public var notes: [String] { [] }
     public var stateBytes: Int { 0 }
 }
 
@@ -82,6 +85,8 @@ public protocol SimulationRunner: AnyObject {
     @discardableResult func step() -> TickResult
     /// The model's end-of-run figures (name, value), in a fixed order.
     func summary() -> [(name: String, value: Double)]
+    /// The model's notes for the summary.
+    var notes: [String] { get }
     /// The string behind a text column's value (its `textHash`) in the last tick's rows.
     func loggedString(_ hash: Int64) -> String?
     /// The rows the last tick kept for the log, per kind in canonical order.
@@ -115,6 +120,7 @@ extension Simulation: SimulationRunner {
     public var agentCount: Int { model.agentCount }
     public var metricNames: [String] { model.metricNames }
     public func summary() -> [(name: String, value: Double)] { model.summary() }
+    public var notes: [String] { model.notes }
 }
 
 /// Builds the simulation of a model whose type is only known at run time (opened existential).

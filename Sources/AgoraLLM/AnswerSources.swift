@@ -20,8 +20,9 @@ public struct LLMAsk: Sendable {
 
 /// How a question was answered: the parsed answer or why there is none, and where it came from.
 public struct LLMReply: Sendable, Hashable {
+    /// Where the answer came from; a replay keeps the original's.
     public enum Source: Int, Sendable {
-        case endpoint = 0, cache = 1, recording = 2, none = 3
+        case endpoint = 0, cache = 1, none = 3
     }
     public var answer: ChatAnswer?
     /// Why there is no answer ("timeout", "http 500", "malformed: …", "no endpoint").
@@ -41,11 +42,12 @@ public struct LLMReply: Sendable, Hashable {
         self.source = source
     }
 
-    /// A reply rebuilt from what was recorded: the raw body is parsed again.
-    public static func recorded(raw: String, failure: String?, attempts: Int, milliseconds: Int) -> LLMReply {
-        let answer = failure == nil ? try? ChatAnswer.parse(Data(raw.utf8)) : nil
-        return LLMReply(answer: answer, failure: failure ?? (answer == nil ? "malformed" : nil), raw: raw,
-                        attempts: attempts, milliseconds: milliseconds, source: .recording)
+    /// A reply rebuilt from what was recorded — the raw body is parsed again — keeping the source,
+    /// attempts and time of the original, so a replay records the same event.
+    public static func recorded(raw: String, failure: String?, attempts: Int, milliseconds: Int, source: Source) -> LLMReply {
+        let answer = failure == nil && source != .none ? try? ChatAnswer.parse(Data(raw.utf8)) : nil
+        return LLMReply(answer: answer, failure: failure ?? (answer == nil && source != .none ? "malformed" : nil), raw: raw,
+                        attempts: attempts, milliseconds: milliseconds, source: source)
     }
 }
 
@@ -67,6 +69,12 @@ public protocol AnswerSource: AnyObject, Sendable {
     var label: String { get }
     /// Counts of the endpoint client (nil when there is none).
     var clientStats: LLMClientStats? { get }
+    /// Whether answers are a recording played back.
+    var isReplay: Bool { get }
+}
+
+extension AnswerSource {
+    public var isReplay: Bool { false }
 }
 
 /// No endpoint configured: every question gets "no endpoint" at once, and the rule policies decide.
@@ -152,7 +160,9 @@ public final class RecordedAnswers: AnswerSource, @unchecked Sendable {
         self.recorded = recorded
     }
 
-    public var label: String { "recorded answers (no network)" }
+    public var label: String { "answers replayed from the run's log (no network)" }
+    /// True: accounting counts these answers as replayed.
+    public var isReplay: Bool { true }
     public var clientStats: LLMClientStats? { nil }
 
     public func ask(_ asks: [LLMAsk]) {
@@ -166,7 +176,7 @@ public final class RecordedAnswers: AnswerSource, @unchecked Sendable {
         return asks.enumerated().map { i, a in
             if i < book.count, book[i].key == a.key { return book[i].reply }
             lock.withLock { mismatches += 1 }
-            return LLMReply(answer: nil, failure: "not in the recording", raw: "", attempts: 0, milliseconds: 0, source: .recording)
+            return LLMReply(answer: nil, failure: "not in the recording", raw: "", attempts: 0, milliseconds: 0, source: .endpoint)
         }
     }
 }

@@ -105,8 +105,8 @@ import Testing
     @Test func recordedAnswersNeedNoNetworkAndNoticeADivergence() {
         let asks = Self.asks(2, ["x", "y"])
         let body = String(decoding: OpenAIFixture.toolCall("hold", arguments: "{}"), as: UTF8.self)
-        let source = RecordedAnswers([2: [(asks[0].key, .recorded(raw: body, failure: nil, attempts: 1, milliseconds: 12)),
-                                          (asks[1].key, .recorded(raw: "", failure: "timed out", attempts: 5, milliseconds: 3000))]])
+        let source = RecordedAnswers([2: [(asks[0].key, .recorded(raw: body, failure: nil, attempts: 1, milliseconds: 12, source: .endpoint)),
+                                          (asks[1].key, .recorded(raw: "", failure: "timed out", attempts: 5, milliseconds: 3000, source: .endpoint))]])
         source.ask(asks)
         let replies = source.answers(askedAt: 2)
         #expect(replies[0].answer?.toolCalls.first?.name == "hold" && replies[0].milliseconds == 12)

@@ -1,6 +1,7 @@
 import AgoraCore
 import AgoraEngine
 import AgoraExchange
+import AgoraLLM
 import AgoraSocial
 
 /// What an agent sees of one instrument: a plain value, published once per tick per latency.
@@ -61,6 +62,7 @@ public final class MarketModel: Model, @unchecked Sendable {
 
     public var eventKinds: [EventKind] {
         [Event.report, Event.market, Event.order, Event.trade] + (feeds == nil ? [] : [Event.post, Event.heard])
+            + (llm == nil ? [] : [LLMTraders.event])
     }
 
     public let spec: MarketSpec
@@ -104,13 +106,16 @@ public final class MarketModel: Model, @unchecked Sendable {
     private var requestCount = 0
     /// The network's side of the market, when it runs on one.
     let feeds: TraderFeeds?
+    /// The LLM side, when the scenario escalates some traders.
+    let llm: LLMTraders?
     /// Per news item: its symbol, the tick it broke, and the factor (×10⁴) by which it moved the fundamental.
     private let newsJumps: [(symbol: Int, tick: Int, basisPoints: Int64)]
 
     public var phases: Phases { feeds == nil ? [.submit, .match, .propagate] : [.decide, .submit, .match, .propagate, .record] }
 
     /// `network`, when given, has one node per trader: traders are its nodes in population order.
-    public init(spec: MarketSpec, populations: [(TraderParameters, Int)], seed: UInt64, network: CSRGraph? = nil) {
+    public init(spec: MarketSpec, populations: [(TraderParameters, Int)], seed: UInt64, network: CSRGraph? = nil,
+                llm: LLMSettings? = nil, answers: (any AnswerSource)? = nil) {
         precondition(!populations.isEmpty && populations.count <= 255, "1 to 255 trader populations")
         self.spec = spec
         self.seed = seed
@@ -145,7 +150,8 @@ public final class MarketModel: Model, @unchecked Sendable {
             next += count
         }
         maxLatency = spec.exchange.maxLatencyTicks
-        historyLength = max(2, (self.populations.map { $0.kind == .momentum ? $0.lookback : 0 }.max() ?? 0) + 1)
+        historyLength = max(2, (self.populations.map { $0.kind == .momentum ? $0.lookback : 0 }.max() ?? 0) + 1,
+                            (llm?.escalation.lookback ?? 0) + 1)
         views = Column(count: (maxLatency + 1) * symbols, repeating: MarketView())
         fundamental = Column(spec.exchange.instruments.map(\.referencePrice))
         midHistory = Column(count: symbols * historyLength, repeating: 0)
@@ -161,6 +167,12 @@ public final class MarketModel: Model, @unchecked Sendable {
             feeds = nil
         }
         newsJumps = spec.news.map { ($0.symbol, $0.tick, Int64($0.jumpBasisPoints)) }
+        if let llm {
+            let source = answers ?? (llm.endpoint == nil ? NoEndpoint() : LiveEndpoint(client: LLMClient(settings: llm.endpoint!), cache: nil))
+            self.llm = LLMTraders(settings: llm, source: source, agentCount: agentCount, populationOf: population, social: network != nil, seed: seed)
+        } else {
+            self.llm = nil
+        }
         publishViews(afterTick: -1)
     }
 
@@ -173,7 +185,7 @@ public final class MarketModel: Model, @unchecked Sendable {
     public var stateBytes: Int {
         population.byteCount + symbol.byteCount + liveOrder.byteCount + liveOrder2.byteCount + bias.byteCount
             + startPosition.byteCount + exchange.accounts.cash.byteCount * 2 + exchange.accounts.position.byteCount * 3
-            + (feeds?.byteCount ?? 0)
+            + (feeds?.byteCount ?? 0) + (llm?.pendingFlag.byteCount ?? 0)
     }
 
     // MARK: decide (on a network)
@@ -205,10 +217,13 @@ public final class MarketModel: Model, @unchecked Sendable {
         // On a network: what each agent has heard and how it feels.
         let heard = feeds?.heard.pointer, mood = feeds?.sentiment.pointer
         let jumps = newsJumps
+        // LLM-escalated agents with a decision to apply this tick act on it, not on their rule.
+        let llmFlag = llm?.pendingFlag.pointer
         for i in ctx.agents {
             let pi = Int(pop[i])
             var r = draws.agent(i)
-            if !always[pi] && r.next() >= acts[pi] { continue }
+            let escalated = llmFlag.map { $0[i] != 0 } ?? false
+            if !escalated && !always[pi] && r.next() >= acts[pi] { continue }
             let p = pops[pi]
             let s = Int(sym[i])
             let v = view[min(p.latency, maxLatency) * symbols + s]
@@ -235,6 +250,18 @@ public final class MarketModel: Model, @unchecked Sendable {
                 guard qty > 0 else { return }
                 q.append(OrderRequest(agent: agent, symbol: UInt16(s), side: side, timeInForce: price > 0 ? tif : .ioc,
                                       price: price, quantity: qty, tag: 0), shard: ctx.shard)
+            }
+            if escalated, let decision = llm!.decisions[i] {
+                switch decision {
+                case .order(let buy, let limit, let quantity):
+                    place(buy ? .buy : .sell, price: limit ?? 0, quantity: quantity)
+                case .cancel:
+                    if live[i] != 0 { q.append(.cancel(agent: agent, symbol: UInt16(s), orderID: live[i]), shard: ctx.shard) }
+                    if live2[i] != 0 { q.append(.cancel(agent: agent, symbol: UInt16(s), orderID: live2[i]), shard: ctx.shard) }
+                case .hold, .post, .follow:
+                    break
+                }
+                continue
             }
             switch p.kind {
             case .zeroIntelligence:
@@ -342,6 +369,7 @@ public final class MarketModel: Model, @unchecked Sendable {
         for rep in scratch { reports.append(rep, shard: layout.shard(of: Int(rep.agent))) }
         tickReports += scratch
         publishViews(afterTick: tick)
+        llm?.step(tick: tick, market: self)
     }
 
     private func updateFundamentals(tick: Int) {
@@ -412,6 +440,9 @@ public final class MarketModel: Model, @unchecked Sendable {
 
     public var counterCount: Int { 4 + (feeds?.counterCount ?? 0) }
 
+    /// Notes for the run's summary: where LLM answers come from.
+    public var notes: [String] { llm.map { ["llm: " + $0.source.label] } ?? [] }
+
     /// On a network: each shard's posts and first hearings.
     public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {
         feeds?.record(ctx, into: &recorder, base: 4, symbol: symbol, postKind: Event.post.id, heardKind: Event.heard.id)
@@ -431,6 +462,7 @@ public final class MarketModel: Model, @unchecked Sendable {
                 if r.kind == .rejected { rejects += 1 }
             }
         }
+        llm?.record(into: &recorder)
         var o = [Int64](repeating: 0, count: Event.order.columns.count)
         o.withUnsafeMutableBufferPointer { v in
             for item in order {
@@ -492,7 +524,97 @@ public final class MarketModel: Model, @unchecked Sendable {
         for (s, inst) in spec.exchange.instruments.enumerated() {
             out.append(("\(inst.name).last", Double(exchange.snapshot(symbol: s).lastPrice)))
         }
-        return out + (feeds?.summary() ?? [])
+        return out + (feeds?.summary() ?? []) + (llm?.summary() ?? [])
+    }
+}
+
+// MARK: what the LLM side reads
+
+extension MarketModel {
+    /// Cash plus shares at the current mid: an agent's mark-to-market wealth.
+    func wealth(_ agent: Int) -> Int64 {
+        let acc = exchange.accounts
+        var w = acc.cash[agent]
+        for s in 0..<spec.exchange.instruments.count { w += acc.position[acc.slot(agent, s)] * views[s].mid }
+        return w
+    }
+
+    /// The mid of `symbol` `ticksAgo` ticks before the last published one (at most the history kept).
+    func mid(symbol s: Int, ticksAgo: Int) -> Int64 {
+        let tick = Int(views[s].tick)
+        let k = min(ticksAgo, historyLength - 1)
+        return midHistory[s * historyLength + ((tick - k) % historyLength + historyLength) % historyLength]
+    }
+
+    /// The news items (bit k: news k) `agent` knows at the end of `tick`: on a network those it
+    /// heard; without, those about its instrument that have broken.
+    func newsKnown(by agent: Int, tick: Int) -> UInt64 {
+        if let feeds { return feeds.heard[agent] }
+        var bits: UInt64 = 0
+        for (k, n) in newsJumps.enumerated() where k < 64 && n.tick <= tick && n.symbol == Int(symbol[agent]) { bits |= 1 << UInt64(k) }
+        return bits
+    }
+
+    /// Why the exchange would refuse `decision` outright (nil: it would take it): lots, grid, band.
+    func refusal(of decision: TraderDecision, symbol s: Int) -> String? {
+        guard case .order(_, let limit, let quantity) = decision else { return nil }
+        let inst = spec.exchange.instruments[s]
+        if quantity % inst.lotSize != 0 { return "quantity \(quantity) is not a multiple of the lot size \(inst.lotSize)" }
+        if let limit {
+            if limit % inst.tickSize != 0 { return "price \(limit) is not a multiple of the tick size \(inst.tickSize)" }
+            if let band = exchange.bandLimits(s), !band.contains(limit) {
+                return "price \(limit) is outside today's band \(band.lowerBound)…\(band.upperBound)"
+            }
+        }
+        return nil
+    }
+
+    /// What an escalated agent is shown at the end of `tick`, and its observation bucket.
+    func observe(agent i: Int, tick: Int, rules: LLMSettings) -> LLMTraders.Observation {
+        let s = Int(symbol[i])
+        let inst = spec.exchange.instruments[s]
+        let snap = exchange.snapshot(symbol: s)
+        let acc = exchange.accounts
+        let slot = acc.slot(i, s)
+        var lines: [String] = []
+        let phase: String
+        switch snap.phase {
+        case .preOpen, .preOpenNoCancel: phase = "in its opening call auction"
+        case .continuous: phase = snap.halted ? "halted (a call auction)" : "trading continuously"
+        case .closingCall: phase = "in its closing call auction"
+        case .closed: phase = "closed"
+        }
+        lines.append("Tick \(tick); the market is \(phase). You trade \(inst.name) (tick size \(inst.tickSize), lot size \(inst.lotSize)); prices are integers in price units.")
+        lines.append("Best bid \(snap.bidPrice) x \(snap.bidSize), best ask \(snap.askPrice) x \(snap.askSize), last trade \(snap.lastPrice), mid \(snap.mid).")
+        if !snap.bids.isEmpty || !snap.asks.isEmpty {
+            let bids = snap.bids.map { "\($0.price)x\($0.quantity)" }.joined(separator: " ")
+            let asks = snap.asks.map { "\($0.price)x\($0.quantity)" }.joined(separator: " ")
+            lines.append("Order book: bids \(bids.isEmpty ? "none" : bids); asks \(asks.isEmpty ? "none" : asks).")
+        }
+        if let band = exchange.bandLimits(s) { lines.append("Today's price band: \(band.lowerBound) to \(band.upperBound).") }
+        let lookback = rules.escalation.lookback
+        let history = (0...min(lookback, historyLength - 1)).reversed().map { mid(symbol: s, ticksAgo: $0) }
+        lines.append("Mid over the last \(history.count) ticks: \(history.map(String.init).joined(separator: ", ")).")
+        let position = acc.position[slot]
+        let free = acc.cash[i] - acc.reservedCash[i]
+        let resting = (liveOrder[i] != 0 ? 1 : 0) + (liveOrder2[i] != 0 ? 1 : 0)
+        lines.append("You hold \(position) shares and \(acc.cash[i]) in cash (\(free) free); you have \(resting) resting order\(resting == 1 ? "" : "s").")
+        let known = newsKnown(by: i, tick: tick)
+        var heardLines: [String] = []
+        for (k, n) in newsJumps.enumerated() where k < 64 && known & (1 << UInt64(k)) != 0 {
+            let name = spec.exchange.instruments[n.symbol].name
+            let pct = String(format: "%.2f", Double(abs(n.basisPoints)) / 100)
+            heardLines.append("tick \(n.tick): \(name)'s fundamental value \(n.basisPoints < 0 ? "falls" : "rises") \(pct)%")
+        }
+        lines.append(heardLines.isEmpty ? "You have heard no news." : "News you have heard: " + heardLines.joined(separator: "; ") + ".")
+        if let feeds {
+            let mood = Double(feeds.sentiment[i]) / 1000
+            lines.append("Your feed: \(feeds.postsRead[i]) posts read so far; the mood about \(inst.name) is \(String(format: "%+.2f", mood)) (-1 bearish, +1 bullish).")
+        }
+        lines.append("Call exactly one tool.")
+        let move = history.last! - history.first!
+        let bucket = (move > 0 ? "up" : move < 0 ? "down" : "flat") + "/" + (position > startPosition[i] ? "long" : position < startPosition[i] ? "short" : "even")
+        return LLMTraders.Observation(text: lines.joined(separator: "\n"), bucket: bucket)
     }
 }
 
@@ -506,6 +628,7 @@ extension MarketModel: CheckpointableModel {
         for v in [totals.orders, totals.fills, totals.rejects, totals.volume] { w.write(v) }
         exchange.saveState(to: &w)
         feeds?.save(to: &w)
+        llm?.save(to: &w)
     }
 
     public func loadState(from r: inout StateReader) throws(StateReader.Failure) {
@@ -517,5 +640,6 @@ extension MarketModel: CheckpointableModel {
         totals = (try r.int(), try r.int(), try r.int(), try r.int())
         try exchange.loadState(from: &r)
         try feeds?.load(from: &r)
+        try llm?.load(from: &r)
     }
 }

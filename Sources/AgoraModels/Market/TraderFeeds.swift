@@ -14,6 +14,8 @@ public struct TraderPost: BitwiseCopyable, Sendable, Hashable {
 
     /// `news` of a post about a trade.
     public static let trade: UInt8 = .max
+    /// `news` of a post of an opinion (an LLM-escalated trader's `post`).
+    public static let opinion: UInt8 = .max - 1
 }
 
 /// The social side of a market that runs on a network: who has heard which news, each trader's
@@ -55,6 +57,12 @@ final class TraderFeeds: @unchecked Sendable {
     /// The tick's posts about the agent's own instrument: the sum of their sentiments and how many.
     let readSum: Column<Int32>
     let readCount: Column<UInt16>
+    /// Posts read over the run (any instrument): what an LLM trigger watches.
+    let postsRead: Column<UInt32>
+    /// An opinion to post in the coming decide (+1 bullish, −1 bearish, 0 none), set by the LLM side.
+    let opinion: Column<Int8>
+    /// What the agent posted as its opinion this tick (0: nothing).
+    let postedOpinion: Column<Int8>
 
     // Run totals, updated in endTick.
     var informed: [Int]
@@ -90,6 +98,9 @@ final class TraderFeeds: @unchecked Sendable {
         postedTrade = Column(count: n, repeating: 0)
         readSum = Column(count: n, repeating: 0)
         readCount = Column(count: n, repeating: 0)
+        postsRead = Column(count: n, repeating: 0)
+        opinion = Column(count: n, repeating: 0)
+        postedOpinion = Column(count: n, repeating: 0)
         informed = Array(repeating: 0, count: news.count)
         halfReached = Array(repeating: -1, count: news.count)
         var traders = Array(repeating: 0, count: symbols)
@@ -98,7 +109,8 @@ final class TraderFeeds: @unchecked Sendable {
     }
 
     var byteCount: Int {
-        heard.byteCount * 5 + sentiment.byteCount + traded.byteCount * 2 + readSum.byteCount + readCount.byteCount + graph.byteCount
+        heard.byteCount * 5 + sentiment.byteCount + traded.byteCount * 5 + readSum.byteCount + readCount.byteCount + postsRead.byteCount
+            + graph.byteCount
     }
 
     /// Moves a sentiment halfway toward `target`.
@@ -119,7 +131,7 @@ final class TraderFeeds: @unchecked Sendable {
         }
         let pop = population.pointer, sym = symbol.pointer
         let hd = heard.pointer, cons = considered.pointer, fr = fresh.pointer, sent = sentiment.pointer
-        let tr = traded.pointer, pn = postedNews.pointer, pt = postedTrade.pointer
+        let tr = traded.pointer, pn = postedNews.pointer, pt = postedTrade.pointer, op = opinion.pointer, po = postedOpinion.pointer
         let draws = random.tick(tick)
         /// Sentiment leans toward the news about v's instrument among `bits`, heard first-hand.
         func hearOwn(_ bits: UInt64, _ v: Int) {
@@ -134,6 +146,11 @@ final class TraderFeeds: @unchecked Sendable {
             fr[v] = 0
             pn[v] = 0
             pt[v] = 0
+            po[v] = op[v]
+            if op[v] != 0 {
+                outbox.send(all: graph.neighbors(v), TraderPost(author: UInt32(v), symbol: sym[v], news: TraderPost.opinion, sentiment: op[v]))
+                op[v] = 0
+            }
             let p = Int(pop[v])
             let s = Int32(sent[v])
             if s != 0 {
@@ -184,10 +201,12 @@ final class TraderFeeds: @unchecked Sendable {
     func read(_ ctx: ShardContext, inbox: Inbox<TraderPost>, symbol: Column<UInt16>) {
         let sym = symbol.pointer
         let hd = heard.pointer, fr = fresh.pointer, sent = sentiment.pointer, sum = readSum.pointer, count = readCount.pointer
+        let total = postsRead.pointer
         for segment in inbox.segments {
             for env in segment {
                 let v = Int(env.to), m = env.message
-                if m.news != TraderPost.trade {
+                total[v] &+= 1
+                if m.news < TraderPost.opinion {
                     let bit: UInt64 = 1 << UInt64(m.news)
                     if hd[v] & bit == 0 {
                         hd[v] |= bit
@@ -219,6 +238,7 @@ final class TraderFeeds: @unchecked Sendable {
     func record(_ ctx: ShardContext, into recorder: inout ShardRecorder, base: Int, symbol: Column<UInt16>,
                 postKind: UInt16, heardKind: UInt16) {
         let sym = symbol.pointer, fr = fresh.pointer, pn = postedNews.pointer, pt = postedTrade.pointer, sent = sentiment.pointer
+        let po = postedOpinion.pointer
         var postCount: Int64 = 0
         var first = [Int64](repeating: 0, count: news.count)
         var mood = [Int64](repeating: 0, count: tradersOf.count)
@@ -241,6 +261,10 @@ final class TraderFeeds: @unchecked Sendable {
             if pt[v] != 0 {
                 postCount += 1
                 recorder.record(kind: postKind, agent: v, values: [Int64(sym[v]), -1, Int64(pt[v])])
+            }
+            if po[v] != 0 {
+                postCount += 1
+                recorder.record(kind: postKind, agent: v, values: [Int64(sym[v]), -2, Int64(po[v])])
             }
         }
         recorder.counters[base] += postCount
@@ -286,13 +310,14 @@ final class TraderFeeds: @unchecked Sendable {
     // MARK: checkpoints
 
     func save(to w: inout StateWriter) {
-        w.write(heard); w.write(considered); w.write(sentiment); w.write(traded)
+        w.write(heard); w.write(considered); w.write(sentiment); w.write(traded); w.write(postsRead); w.write(opinion)
         w.write(posts)
         for k in news.indices { w.write(informed[k]); w.write(halfReached[k]) }
     }
 
     func load(from r: inout StateReader) throws(StateReader.Failure) {
         try r.read(into: heard); try r.read(into: considered); try r.read(into: sentiment); try r.read(into: traded)
+        try r.read(into: postsRead); try r.read(into: opinion)
         posts = try r.int()
         for k in news.indices { informed[k] = try r.int(); halfReached[k] = try r.int() }
     }

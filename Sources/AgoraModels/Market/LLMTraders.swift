@@ -1,0 +1,400 @@
+import AgoraCore
+import AgoraEngine
+import AgoraExchange
+import AgoraLLM
+import Foundation
+
+/// The LLM side of a market: which traders ask an LLM, what they are shown, and how the answers
+/// become orders.
+///
+/// Escalated traders are a sampled fraction of the eligible populations plus named agents. In
+/// match(t), after the exchange has run, every escalated trader whose trigger fired (a price move,
+/// a drawdown, news reaching it, a post from someone it follows, or the cadence `every`) and that
+/// is not cooling down asks — up to the per-tick cap and the run's budget; the rest follow their
+/// rule policy and the run records why. Askers that share an archetype (persona attributes,
+/// instrument, optionally an observation bucket) share one question, built from the observation of
+/// their lowest-numbered member. Answers to questions asked at t are collected in match(t +
+/// latency − 1) — the run waits there for any still on their way — and applied in tick t +
+/// latency: each member takes the answer with probability `mix`, else its own rule. Every
+/// question, answered or not, is an `llm` event; replay reads the answers back from the log.
+final class LLMTraders: @unchecked Sendable {
+    static let stream: UInt64 = 0x4D4B_0005
+    /// One row per question: the agent column is its representative (lowest-numbered member).
+    static let event = EventKind(id: 26, name: "llm", columns: [
+        "asked", "index", "members", "status", "source", "request", "tool", "arguments", "failure", "answer", "prompt",
+        "prompt_tokens", "completion_tokens", "attempts", "milliseconds",
+    ], types: ["i64", "i64", "i64", "i64", "i64", "i64", "text", "text", "text", "text", "text", "i64", "i64", "i64", "i64"])
+
+    /// `status` of an `llm` event: 0 the answer was applied, else the fallback's code.
+    static func statusCode(_ f: Fallback?) -> Int64 {
+        guard let f else { return 0 }
+        return Int64(Fallback.allCases.firstIndex(of: f)! + 1)
+    }
+
+    let settings: LLMSettings
+    let source: any AnswerSource
+    let endpointName: String
+    let tools: [ToolSpec]
+    /// Escalated agents, ascending, and per escalated agent (same index) its state.
+    let escalated: [Int]
+    var lastAsked: [Int]
+    var peakWealth: [Int64]
+    var newsSeen: [UInt64]
+    var postsSeen: [UInt32]
+    /// Decisions applied in the coming tick: a flag per agent (read by every shard) and the details.
+    let pendingFlag: Column<UInt8>
+    var decisions: [Int: TraderDecision] = [:]
+    /// Questions asked and not yet applied, by the tick they were asked, and their members.
+    var inFlight: [Int: [Question]] = [:]
+    var waiting: Set<Int> = []
+    /// Answers already collected for questions in flight (a checkpoint collects them early).
+    var collected: [Int: [LLMReply]] = [:]
+    var accounting = LLMAccounting()
+    /// The tick's `llm` events, for recordSerial.
+    var events: [Record] = []
+
+    struct Question: Hashable {
+        var members: [Int]
+        var symbol: Int
+        var prompt: String
+        var key: Int64
+    }
+
+    struct Record {
+        var agent: Int
+        var asked: Int
+        var index: Int
+        var members: Int
+        var status: Fallback?
+        var source: Int
+        var key: Int64
+        var tool: String
+        var arguments: String
+        var failure: String
+        var answer: String
+        var prompt: String
+        var promptTokens: Int
+        var completionTokens: Int
+        var attempts: Int
+        var milliseconds: Int
+    }
+
+    init(settings: LLMSettings, source: any AnswerSource, agentCount: Int, populationOf: Column<UInt8>, social: Bool, seed: UInt64) {
+        precondition(settings.latency >= 1, "LLM answers apply at least one tick after they are asked")
+        self.settings = settings
+        self.source = source
+        endpointName = settings.endpoint.map { $0.baseURL.absoluteString + " " + $0.model } ?? "none"
+        // Following needs a network whose links change; the market's is fixed, so no `follow` tool.
+        tools = social ? [TraderTools.placeOrder, TraderTools.cancelOrders, TraderTools.hold, TraderTools.post]
+                       : [TraderTools.placeOrder, TraderTools.cancelOrders, TraderTools.hold]
+        let rules = settings.escalation
+        let eligible = Set(rules.populations)
+        let pick = RandomStream(seed: seed, stream: Self.stream).tick(-1)
+        let chance = Probability(min(1, max(0, rules.fraction)))
+        var chosen = Set(rules.agents.filter { $0 >= 0 && $0 < agentCount })
+        if rules.fraction > 0 {
+            for i in 0..<agentCount where eligible.isEmpty || eligible.contains(Int(populationOf[i])) {
+                var r = pick.agent(i)
+                if r.bernoulli(chance) { chosen.insert(i) }
+            }
+        }
+        escalated = chosen.sorted()
+        lastAsked = Array(repeating: Int.min / 2, count: escalated.count)
+        peakWealth = Array(repeating: 0, count: escalated.count)
+        newsSeen = Array(repeating: 0, count: escalated.count)
+        postsSeen = Array(repeating: 0, count: escalated.count)
+        pendingFlag = Column(count: agentCount, repeating: 0)
+    }
+
+    // MARK: asking
+
+    /// What one escalated agent sees, and the archetype it belongs to.
+    struct Observation {
+        var text: String
+        var bucket: String
+    }
+
+    /// One tick of the LLM side, in match(t) after the exchange: clears what tick t applied, asks
+    /// the triggered agents, and collects the answers due in tick t + 1.
+    func step(tick: Int, market: MarketModel) {
+        for a in decisions.keys { pendingFlag[a] = 0 }
+        decisions.removeAll(keepingCapacity: true)
+        events.removeAll(keepingCapacity: true)
+        ask(tick: tick, market: market)
+        let due = tick + 1 - settings.latency
+        if inFlight[due] != nil { collect(askedAt: due, market: market) }
+    }
+
+    private func ask(tick: Int, market: MarketModel) {
+        let rules = settings.escalation
+        var triggered: [Int] = []  // indices into `escalated`
+        for (k, agent) in escalated.enumerated() {
+            let s = Int(market.symbol[agent])
+            let wealth = market.wealth(agent)
+            peakWealth[k] = max(peakWealth[k], wealth)
+            var fire = rules.every > 0 && tick % rules.every == 0
+            if let bps = rules.priceMoveBasisPoints, tick >= rules.lookback {
+                let now = market.mid(symbol: s, ticksAgo: 0), then = market.mid(symbol: s, ticksAgo: rules.lookback)
+                if then > 0, abs(now - then) * 10_000 >= Int64(bps) * then { fire = true }
+            }
+            if let bps = rules.drawdownBasisPoints, peakWealth[k] > 0, (peakWealth[k] - wealth) * 10_000 >= Int64(bps) * peakWealth[k] {
+                fire = true
+            }
+            if rules.onNews {
+                let known = market.newsKnown(by: agent, tick: tick)
+                if known & ~newsSeen[k] != 0 { fire = true }
+                newsSeen[k] |= known
+            }
+            if rules.onFollowedPost, let feeds = market.feeds {
+                let read = feeds.postsRead[agent]
+                if read != postsSeen[k] { fire = true }
+                postsSeen[k] = read
+            }
+            if fire && tick - lastAsked[k] > rules.cooldown && !waiting.contains(agent) { triggered.append(k) }
+        }
+        guard !triggered.isEmpty else { return }
+        // A fair order for the per-tick cap, the same for any shard count.
+        let key = RandomStream(seed: market.seed, stream: Self.stream ^ 0xCA).tick(tick).key
+        triggered.sort { mix64(key ^ UInt64(escalated[$0])) < mix64(key ^ UInt64(escalated[$1])) }
+        var askers: [Int] = []
+        for k in triggered {
+            let agent = escalated[k]
+            lastAsked[k] = tick
+            if let cap = settings.budget.perTick, askers.count >= cap {
+                note(agent: agent, tick: tick, members: 1, status: .capped)
+            } else {
+                askers.append(k)
+            }
+        }
+        // Archetypes: askers sharing persona attributes, instrument and bucket share a question.
+        var groups: [String: [Int]] = [:]
+        var observations: [Int: Observation] = [:]
+        for k in askers {
+            let agent = escalated[k]
+            let o = market.observe(agent: agent, tick: tick, rules: settings)
+            observations[agent] = o
+            var id = "\(market.symbol[agent])"
+            if let personas = settings.personas, !settings.archetypes.by.isEmpty {
+                id += "|" + settings.archetypes.by.map { personas.value(agent: agent, $0) ?? "" }.joined(separator: "|")
+                if settings.archetypes.observationBuckets { id += "|" + o.bucket }
+            } else {
+                id += "|agent \(agent)"
+            }
+            groups[id, default: []].append(agent)
+        }
+        var questions: [Question] = []
+        var asks: [LLMAsk] = []
+        for members in groups.values.map({ $0.sorted() }).sorted(by: { $0[0] < $1[0] }) {
+            let rep = members[0]
+            if let calls = settings.budget.calls, accounting.questions >= calls {
+                note(agent: rep, tick: tick, members: members.count, status: .budget)
+                continue
+            }
+            if let tokens = settings.budget.tokens, accounting.tokensIn + accounting.tokensOut >= tokens {
+                note(agent: rep, tick: tick, members: members.count, status: .budget)
+                continue
+            }
+            var system = settings.instructions
+            if let p = settings.personas { system += "\n" + p.profile(agent: rep) }
+            let request = ChatRequest(model: settings.endpoint?.model ?? "none",
+                                      messages: [ChatMessage(.system, system), ChatMessage(.user, observations[rep]!.text)],
+                                      tools: tools, sampling: settings.sampling, toolChoice: "required")
+            let ask = LLMAsk(tick: tick, index: asks.count, request: request, endpoint: endpointName)
+            asks.append(ask)
+            questions.append(Question(members: members, symbol: Int(market.symbol[rep]), prompt: system + "\n\n" + observations[rep]!.text,
+                                      key: ask.key))
+            accounting.questions += 1
+        }
+        guard !asks.isEmpty else { return }
+        inFlight[tick] = questions
+        for q in questions { waiting.formUnion(q.members) }
+        source.ask(asks)
+    }
+
+    /// Records a decision that did not reach the LLM (cap, budget).
+    private func note(agent: Int, tick: Int, members: Int, status: Fallback) {
+        accounting.fallbacks[status, default: 0] += members
+        events.append(Record(agent: agent, asked: tick, index: -1, members: members, status: status, source: LLMReply.Source.none.rawValue,
+                             key: 0, tool: "", arguments: "", failure: "", answer: "", prompt: "", promptTokens: 0, completionTokens: 0,
+                             attempts: 0, milliseconds: 0))
+    }
+
+    // MARK: collecting and applying
+
+    private func collect(askedAt tick: Int, market: MarketModel) {
+        let questions = inFlight.removeValue(forKey: tick) ?? []
+        for q in questions { waiting.subtract(q.members) }
+        let replies = collected.removeValue(forKey: tick) ?? source.answers(askedAt: tick)
+        precondition(replies.count == questions.count, "one answer per question")
+        let mix = Probability(min(1, max(0, settings.archetypes.mix)))
+        let draws = RandomStream(seed: market.seed, stream: Self.stream ^ 0x313).tick(tick)
+        for (index, (q, reply)) in zip(questions, replies).enumerated() {
+            if source.isReplay && reply.source != .none { accounting.replayed += 1 }
+            switch reply.source {
+            case .endpoint: accounting.calls += 1; accounting.latencies.append(reply.milliseconds)
+            case .cache: accounting.cacheHits += 1
+            case .none: break
+            }
+            accounting.retries += max(0, reply.attempts - 1)
+            if let a = reply.answer {
+                accounting.tokensIn += a.promptTokens
+                accounting.tokensOut += a.completionTokens
+            }
+            var status: Fallback?
+            var decision: TraderDecision?
+            var failure = reply.failure ?? ""
+            if reply.source == .none {
+                status = .noEndpoint
+            } else if let answer = reply.answer {
+                switch TraderTools.decision(from: answer, offered: tools) {
+                case .success(let d):
+                    if let problem = market.refusal(of: d, symbol: q.symbol) { status = .refused; failure = problem } else { decision = d }
+                case .failure(let rejection):
+                    status = rejection.reason
+                    failure = rejection.detail
+                }
+            } else {
+                status = .failed
+                accounting.failures += 1
+            }
+            if let decision {
+                for m in q.members {
+                    var r = draws.agent(m)
+                    if mix.isCertain || r.bernoulli(mix) {
+                        decisions[m] = decision
+                        pendingFlag[m] = 1
+                        if case .post(let bullish) = decision { market.feeds?.opinion[m] = bullish ? 1 : -1 }
+                        accounting.decisions += 1
+                    } else {
+                        accounting.fallbacks[.mixed, default: 0] += 1
+                    }
+                }
+            } else if let status {
+                accounting.fallbacks[status, default: 0] += q.members.count
+            }
+            let call = reply.answer?.toolCalls.first
+            events.append(Record(agent: q.members[0], asked: tick, index: index, members: q.members.count, status: status,
+                                 source: reply.source.rawValue, key: q.key, tool: call?.name ?? "", arguments: call?.arguments ?? "",
+                                 failure: failure, answer: reply.raw, prompt: q.prompt,
+                                 promptTokens: reply.answer?.promptTokens ?? 0, completionTokens: reply.answer?.completionTokens ?? 0,
+                                 attempts: reply.attempts, milliseconds: reply.milliseconds))
+        }
+    }
+
+    /// Records the tick's `llm` events.
+    func record(into recorder: inout ShardRecorder) {
+        for e in events {
+            let values: [Int64] = [
+                Int64(e.asked), Int64(e.index), Int64(e.members), Self.statusCode(e.status), Int64(e.source), e.key,
+                recorder.text(e.tool), recorder.text(e.arguments), recorder.text(e.failure), recorder.text(e.answer), recorder.text(e.prompt),
+                Int64(e.promptTokens), Int64(e.completionTokens), Int64(e.attempts), Int64(e.milliseconds),
+            ]
+            recorder.record(kind: Self.event.id, agent: e.agent, values: values)
+        }
+    }
+
+    /// The run's LLM figures, for the summary.
+    func summary() -> [(name: String, value: Double)] {
+        var a = accounting
+        if let stats = source.clientStats { a.retries = max(a.retries, stats.retries) }
+        return [("llm.escalated_agents", Double(escalated.count))] + a.figures
+    }
+
+    // MARK: checkpoints
+
+    func save(to w: inout StateWriter) {
+        // Questions in flight are answered before the state is written, so a resumed run applies
+        // the same answers.
+        for t in inFlight.keys.sorted() where collected[t] == nil { collected[t] = source.answers(askedAt: t) }
+        w.write(lastAsked.map(Int64.init))
+        w.write(peakWealth)
+        w.write(newsSeen.map { Int64(bitPattern: $0) })
+        w.write(postsSeen.map { Int64($0) })
+        let pending = decisions.keys.sorted()
+        w.write(pending.count)
+        for a in pending { w.write(a); Self.write(decisions[a]!, to: &w) }
+        let ticks = inFlight.keys.sorted()
+        w.write(ticks.count)
+        for t in ticks {
+            w.write(t)
+            let qs = inFlight[t]!, rs = collected[t]!
+            w.write(qs.count)
+            for (q, r) in zip(qs, rs) {
+                w.write(q.members.map(Int64.init)); w.write(q.symbol); w.write(q.prompt); w.write(q.key)
+                w.write(r.raw); w.write(r.failure ?? "\u{0}"); w.write(r.attempts); w.write(r.milliseconds); w.write(r.source.rawValue)
+            }
+        }
+        let a = accounting
+        for v in [a.calls, a.cacheHits, a.replayed, a.failures, a.tokensIn, a.tokensOut, a.retries, a.decisions, a.questions] { w.write(v) }
+        w.write(a.latencies.map(Int64.init))
+        for f in Fallback.allCases { w.write(a.fallbacks[f] ?? 0) }
+    }
+
+    func load(from r: inout StateReader) throws(StateReader.Failure) {
+        func ints(_ n: Int) throws(StateReader.Failure) -> [Int64] {
+            let v = try r.int64s()
+            guard v.count == n else { throw StateReader.Failure(description: "LLM state: \(v.count) values where \(n) were expected") }
+            return v
+        }
+        lastAsked = try ints(escalated.count).map { Int($0) }
+        peakWealth = try ints(escalated.count)
+        newsSeen = try ints(escalated.count).map { UInt64(bitPattern: $0) }
+        postsSeen = try ints(escalated.count).map { UInt32(truncatingIfNeeded: $0) }
+        for a in decisions.keys { pendingFlag[a] = 0 }
+        decisions = [:]
+        for _ in 0..<(try r.int()) {
+            let a = try r.int()
+            guard a >= 0 && a < pendingFlag.count else { throw StateReader.Failure(description: "LLM state: agent \(a) out of range") }
+            decisions[a] = try Self.readDecision(from: &r)
+            pendingFlag[a] = 1
+        }
+        inFlight = [:]
+        collected = [:]
+        waiting = []
+        for _ in 0..<(try r.int()) {
+            let t = try r.int()
+            var qs: [Question] = [], rs: [LLMReply] = []
+            for _ in 0..<(try r.int()) {
+                let members = try r.int64s().map { Int($0) }
+                let q = Question(members: members, symbol: try r.int(), prompt: try r.string(), key: try r.int64())
+                let raw = try r.string(), failure = try r.string(), attempts = try r.int(), ms = try r.int(), source = try r.int()
+                let reply = LLMReply.recorded(raw: raw, failure: failure == "\u{0}" ? nil : failure, attempts: attempts, milliseconds: ms,
+                                              source: LLMReply.Source(rawValue: source) ?? .endpoint)
+                qs.append(q)
+                rs.append(reply)
+            }
+            inFlight[t] = qs
+            collected[t] = rs
+            for q in qs { waiting.formUnion(q.members) }
+        }
+        var a = LLMAccounting()
+        a.calls = try r.int(); a.cacheHits = try r.int(); a.replayed = try r.int(); a.failures = try r.int()
+        a.tokensIn = try r.int(); a.tokensOut = try r.int(); a.retries = try r.int(); a.decisions = try r.int(); a.questions = try r.int()
+        a.latencies = try r.int64s().map { Int($0) }
+        for f in Fallback.allCases { let n = try r.int(); if n > 0 { a.fallbacks[f] = n } }
+        accounting = a
+    }
+
+    static func write(_ d: TraderDecision, to w: inout StateWriter) {
+        switch d {
+        case .order(let buy, let limit, let quantity): w.write(0); w.write(buy); w.write(limit ?? -1); w.write(quantity)
+        case .cancel: w.write(1)
+        case .hold: w.write(2)
+        case .post(let bullish): w.write(3); w.write(bullish)
+        case .follow(let agent): w.write(4); w.write(agent)
+        }
+    }
+
+    static func readDecision(from r: inout StateReader) throws(StateReader.Failure) -> TraderDecision {
+        switch try r.int() {
+        case 0:
+            let buy = try r.bool(), limit = try r.int64(), quantity = try r.int64()
+            return .order(buy: buy, limit: limit < 0 ? nil : limit, quantity: quantity)
+        case 1: return .cancel
+        case 2: return .hold
+        case 3: return .post(bullish: try r.bool())
+        case 4: return .follow(agent: try r.int())
+        case let k: throw StateReader.Failure(description: "LLM state: unknown decision \(k)")
+        }
+    }
+}
