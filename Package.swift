@@ -77,7 +77,7 @@ let package = Package(
         // A real HTTP server on loopback speaking the OpenAI protocol, for the LLM tests.
         .target(name: "LLMFixture", dependencies: ["AgoraLLM"], path: "Tests/LLMFixture", swiftSettings: strict),
         .testTarget(name: "AgoraLLMTests", dependencies: ["AgoraLLM", "LLMFixture"], swiftSettings: strict),
-        .testTarget(name: "AgoraCLITests", dependencies: ["AgoraCLI", "agora"],
+        .testTarget(name: "AgoraCLITests", dependencies: ["AgoraCLI", "agora", "LLMFixture"],
                     exclude: ["Golden"], swiftSettings: strict),
     ]
 )

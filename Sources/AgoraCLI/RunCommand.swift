@@ -45,14 +45,14 @@ extension AgoraCommand {
         func run() throws {
             if let resume { return try resumeRun(resume) }
             let scenario = try options.load()
+            let catalog = try catalogOptions.open()
             let world: World
             do {
-                world = try World.assemble(scenario)
+                world = try World.assemble(scenario, answers: LLMWiring.liveSource(for: scenario, catalog: catalog))
             } catch {
                 for issue in error.issues { printError("error: \(issue)") }
                 throw Exit.badInput
             }
-            let catalog = try catalogOptions.open()
             let progress = (json || quiet || !isTerminal(2)) ? nil : ProgressBar(total: scenario.ticks, agents: world.agentCount)
             let outcome: RunSession.Outcome
             do {
@@ -109,12 +109,16 @@ enum RunSummary {
             guard case .number(let value) = field.value else { return nil }
             return "\(field.key)=\(MetricsTable.format(value))"
         }.joined(separator: " ")
+        var notes = ""
+        if case .list(let items)? = report["notes"] {
+            for case .text(let line) in items { notes += "\n  note     " + line }
+        }
         return """
         agora: run \(text("run_id")) finished
           model    \(scenario.model.name): \(grouped(sim.agentCount)) agents, \(scenario.ticks) ticks, \(text("shards")) shards on \(text("threads")) threads
           time     \(String(format: "%.2f", number("wall_s"))) s run (\(humanRate(number("agent_steps_per_s"))) agent-steps/s), \(String(format: "%.2f", number("setup_s"))) s setup
           digest   \(sim.digest.hex)
-          summary  \(summary)
+          summary  \(summary)\(notes)
           output   \(text("run_dir"))/  (manifest.json, metrics.csv, events.agl, scenario.yaml)
         """
     }

@@ -162,6 +162,22 @@ public final class Catalog {
         }
     }
 
+    // MARK: the LLM response cache
+
+    /// The response body stored for a request key, if any.
+    public func cachedResponse(key: String) throws(CatalogError) -> String? {
+        try db.query("SELECT response FROM llm_cache WHERE key = ?", [.text(key)]).first?[0].text
+    }
+
+    /// Stores a response body for a request key (the first answer stays).
+    public func storeResponse(key: String, model: String, request: String, response: String, tokensIn: Int, tokensOut: Int,
+                              createdAt: String) throws(CatalogError) {
+        try db.query("INSERT OR IGNORE INTO llm_cache (key, model, request, response, tokens_in, tokens_out, created_at) "
+                     + "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [.text(key), .text(model), .text(request), .text(response), .integer(Int64(tokensIn)), .integer(Int64(tokensOut)),
+                      .text(createdAt)])
+    }
+
     /// Runs, newest first.
     public func runs(limit: Int = 1_000) throws(CatalogError) -> [Run] {
         try db.query("SELECT \(Self.columns) FROM runs ORDER BY started_at DESC, id DESC LIMIT ?", [.integer(Int64(limit))]).map(Self.run)

@@ -54,7 +54,7 @@ public struct LLMReply: Sendable, Hashable {
 /// Stored answers to identical requests (the run catalog keeps them).
 public protocol ResponseCache: AnyObject, Sendable {
     func lookup(_ key: Int64) -> String?
-    func store(_ key: Int64, _ body: String)
+    func store(_ key: Int64, request: String, response: String)
 }
 
 /// Where answers come from: a live endpoint (with its cache), a run's recording, or nowhere.
@@ -141,7 +141,9 @@ public final class LiveEndpoint: AnswerSource, @unchecked Sendable {
         }
         let replies = slots.map { $0! }
         if let cache {
-            for (a, r) in zip(asks, replies) where r.source == .endpoint && r.answer != nil { cache.store(a.key, r.raw) }
+            for (a, r) in zip(asks, replies) where r.source == .endpoint && r.answer != nil {
+                cache.store(a.key, request: a.request.body.rendered, response: r.raw)
+            }
         }
         return replies
     }

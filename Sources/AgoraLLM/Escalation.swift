@@ -87,8 +87,9 @@ public struct LLMAccounting: Sendable, Hashable {
     /// Agent-decisions the LLM made (archetype members included) and those that fell back, by reason.
     public var decisions = 0
     public var fallbacks: [Fallback: Int] = [:]
-    /// Questions asked (each answered one way or another).
+    /// Questions asked (each answered one way or another), and the agent-decisions they covered.
     public var questions = 0
+    public var covered = 0
 
     public init() {}
 
@@ -100,10 +101,9 @@ public struct LLMAccounting: Sendable, Hashable {
         return sorted[min(sorted.count, rank) - 1]
     }
 
-    /// Agent-decisions each question stood for.
+    /// Agent-decisions each question stood for (an archetype's question stands for all its members).
     public var decisionsPerCall: Double {
-        let asked = questions - (fallbacks[.capped] ?? 0) - (fallbacks[.budget] ?? 0)
-        return asked > 0 ? Double(decisions + (fallbacks[.mixed] ?? 0)) / Double(asked) : 0
+        questions > 0 ? Double(covered) / Double(questions) : 0
     }
 
     /// (name, value) pairs in a fixed order for summaries and the catalog.
@@ -114,7 +114,7 @@ public struct LLMAccounting: Sendable, Hashable {
             ("llm.tokens_in", Double(tokensIn)), ("llm.tokens_out", Double(tokensOut)),
             ("llm.latency_p50_ms", Double(latency(percentile: 50))), ("llm.latency_p95_ms", Double(latency(percentile: 95))),
             ("llm.latency_p99_ms", Double(latency(percentile: 99))),
-            ("llm.decisions", Double(decisions)), ("llm.decisions_per_call", decisionsPerCall),
+            ("llm.decisions", Double(decisions)), ("llm.covered", Double(covered)), ("llm.decisions_per_call", decisionsPerCall),
         ]
         for f in Fallback.allCases { out.append(("llm.fallback.\(f.rawValue)", Double(fallbacks[f] ?? 0))) }
         return out

@@ -1,5 +1,6 @@
 import AgoraCore
 import AgoraEngine
+import AgoraLLM
 import AgoraSocial
 
 /// A value of a model parameter, as read from a scenario.
@@ -96,12 +97,18 @@ public struct ModelInputs: Sendable {
     public let network: CSRGraph?
     /// The exchange and fundamentals, for models that trade.
     public let market: MarketSpec?
+    /// Who asks an LLM, and where the answers come from (nil: the endpoint's, or none).
+    public let llm: LLMSettings?
+    public let answers: (any AnswerSource)?
 
-    public init(seed: UInt64, populations: [PopulationInput], network: CSRGraph? = nil, market: MarketSpec? = nil) {
+    public init(seed: UInt64, populations: [PopulationInput], network: CSRGraph? = nil, market: MarketSpec? = nil,
+                llm: LLMSettings? = nil, answers: (any AnswerSource)? = nil) {
         self.seed = seed
         self.populations = populations
         self.network = network
         self.market = market
+        self.llm = llm
+        self.answers = answers
     }
 
     /// For single-population models: the population.
@@ -151,6 +158,8 @@ public struct ModelDescriptor: Sendable {
     /// Whether a scenario's `network` section is required, optional, or refused.
     public let network: NetworkUse
     public let usesExchange: Bool
+    /// Whether a scenario may escalate agents to an LLM (an `llm` section).
+    public var usesLLM: Bool = false
     public let build: @Sendable (ModelInputs) throws(ModelBuildError) -> any Model
 
     public func kind(_ name: String) -> AgentKindDescriptor? { agentKinds.first { $0.name == name } }

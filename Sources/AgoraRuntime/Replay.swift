@@ -1,5 +1,6 @@
 import AgoraCore
 import AgoraEngine
+import AgoraLLM
 import AgoraLog
 import AgoraScenario
 import Foundation
@@ -26,9 +27,12 @@ public enum Replay {
         } catch {
             throw Failure(description: "the run's scenario.yaml no longer reads: \(error)")
         }
+        let logPath = (directory as NSString).appendingPathComponent(RunLog.fileName)
+        // LLM answers come from the log: a replay needs no network.
+        let answers: (any AnswerSource)? = scenario.llm == nil ? nil : try LLMWiring.recordedAnswers(logPath: logPath)
         let world: World
-        do { world = try World.assemble(scenario) } catch { throw Failure(description: "\(error)") }
-        let reader = try LogReader(path: (directory as NSString).appendingPathComponent(RunLog.fileName))
+        do { world = try World.assemble(scenario, answers: answers) } catch { throw Failure(description: "\(error)") }
+        let reader = try LogReader(path: logPath)
         // The logged digest rows, by tick then kind.
         var logged: [Int64: [UInt16: EventSetHash]] = [:]
         let problems = reader.forEachChunk(kinds: [0]) { chunk in

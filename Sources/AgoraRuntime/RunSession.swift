@@ -66,7 +66,7 @@ public enum RunSession {
         do { scenario = try ScenarioLoader.load(path: scenarioPath) } catch {
             throw RunDirectory.Failure(description: "the run's scenario.yaml no longer reads: \(error)")
         }
-        let world = try World.assemble(scenario)
+        let world = try World.assemble(scenario, answers: LLMWiring.liveSource(for: scenario, catalog: catalog))
         let logPath = (path as NSString).appendingPathComponent(RunLog.fileName)
         let runID = (try? LogReader(path: logPath).schema.meta["run_id"]) ?? nil ?? (path as NSString).lastPathComponent
         let directory = try RunDirectory.reopen(path: path, runID: runID, scenario: scenario)
@@ -156,6 +156,7 @@ public enum RunSession {
         var summary = JSONLine()
         for (name, value) in finalSummary { summary.set(name, value) }
         report.set("summary", summary)
+        if !sim.notes.isEmpty { report.set("notes", .list(sim.notes.map { .text($0) })) }
         try directory.finish(report: report, started: started, overrides: scenario.overrides)
         try catalog?.finish(id: runID, status: "finished", finishedAt: ISO8601DateFormatter().string(from: Date()), digest: sim.digest.hex,
                             agents: world.agentCount, shards: shards, threads: threads, wallSeconds: wall,

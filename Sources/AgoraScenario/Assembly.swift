@@ -1,4 +1,5 @@
 import AgoraEngine
+import AgoraLLM
 import AgoraModels
 import AgoraSocial
 import Foundation
@@ -27,8 +28,9 @@ public struct World: @unchecked Sendable {
         pairs.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0, nodeCount: nodes) }
     }
 
-    /// Builds the world of a validated scenario.
-    public static func assemble(_ scenario: Scenario) throws(ScenarioErrors) -> World {
+    /// Builds the world of a validated scenario. `answers` says where LLM answers come from (nil:
+    /// the scenario's endpoint, uncached, or none).
+    public static func assemble(_ scenario: Scenario, answers: (any AnswerSource)? = nil) throws(ScenarioErrors) -> World {
         let start = Date()
         var network: CSRGraph?
         switch scenario.network {
@@ -64,7 +66,7 @@ public struct World: @unchecked Sendable {
         }
         let inputs = ModelInputs(seed: scenario.seed,
                                  populations: scenario.populations.map { PopulationInput(kind: $0.kind, count: $0.count, params: $0.params) },
-                                 network: network, market: scenario.market)
+                                 network: network, market: scenario.market, llm: scenario.llm, answers: answers)
         let model: any Model
         do {
             model = try scenario.model.build(inputs)

@@ -101,7 +101,7 @@ extension NodeReader {
                 if case .sequence(let seq) = list {
                     for (i, item) in seq.enumerated() {
                         let np = "\(fp).news[\(i)]"
-                        guard let nm = mapping(item, np, allowed: ["tick", "instrument", "jump_bps", "seeds", "public_after"]) else { ok = false; continue }
+                        guard let nm = mapping(item, np, allowed: ["tick", "instrument", "jump_bps", "seeds", "public_after", "headline"]) else { ok = false; continue }
                         let tick = nm["tick"].flatMap { integer($0, "\(np).tick", min: 0, max: max(0, ticks - 1), phrase: "a tick in 0...\(max(0, ticks - 1))") }
                         let jump = nm["jump_bps"].flatMap { integer($0, "\(np).jump_bps", min: -9_999, max: 100_000, phrase: "basis points in -9999...100000") }
                         var symbol: Int? = instruments.count == 1 ? 0 : nil
@@ -120,7 +120,9 @@ extension NodeReader {
                         let publicAfter = nm["public_after"].flatMap { integer($0, "\(np).public_after", min: 0, max: 1_000_000) }
                         if nm["public_after"] != nil && publicAfter == nil { ok = false }
                         if let tick, let jump, let symbol {
-                            news.append(NewsEvent(tick: tick, symbol: symbol, jumpBasisPoints: jump, seeds: seeds, publicAfter: publicAfter))
+                            let headline = nm["headline"].flatMap { string($0, "\(np).headline") }
+                            news.append(NewsEvent(tick: tick, symbol: symbol, jumpBasisPoints: jump, seeds: seeds, publicAfter: publicAfter,
+                                                  headline: headline))
                         } else {
                             ok = false
                         }

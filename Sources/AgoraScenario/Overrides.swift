@@ -30,13 +30,15 @@ public struct Override: Sendable, Hashable {
 
     /// Parses `path=value` as given to `--set`.
     public static func parse(_ text: String) throws(ScenarioErrors) -> Override {
-        let label = "--set \(text)"
+        var label = "--set \(text)"
         guard let eq = text.firstIndex(of: "=") else {
             throw ScenarioErrors([ScenarioIssue(origin: .override(label), path: "",
                                                 message: "expected path=value, e.g. --set agents[0].count=1000")])
         }
         let pathText = String(text[..<eq])
         let value = String(text[text.index(after: eq)...])
+        // A value that looks like a secret is never echoed back (errors, the catalog, manifests).
+        if pathText.hasSuffix("api_key") || (pathText.hasSuffix("key") && pathText.contains("llm")) { label = "--set \(pathText)=<redacted>" }
         guard let steps = parsePath(pathText) else {
             throw ScenarioErrors([ScenarioIssue(origin: .override(label), path: pathText,
                                                 message: "not a field path (use names and [index], e.g. agents[0].params.recovery)")])

@@ -1,4 +1,5 @@
 import AgoraEngine
+import AgoraLLM
 import AgoraModels
 
 /// A validated scenario: everything needed to assemble and run a world, and nothing unchecked.
@@ -15,6 +16,8 @@ public struct Scenario: Sendable {
     public let network: NetworkSpec?
     /// The exchange and fundamentals, for models that trade.
     public let market: MarketSpec?
+    /// Which agents ask an LLM and how, for models that escalate.
+    public let llm: LLMSettings?
     public let engine: EngineSettings
     /// What goes to the event log.
     public let log: LogSettings

@@ -1,4 +1,5 @@
 import AgoraEngine
+import AgoraLLM
 import AgoraModels
 import Foundation
 import Yams
@@ -11,7 +12,9 @@ public enum ScenarioLoader {
                                "exchange", "llm", "log", "checkpoint"]
 
     /// Loads `path` and applies `overrides` in order.
-    public static func load(path: String, overrides: [Override] = []) throws(ScenarioErrors) -> Scenario {
+    /// `environment` supplies the LLM endpoint's defaults (OPENAI_BASE_URL, OPENAI_MODEL, the key).
+    public static func load(path: String, overrides: [Override] = [],
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(ScenarioErrors) -> Scenario {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -19,11 +22,12 @@ public enum ScenarioLoader {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
             throw ScenarioErrors([ScenarioIssue(origin: .wholeFile(path: path), path: "", message: reason)])
         }
-        return try parse(text, path: path, overrides: overrides)
+        return try parse(text, path: path, overrides: overrides, environment: environment)
     }
 
     /// Parses scenario text; `path` names it in errors and anchors relative file paths.
-    public static func parse(_ text: String, path: String, overrides: [Override] = []) throws(ScenarioErrors) -> Scenario {
+    public static func parse(_ text: String, path: String, overrides: [Override] = [],
+                             environment: [String: String] = ProcessInfo.processInfo.environment) throws(ScenarioErrors) -> Scenario {
         var root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -52,7 +56,7 @@ public enum ScenarioLoader {
                 issues.append(ScenarioIssue(origin: .override(o.label), path: o.path, message: "unknown --set path: \(error.message)"))
             }
         }
-        var reader = NodeReader(file: path, overrideOrigins: overrideOrigins)
+        var reader = NodeReader(file: path, overrideOrigins: overrideOrigins, environment: environment)
         reader.issues = issues
         let scenario = reader.scenario(root, sourcePath: path, overrides: overrides.map(\.label))
         if !reader.issues.isEmpty { throw ScenarioErrors(sortedByPosition(reader.issues)) }
@@ -101,10 +105,15 @@ struct NodeReader {
     let overrideOrigins: [String: ScenarioIssue.Origin]
     var issues: [ScenarioIssue] = []
     var origins: [String: ScenarioIssue.Origin] = [:]
+    /// Where the LLM endpoint's defaults come from.
+    let environment: [String: String]
+    /// The scenario's seed, once read (persona draws default to it).
+    var scenarioSeed: UInt64 = 1
 
-    init(file: String, overrideOrigins: [String: ScenarioIssue.Origin]) {
+    init(file: String, overrideOrigins: [String: ScenarioIssue.Origin], environment: [String: String] = [:]) {
         self.file = file
         self.overrideOrigins = overrideOrigins
+        self.environment = environment
     }
 
     func origin(_ node: Node?, _ path: String) -> ScenarioIssue.Origin {
@@ -271,6 +280,7 @@ struct NodeReader {
         if let n = field("seed") {
             if case .scalar(let s) = n, let v = UInt64(s.string.replacingOccurrences(of: "_", with: "")) {
                 seed = v
+                scenarioSeed = v
                 note(n, "seed")
             } else {
                 fail(n, "seed", "expected a non-negative integer below 2^64, got \(Self.describe(n))")
@@ -343,16 +353,27 @@ struct NodeReader {
         if let n = field("checkpoint"), let cm = mapping(n, "checkpoint", allowed: ["every"]) {
             checkpointEvery = cm["every"].flatMap { integer($0, "checkpoint.every", min: 0) } ?? 0
         }
-        for section in ["llm"] {
-            if let n = field(section), let model {
-                fail(n, section, "the \(model.name) model has no \(section) settings; remove this section")
+        var llm: LLMSettings?
+        if let n = field("llm"), let model {
+            if model.usesLLM {
+                llm = llmSection(n, "llm", populations: populations)
+            } else {
+                fail(n, "llm", "the \(model.name) model has no llm settings; remove this section")
             }
         }
 
         guard let name, let ticks, let model, !populations.isEmpty, issues.isEmpty else { return nil }
-        let resolved = (try? Yams.serialize(node: root)) ?? ""
+        // An endpoint taken from the environment is written into the scenario as run, so a replay
+        // or a resume asks the same questions of the same endpoint (the key stays in the environment).
+        var written = root
+        if let e = llm?.endpoint {
+            for (field, value) in [("base_url", e.baseURL.absoluteString), ("model", e.model)] {
+                written = (try? written.setting([.key("llm"), .key("endpoint"), .key(field)][...], to: Node(value))) ?? written
+            }
+        }
+        let resolved = (try? Yams.serialize(node: written)) ?? ""
         return Scenario(name: name, description: description, model: model, seed: seed, ticks: ticks,
-                        populations: populations, network: network, market: market, engine: engine, log: log,
+                        populations: populations, network: network, market: market, llm: llm, engine: engine, log: log,
                         checkpointEvery: checkpointEvery, sourcePath: sourcePath,
                         resolvedYAML: resolved, overrides: overrides, origins: origins)
     }

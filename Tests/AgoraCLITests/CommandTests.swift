@@ -1,4 +1,5 @@
 import Foundation
+import LLMFixture
 import Testing
 
 @Suite(.serialized) struct RunCommandTests {
@@ -355,5 +356,64 @@ import Testing
         #expect(bad.status == 64 && bad.stderr.contains("unknown model 'tree'"))
         let missing = try agora(["graph", "stats", "/nonexistent/g.u32"])
         #expect(missing.status == 2)
+    }
+}
+
+/// The rate-cut scenario against a real OpenAI-style server on loopback, then replayed without it.
+@Suite struct LLMRunTests {
+    static let key = "sk-agora-test-7f3a9c1e5b"
+
+    /// A small rate-cut world: 20,000 traders, the cut at tick 120, 150 ticks.
+    static let small = ["--set", "network.nodes=20000", "--set", "agents[0].count=6000", "--set", "agents[1].count=4000",
+                        "--set", "agents[2].count=9000", "--set", "agents[3].count=980", "--set", "agents[4].count=20",
+                        "--set", "ticks=150", "--set", "llm.escalation.fraction=0.01", "--set", "llm.cache=false"]
+
+    @Test func aRunWithAnEndpointIsRecordedReplayedWithoutItAndNeverWritesTheKey() throws {
+        let server = try LoopbackServer { request in
+            guard request.headers["authorization"] == "Bearer \(Self.key)" else { return .respond(status: 401, body: Data()) }
+            let user = OpenAIFixture.body(request)?["messages"]?.array?.last?["content"]?.string ?? ""
+            if user.contains("central bank") {
+                return .respond(status: 200, body: OpenAIFixture.toolCall("place_order", arguments: #"{"side": "buy", "order_type": "market", "quantity": 20}"#))
+            }
+            return .respond(status: 200, body: user.count % 3 == 0 ? OpenAIFixture.prose("Wait and see.")
+                                                                      : OpenAIFixture.toolCall("hold", arguments: "{}"))
+        }
+        let dir = try temporaryDirectory() + "/run"
+        let run = try agora(["run", "scenarios/rate-cut.yaml", "--json", "--out", dir] + Self.small
+                            + ["--set", "llm.endpoint.base_url=\(server.baseURL.absoluteString)", "--set", "llm.endpoint.model=fixture"],
+                            environment: ["OPENAI_API_KEY": Self.key])
+        server.stop()
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let summary = try #require(report["summary"] as? [String: Any])
+        let calls = try #require(summary["llm.calls"] as? Double), decisions = try #require(summary["llm.decisions"] as? Double)
+        #expect(calls > 0 && decisions > 0 && summary["llm.fallback.no_tool_call"] as? Double ?? 0 > 0, "\(summary)")
+        #expect((summary["llm.decisions_per_call"] as? Double ?? 0) >= 1)
+        // The key is in no file the run wrote, nor in the catalog.
+        var files = try FileManager.default.contentsOfDirectory(atPath: dir).map { dir + "/" + $0 }
+        files += try FileManager.default.contentsOfDirectory(atPath: (testCatalog as NSString).deletingLastPathComponent)
+            .map { (testCatalog as NSString).deletingLastPathComponent + "/" + $0 }
+        for f in files {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: f))
+            #expect(bytes.range(of: Data(Self.key.utf8)) == nil, "\(f) holds the key")
+        }
+        #expect(!run.stdout.contains(Self.key) && !run.stderr.contains(Self.key))
+        // The server is gone: the replay reads the answers from the log and gives the same digest.
+        let replay = try agora(["replay", dir, "--verify"])
+        #expect(replay.status == 0, "\(replay.stdout) \(replay.stderr)")
+        let check = try agora(["log", "check", dir])
+        #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
+    }
+
+    @Test func withoutAnEndpointTheSummarySaysTheRulesDecided() throws {
+        let run = try agora(["run", "scenarios/rate-cut.yaml", "--out", try temporaryDirectory() + "/run"] + Self.small)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("no endpoint configured: escalated agents follow their rule policies"))
+    }
+
+    @Test func aKeyInTheScenarioIsRefused() throws {
+        let out = try agora(["validate", "scenarios/rate-cut.yaml", "--set", "llm.endpoint.api_key=sk-123"])
+        #expect(out.status != 0 && out.stderr.contains("llm.endpoint.api_key: keys do not belong in scenario files"), "\(out.stderr)")
+        #expect(!out.stderr.contains("sk-123"))
     }
 }

@@ -27,13 +27,16 @@ struct Outcome {
 let testCatalog = NSTemporaryDirectory() + "agora-cli-tests-\(getpid())/catalog.sqlite"
 
 /// Runs `agora` with `arguments` from the repository root and waits for it.
-func agora(_ arguments: [String], catalog: String = testCatalog) throws -> Outcome {
+/// The caller's OPENAI_* variables are left out, so no test reaches a real endpoint; `environment`
+/// adds variables.
+func agora(_ arguments: [String], catalog: String = testCatalog, environment extra: [String: String] = [:]) throws -> Outcome {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: agoraBinary)
     p.arguments = arguments
     p.currentDirectoryURL = repositoryRoot
-    var environment = ProcessInfo.processInfo.environment
+    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OPENAI_") }
     environment["AGORA_CATALOG"] = catalog
+    environment.merge(extra) { $1 }
     p.environment = environment
     let out = Pipe(), err = Pipe()
     p.standardOutput = out

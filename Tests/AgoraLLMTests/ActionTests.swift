@@ -75,7 +75,7 @@ import Testing
         let lock = NSLock()
         var stored: [Int64: String] = [:]
         func lookup(_ key: Int64) -> String? { lock.withLock { stored[key] } }
-        func store(_ key: Int64, _ body: String) { lock.withLock { stored[key] = body } }
+        func store(_ key: Int64, request: String, response: String) { lock.withLock { stored[key] = response } }
     }
 
     static func asks(_ tick: Int, _ texts: [String], endpoint: String = "e") -> [LLMAsk] {

@@ -204,6 +204,7 @@ final class LLMTraders: @unchecked Sendable {
             questions.append(Question(members: members, symbol: Int(market.symbol[rep]), prompt: system + "\n\n" + observations[rep]!.text,
                                       key: ask.key))
             accounting.questions += 1
+            accounting.covered += members.count
         }
         guard !asks.isEmpty else { return }
         inFlight[tick] = questions
@@ -325,7 +326,9 @@ final class LLMTraders: @unchecked Sendable {
             }
         }
         let a = accounting
-        for v in [a.calls, a.cacheHits, a.replayed, a.failures, a.tokensIn, a.tokensOut, a.retries, a.decisions, a.questions] { w.write(v) }
+        for v in [a.calls, a.cacheHits, a.replayed, a.failures, a.tokensIn, a.tokensOut, a.retries, a.decisions, a.questions, a.covered] {
+            w.write(v)
+        }
         w.write(a.latencies.map(Int64.init))
         for f in Fallback.allCases { w.write(a.fallbacks[f] ?? 0) }
     }
@@ -370,6 +373,7 @@ final class LLMTraders: @unchecked Sendable {
         var a = LLMAccounting()
         a.calls = try r.int(); a.cacheHits = try r.int(); a.replayed = try r.int(); a.failures = try r.int()
         a.tokensIn = try r.int(); a.tokensOut = try r.int(); a.retries = try r.int(); a.decisions = try r.int(); a.questions = try r.int()
+        a.covered = try r.int()
         a.latencies = try r.int64s().map { Int($0) }
         for f in Fallback.allCases { let n = try r.int(); if n > 0 { a.fallbacks[f] = n } }
         accounting = a

@@ -73,6 +73,7 @@ extension ModelCatalog {
         maxPopulations: 255,
         network: .optional,
         usesExchange: true,
+        usesLLM: true,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard var spec = inputs.market else {
                 throw ModelBuildError(population: nil, parameter: "exchange", "the market model needs an `exchange` section")
@@ -123,6 +124,7 @@ extension ModelCatalog {
                 throw ModelBuildError(population: nil, parameter: "exchange.fundamental.news[\(k)].\(spec.news[k].seeds != nil ? "seeds" : "public_after")",
                                       "only means something on a network; add a `network` section (one node per trader)")
             }
-            return MarketModel(spec: spec, populations: populations, seed: inputs.seed, network: inputs.network)
+            return MarketModel(spec: spec, populations: populations, seed: inputs.seed, network: inputs.network,
+                               llm: inputs.llm, answers: inputs.answers)
         })
 }

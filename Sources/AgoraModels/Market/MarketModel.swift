@@ -110,6 +110,7 @@ public final class MarketModel: Model, @unchecked Sendable {
     let llm: LLMTraders?
     /// Per news item: its symbol, the tick it broke, and the factor (×10⁴) by which it moved the fundamental.
     private let newsJumps: [(symbol: Int, tick: Int, basisPoints: Int64)]
+    private let headlines: [String?]
 
     public var phases: Phases { feeds == nil ? [.submit, .match, .propagate] : [.decide, .submit, .match, .propagate, .record] }
 
@@ -167,6 +168,7 @@ public final class MarketModel: Model, @unchecked Sendable {
             feeds = nil
         }
         newsJumps = spec.news.map { ($0.symbol, $0.tick, Int64($0.jumpBasisPoints)) }
+        headlines = spec.news.map(\.headline)
         if let llm {
             let source = answers ?? (llm.endpoint == nil ? NoEndpoint() : LiveEndpoint(client: LLMClient(settings: llm.endpoint!), cache: nil))
             self.llm = LLMTraders(settings: llm, source: source, agentCount: agentCount, populationOf: population, social: network != nil, seed: seed)
@@ -604,7 +606,7 @@ extension MarketModel {
         for (k, n) in newsJumps.enumerated() where k < 64 && known & (1 << UInt64(k)) != 0 {
             let name = spec.exchange.instruments[n.symbol].name
             let pct = String(format: "%.2f", Double(abs(n.basisPoints)) / 100)
-            heardLines.append("tick \(n.tick): \(name)'s fundamental value \(n.basisPoints < 0 ? "falls" : "rises") \(pct)%")
+            heardLines.append("tick \(n.tick): " + (headlines[k] ?? "\(name)'s fundamental value \(n.basisPoints < 0 ? "falls" : "rises") \(pct)%"))
         }
         lines.append(heardLines.isEmpty ? "You have heard no news." : "News you have heard: " + heardLines.joined(separator: "; ") + ".")
         if let feeds {

@@ -112,13 +112,16 @@ public struct NewsEvent: Sendable, Hashable {
     /// On a network: the news becomes public (every trader knows it) this many ticks after the
     /// seeds hear it (nil: never; it spreads only by posts).
     public var publicAfter: Int?
+    /// What LLM-escalated traders read about it (nil: a plain statement of the jump).
+    public var headline: String?
 
-    public init(tick: Int, symbol: Int, jumpBasisPoints: Int, seeds: Int? = nil, publicAfter: Int? = nil) {
+    public init(tick: Int, symbol: Int, jumpBasisPoints: Int, seeds: Int? = nil, publicAfter: Int? = nil, headline: String? = nil) {
         self.tick = tick
         self.symbol = symbol
         self.jumpBasisPoints = jumpBasisPoints
         self.seeds = seeds
         self.publicAfter = publicAfter
+        self.headline = headline
     }
 }
 
