@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "AgoraModelsTests", dependencies: ["AgoraCore", "AgoraEngine", "AgoraExchange", "AgoraModels", "AgoraSocial",
                                                             "AgoraLLM", "LLMFixture"],
                     swiftSettings: strict),
-        .testTarget(name: "AgoraScenarioTests", dependencies: ["AgoraScenario", "AgoraModels"],
+        .testTarget(name: "AgoraScenarioTests", dependencies: ["AgoraScenario", "AgoraModels", "AgoraLLM"],
                     swiftSettings: strict),
         .testTarget(name: "AgoraRuntimeTests", dependencies: ["AgoraRuntime", "AgoraLog", "AgoraScenario", "AgoraEngine", "AgoraCore",
                                                              "AgoraModels", "AgoraLLM", "LLMFixture"],

@@ -105,10 +105,24 @@ enum RunSummary {
         func number(_ key: String) -> Double { if case .number(let d)? = report[key] { return d }; return 0 }
         var summaryFields: [(key: String, value: JSONLine.Value)] = []
         if case .object(let o)? = report["summary"] { summaryFields = o.fields }
+        var figures: [String: Double] = [:]
         let summary = summaryFields.compactMap { field -> String? in
             guard case .number(let value) = field.value else { return nil }
+            guard !field.key.hasPrefix("llm.") else { figures[field.key] = value; return nil }
             return "\(field.key)=\(MetricsTable.format(value))"
         }.joined(separator: " ")
+        // The LLM figures get a line of their own.
+        var llm = ""
+        if let questions = figures["llm.questions"] {
+            func f(_ k: String) -> String { MetricsTable.format(figures["llm.\(k)"] ?? 0) }
+            let fallbacks = figures.filter { $0.key.hasPrefix("llm.fallback.") && $0.value > 0 }.sorted { $0.key < $1.key }
+                .map { "\($0.key.dropFirst("llm.fallback.".count)) \(MetricsTable.format($0.value))" }
+            llm = "\n  llm      \(f("escalated_agents")) escalated; \(MetricsTable.format(questions)) questions for \(f("covered")) agent-decisions"
+                + " (\(String(format: "%.2f", figures["llm.decisions_per_call"] ?? 0)) each), \(f("calls")) calls, \(f("cache_hits")) cached,"
+                + " \(f("replayed")) replayed, \(f("failures")) failed, \(f("retries")) retries; tokens \(f("tokens_in")) in, \(f("tokens_out")) out;"
+                + " latency p50/p95/p99 \(f("latency_p50_ms"))/\(f("latency_p95_ms"))/\(f("latency_p99_ms")) ms; \(f("decisions")) decided by the LLM"
+                + (fallbacks.isEmpty ? "" : "; by rule: " + fallbacks.joined(separator: ", "))
+        }
         var notes = ""
         if case .list(let items)? = report["notes"] {
             for case .text(let line) in items { notes += "\n  note     " + line }
@@ -118,7 +132,7 @@ enum RunSummary {
           model    \(scenario.model.name): \(grouped(sim.agentCount)) agents, \(scenario.ticks) ticks, \(text("shards")) shards on \(text("threads")) threads
           time     \(String(format: "%.2f", number("wall_s"))) s run (\(humanRate(number("agent_steps_per_s"))) agent-steps/s), \(String(format: "%.2f", number("setup_s"))) s setup
           digest   \(sim.digest.hex)
-          summary  \(summary)\(notes)
+          summary  \(summary)\(llm)\(notes)
           output   \(text("run_dir"))/  (manifest.json, metrics.csv, events.agl, scenario.yaml)
         """
     }

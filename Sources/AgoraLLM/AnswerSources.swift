@@ -79,7 +79,8 @@ extension AnswerSource {
 
 /// No endpoint configured: every question gets "no endpoint" at once, and the rule policies decide.
 public final class NoEndpoint: AnswerSource, @unchecked Sendable {
-    public init() {}
+    let reason: String?
+    public init(reason: String? = nil) { self.reason = reason }
     private let lock = NSLock()
     private var pending: [Int: Int] = [:]
     public func ask(_ asks: [LLMAsk]) {
@@ -90,7 +91,7 @@ public final class NoEndpoint: AnswerSource, @unchecked Sendable {
         let n = lock.withLock { pending.removeValue(forKey: tick) ?? 0 }
         return Array(repeating: LLMReply(answer: nil, failure: "no endpoint", raw: "", attempts: 0, milliseconds: 0, source: .none), count: n)
     }
-    public var label: String { "no endpoint configured: escalated agents follow their rule policies" }
+    public var label: String { (reason ?? "no endpoint configured") + ": escalated agents follow their rule policies" }
     public var clientStats: LLMClientStats? { nil }
 }
 

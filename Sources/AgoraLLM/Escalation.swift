@@ -56,6 +56,8 @@ public struct LLMBudget: Sendable, Hashable {
 public struct LLMSettings: Sendable, Hashable {
     /// nil: no endpoint — escalated agents use their rule policies and the summary says so.
     public var endpoint: EndpointSettings?
+    /// Why there is no endpoint, when there is more to say than that none is configured.
+    public var noEndpointReason: String?
     public var sampling = Sampling()
     /// Answers to questions asked at tick t are applied at tick t + latency (≥ 1): the run goes on
     /// meanwhile and waits, at t + latency, for whatever has not arrived.

@@ -21,13 +21,14 @@ extension NodeReader {
         var baseURL = environment["OPENAI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         var model = environment["OPENAI_MODEL"].flatMap { $0.isEmpty ? nil : $0 }
         var keyVariable = "OPENAI_API_KEY"
+        var baseFromScenario = false
         var tuning: [(String, Node)] = []
         let ep = "\(path).endpoint"
         var endpointNode: Node?
         if let n = m["endpoint"], let em = mapping(n, ep, allowed: ["base_url", "model", "api_key_env", "api_key", "timeout_s",
                                                                     "max_concurrency", "max_retries", "requests_per_minute"]) {
             endpointNode = n
-            if let v = em["base_url"] { baseURL = string(v, "\(ep).base_url") }
+            if let v = em["base_url"] { baseURL = string(v, "\(ep).base_url"); baseFromScenario = true }
             if let v = em["model"] { model = string(v, "\(ep).model") }
             if let v = em["api_key_env"], let name = string(v, "\(ep).api_key_env") { keyVariable = name }
             if let v = em["api_key"] {
@@ -39,8 +40,15 @@ extension NodeReader {
         if let text = baseURL {
             if let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil {
                 guard let model else {
-                    fail(endpointNode ?? node, "\(ep).model", "missing; the name of the model the endpoint serves (or set OPENAI_MODEL)")
-                    return nil
+                    if baseFromScenario {
+                        fail(endpointNode ?? node, "\(ep).model", "missing; the name of the model the endpoint serves (or set OPENAI_MODEL)")
+                        _ = finish(m, path, s, populations: populations)
+                        return nil
+                    }
+                    // OPENAI_BASE_URL alone (set for other tools, say) does not make an endpoint.
+                    s.noEndpointReason = "OPENAI_BASE_URL is set but names no model (llm.endpoint.model or OPENAI_MODEL)"
+                    let rest = finish(m, path, s, populations: populations)
+                    return issues.count == before ? rest : nil
                 }
                 let key = environment[keyVariable].flatMap { $0.isEmpty ? nil : Secret($0) }
                 var e = EndpointSettings(baseURL: url, model: model, apiKey: key)
@@ -59,6 +67,15 @@ extension NodeReader {
             }
         }
 
+        // Everything else is checked too, so every problem is reported at once.
+        let rest = finish(m, path, s, populations: populations)
+        return issues.count == before ? rest : nil
+    }
+
+    /// The section's fields besides the endpoint.
+    mutating func finish(_ m: Node.Mapping, _ path: String, _ settings: LLMSettings, populations: [Population]) -> LLMSettings? {
+        var s = settings
+        let before = issues.count
         if let n = m["sampling"], let sm = mapping(n, "\(path).sampling", allowed: ["temperature", "top_p", "max_tokens", "seed"]) {
             let p = "\(path).sampling"
             s.sampling.temperature = sm["temperature"].flatMap { number($0, "\(p).temperature", min: 0, max: 2, phrase: "a number in 0...2") }

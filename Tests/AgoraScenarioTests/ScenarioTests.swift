@@ -1,3 +1,4 @@
+import AgoraLLM
 import AgoraModels
 @testable import AgoraScenario
 import Foundation
@@ -7,10 +8,11 @@ import Testing
 let scenariosFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("scenarios").path
 
-func issues(_ text: String, overrides: [String] = []) -> [String] {
+/// The problems found in a scenario text, in an environment without OPENAI_* variables by default.
+func issues(_ text: String, overrides: [String] = [], environment: [String: String] = [:]) -> [String] {
     do {
         let parsed = try overrides.map { text throws(ScenarioErrors) in try Override.parse(text) }
-        _ = try ScenarioLoader.parse(text, path: "s.yaml", overrides: parsed)
+        _ = try ScenarioLoader.parse(text, path: "s.yaml", overrides: parsed, environment: environment)
         return []
     } catch {
         return error.issues.map(\.description)
@@ -361,5 +363,58 @@ agents:
         }
         #expect(issues(networked.replacingOccurrences(of: "seeds: 4", with: "seeds: 0")) ==
                 ["s.yaml:9:43: exchange.fundamental.news[0].seeds: expected a positive integer, got 0"])
+    }
+}
+
+@Suite struct LLMSectionTests {
+    static let base = marketBase + """
+    llm:
+      escalation: {fraction: 0.1, triggers: {news: true}}
+
+    """
+
+    @Test func theEndpointComesFromTheScenarioOrTheEnvironmentAndTheKeyOnlyFromTheEnvironment() throws {
+        let none = try ScenarioLoader.parse(Self.base, path: "s.yaml", environment: [:])
+        #expect(none.llm?.endpoint == nil && none.llm?.noEndpointReason == nil && none.llm?.escalation.onNews == true)
+        let env = try ScenarioLoader.parse(Self.base, path: "s.yaml", environment: [
+            "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_MODEL": "m7", "OPENAI_API_KEY": "sk-x"])
+        let e = try #require(env.llm?.endpoint)
+        #expect(e.baseURL.absoluteString == "http://127.0.0.1:9/v1" && e.model == "m7" && e.apiKey == Secret("sk-x"))
+        // The endpoint as run is written into the scenario; the key is not.
+        #expect(env.resolvedYAML.contains("base_url: http://127.0.0.1:9/v1") && !env.resolvedYAML.contains("sk-x"))
+        let urlOnly = try ScenarioLoader.parse(Self.base, path: "s.yaml", environment: ["OPENAI_BASE_URL": "http://h/v1"])
+        #expect(urlOnly.llm?.endpoint == nil && urlOnly.llm?.noEndpointReason?.contains("names no model") == true)
+        let named = Self.base + "  endpoint: {base_url: \"https://example.org/v1\", model: big, api_key_env: MY_KEY, max_concurrency: 3}\n"
+        let n = try ScenarioLoader.parse(named, path: "s.yaml", environment: ["MY_KEY": "k2", "OPENAI_API_KEY": "other"])
+        #expect(n.llm?.endpoint?.apiKey == Secret("k2") && n.llm?.endpoint?.maxConcurrency == 3 && n.llm?.endpoint?.model == "big")
+    }
+
+    @Test func mistakesAreReportedWhereTheyAre() {
+        let text = marketBase + """
+        llm:
+          endpoint: {base_url: "ftp://x", api_key: "sk-live-123"}
+          escalation: {populations: [noise, whale]}
+          archetypes: {by: [risk, mood]}
+          personas:
+            attributes:
+              risk: {choice: [low, high], weights: [1]}
+              age: {uniform: [70, 20]}
+            template: "I am {age}, {name}."
+
+        """
+        let found = issues(text)
+        #expect(found.contains { $0.contains("llm.endpoint.api_key: keys do not belong in scenario files") })
+        #expect(!found.joined().contains("sk-live-123"))
+        #expect(found.contains { $0.contains("llm.endpoint.base_url: 'ftp://x' is not an http(s) URL") })
+        #expect(found.contains { $0.contains("llm.escalation.populations: no population of kind 'whale'") })
+        #expect(found.contains { $0.contains("llm.escalation.fraction: nobody is escalated") })
+        #expect(found.contains { $0.contains("llm.archetypes.by: no persona attribute 'mood'") })
+        #expect(found.contains { $0.contains("llm.personas.attributes.risk.weights") })
+        #expect(found.contains { $0.contains("llm.personas.attributes.age.uniform: the low end exceeds the high end") })
+        #expect(found.contains { $0.contains("llm.personas.template: {name} names no attribute") })
+        #expect(issues("name: n\nmodel: sir\nticks: 2\nagents:\n  - kind: person\nnetwork: {generator: ba, nodes: 100, m: 2}\nllm: {}\n")
+                == ["s.yaml:7:6: llm: the sir model has no llm settings; remove this section"])
+        #expect(issues(marketBase + "llm:\n  endpoint: {base_url: \"http://h/v1\"}\n  escalation: {fraction: 0.5}\n", environment: [:])
+                .contains { $0.contains("llm.endpoint.model: missing") })
     }
 }

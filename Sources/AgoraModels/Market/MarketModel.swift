@@ -170,7 +170,7 @@ public final class MarketModel: Model, @unchecked Sendable {
         newsJumps = spec.news.map { ($0.symbol, $0.tick, Int64($0.jumpBasisPoints)) }
         headlines = spec.news.map(\.headline)
         if let llm {
-            let source = answers ?? (llm.endpoint == nil ? NoEndpoint() : LiveEndpoint(client: LLMClient(settings: llm.endpoint!), cache: nil))
+            let source = answers ?? (llm.endpoint == nil ? NoEndpoint(reason: llm.noEndpointReason) : LiveEndpoint(client: LLMClient(settings: llm.endpoint!), cache: nil))
             self.llm = LLMTraders(settings: llm, source: source, agentCount: agentCount, populationOf: population, social: network != nil, seed: seed)
         } else {
             self.llm = nil
