@@ -157,3 +157,102 @@ import Testing
         #expect((a.fallbacks[.capped] ?? 0) > 0 && (a.fallbacks[.budget] ?? 0) > 0)
     }
 }
+
+/// Each way an endpoint misbehaves: the run completes, and every agent-decision is accounted for.
+@Suite struct LLMEndpointFailureTests {
+    enum Mode: String, CaseIterable { case slow, rateLimited, serverError, dropped, malformed, invalidArguments, prose }
+
+    static func handler(_ mode: Mode) -> @Sendable (LoopbackServer.Request) -> LoopbackServer.Reply {
+        let seen = SeenBodies()
+        return { request in
+            switch mode {
+            case .slow: return .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}"), delay: 2)
+            case .rateLimited:
+                // The first attempt of each request is refused, the retry answered.
+                return seen.firstTime(request.body) ? .respond(status: 429, headers: ["Retry-After": "0"], body: Data())
+                                                    : .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}"))
+            case .serverError: return .respond(status: 500, body: Data("{}".utf8))
+            case .dropped: return .drop
+            case .malformed: return .respond(status: 200, body: Data("{\"choices\": [{\"message\": ".utf8))
+            case .invalidArguments: return .respond(status: 200, body: OpenAIFixture.toolCall("place_order", arguments: #"{"side": 1}"#))
+            case .prose: return .respond(status: 200, body: OpenAIFixture.prose("Hold, I think."))
+            }
+        }
+    }
+
+    @Test(arguments: Mode.allCases)
+    func theRunCompletesWithTheRightCounts(mode: Mode) throws {
+        let server = try LoopbackServer(handler: Self.handler(mode))
+        defer { server.stop() }
+        var settings = LLMMarketTests.settings(server)
+        // Only the slow server outlasts the timeout (by far: it answers after 2 s).
+        settings.endpoint!.timeoutSeconds = mode == .slow ? 0.3 : 30
+        settings.endpoint!.maxRetries = mode == .rateLimited ? 2 : 0
+        settings.endpoint!.breakerThreshold = 1_000
+        settings.latency = 1
+        let model = LLMMarketTests.model(settings)
+        let sim = Simulation(model: model, shards: 2, threads: 2)
+        sim.run(ticks: 45)
+        #expect(sim.tick == 45)
+        let a = try #require(model.llm).accounting
+        let answered = a.decisions + (a.fallbacks[.mixed] ?? 0)
+        let byReason = Fallback.allCases.filter { $0 != .capped && $0 != .budget && $0 != .mixed }.reduce(0) { $0 + (a.fallbacks[$1] ?? 0) }
+        #expect(a.questions > 0 && answered + byReason == a.covered, "every member of every question is accounted for")
+        switch mode {
+        case .rateLimited:
+            #expect(a.decisions > 0 && a.failures == 0 && a.retries == a.questions, "each question retried once after its 429")
+        case .slow, .serverError, .dropped, .malformed:
+            #expect(a.failures == a.questions && a.fallbacks[.failed] == a.covered && a.decisions == 0)
+        case .invalidArguments:
+            #expect(a.fallbacks[.invalidArguments] == a.covered && a.tokensIn > 0)
+        case .prose:
+            #expect(a.fallbacks[.noToolCall] == a.covered)
+        }
+    }
+}
+
+/// Request bodies a server has seen.
+final class SeenBodies: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bodies: Set<Data> = []
+    func firstTime(_ body: Data) -> Bool { lock.withLock { bodies.insert(body).inserted } }
+}
+
+/// LLM traders on a network: they post and follow, and a replay from the recording gives the same
+/// digest for any shard count.
+@Suite struct LLMNetworkTests {
+    @Test func postsAndFollowsChangeTheNetworkAndReplayIsShardIndependent() throws {
+        let server = try LoopbackServer { request in
+            let user = OpenAIFixture.body(request)?["messages"]?.array?.last?["content"]?.string ?? ""
+            if let r = user.range(of: "The latest post you read: trader "), let id = Int(user[r.upperBound...].prefix { $0.isNumber }) {
+                // Someone it does not follow yet, most likely.
+                return .respond(status: 200, body: OpenAIFixture.toolCall("follow", arguments: "{\"agent\": \(id * 7 % 756)}"))
+            }
+            return .respond(status: 200, body: OpenAIFixture.toolCall("post", arguments: #"{"stance": "bullish", "text": "to the moon"}"#))
+        }
+        var settings = LLMMarketTests.settings(server)
+        settings.escalation.onFollowedPost = true
+        settings.archetypes.by = []
+        func model(_ answers: (any AnswerSource)? = nil) -> MarketModel {
+            var spec = marketSpec()
+            spec.news = spec.news.map { var n = $0; n.seeds = 5; return n }
+            return MarketModel(spec: spec, populations: NetworkedMarketTests.populations(share: 0.5), seed: 17,
+                               network: NetworkedMarketTests.graph, llm: settings, answers: answers)
+        }
+        let live = model()
+        let links = live.feeds!.follows.edgeCount
+        let (digest, rows, strings) = LLMMarketTests.run(live, shards: 3, ticks: 80)
+        server.stop()
+        let tools = rows.filter { $0[5] == 0 }.compactMap { strings[$0[8]] }
+        #expect(tools.contains("post") && tools.contains("follow"), "\(Set(tools))")
+        #expect(live.feeds!.follows.edgeCount > links, "follows landed")
+        var book: [Int: [(key: Int64, reply: LLMReply)]] = [:]
+        for row in rows.sorted(by: { ($0[2], $0[3]) < ($1[2], $1[3]) }) where row[3] >= 0 {
+            book[Int(row[2]), default: []].append((row[7], .recorded(raw: strings[row[11]] ?? "", failure: nil, attempts: Int(row[15]),
+                                                                     milliseconds: Int(row[16]), source: LLMReply.Source(rawValue: Int(row[6]))!)))
+        }
+        for shards in [1, 4] {
+            #expect(LLMMarketTests.run(model(RecordedAnswers(book)), shards: shards, ticks: 80).0 == digest, "shards \(shards)")
+        }
+    }
+}

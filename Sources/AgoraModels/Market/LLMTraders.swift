@@ -2,6 +2,7 @@ import AgoraCore
 import AgoraEngine
 import AgoraExchange
 import AgoraLLM
+import AgoraSocial
 import Foundation
 
 /// The LLM side of a market: which traders ask an LLM, what they are shown, and how the answers
@@ -84,9 +85,7 @@ final class LLMTraders: @unchecked Sendable {
         self.settings = settings
         self.source = source
         endpointName = settings.endpoint.map { $0.baseURL.absoluteString + " " + $0.model } ?? "none"
-        // Following needs a network whose links change; the market's is fixed, so no `follow` tool.
-        tools = social ? [TraderTools.placeOrder, TraderTools.cancelOrders, TraderTools.hold, TraderTools.post]
-                       : [TraderTools.placeOrder, TraderTools.cancelOrders, TraderTools.hold]
+        tools = TraderTools.offered(social: social)
         let rules = settings.escalation
         let eligible = Set(rules.populations)
         let pick = RandomStream(seed: seed, stream: Self.stream).tick(-1)
@@ -265,6 +264,9 @@ final class LLMTraders: @unchecked Sendable {
                         decisions[m] = decision
                         pendingFlag[m] = 1
                         if case .post(let bullish) = decision { market.feeds?.opinion[m] = bullish ? 1 : -1 }
+                        if case .follow(let whom) = decision {
+                            market.feeds?.followRequests.append(FollowGraph.Change(followee: UInt32(whom), follower: UInt32(m), follow: true))
+                        }
                         accounting.decisions += 1
                     } else {
                         accounting.fallbacks[.mixed, default: 0] += 1

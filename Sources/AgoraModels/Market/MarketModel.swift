@@ -516,7 +516,10 @@ public final class MarketModel: Model, @unchecked Sendable {
             let spread = snap.bidPrice > 0 && snap.askPrice > 0 ? Double(snap.askPrice - snap.bidPrice) : .nan
             row += [Double(snap.lastPrice), Double(snap.mid), spread, Double(snap.volume), Double(fundamental[s])]
         }
-        if let feeds { row += feeds.endTick(tick, counters: counters[4...]) }
+        if let feeds {
+            row += feeds.endTick(tick, counters: counters[4...])
+            feeds.applyFollows()
+        }
         return row
     }
 
@@ -559,6 +562,9 @@ extension MarketModel {
 
     /// Why the exchange would refuse `decision` outright (nil: it would take it): lots, grid, band.
     func refusal(of decision: TraderDecision, symbol s: Int) -> String? {
+        if case .follow(let whom) = decision {
+            return whom >= agentCount ? "there is no trader \(whom) (traders 0..<\(agentCount))" : nil
+        }
         guard case .order(_, let limit, let quantity) = decision else { return nil }
         let inst = spec.exchange.instruments[s]
         if quantity % inst.lotSize != 0 { return "quantity \(quantity) is not a multiple of the lot size \(inst.lotSize)" }
@@ -609,9 +615,23 @@ extension MarketModel {
             heardLines.append("tick \(n.tick): " + (headlines[k] ?? "\(name)'s fundamental value \(n.basisPoints < 0 ? "falls" : "rises") \(pct)%"))
         }
         lines.append(heardLines.isEmpty ? "You have heard no news." : "News you have heard: " + heardLines.joined(separator: "; ") + ".")
+        let prints = snap.prints.suffix(5).map { "\($0.price)x\($0.quantity)" }
+        if !prints.isEmpty { lines.append("Recent trades (price x shares): \(prints.joined(separator: ", ")).") }
         if let feeds {
             let mood = Double(feeds.sentiment[i]) / 1000
-            lines.append("Your feed: \(feeds.postsRead[i]) posts read so far; the mood about \(inst.name) is \(String(format: "%+.2f", mood)) (-1 bearish, +1 bullish).")
+            lines.append("Your feed: \(feeds.postsRead[i]) posts read so far; \(feeds.follows.followerCount(i)) traders follow you; "
+                         + "the mood about \(inst.name) is \(String(format: "%+.2f", mood)) (-1 bearish, +1 bullish).")
+            let head = feeds.lastRead[i]
+            if head.author != .max {
+                let about = spec.exchange.instruments[Int(head.symbol)].name
+                let what: String
+                switch head.news {
+                case TraderPost.trade: what = head.sentiment > 0 ? "just bought \(about)" : "just sold \(about)"
+                case TraderPost.opinion: what = "is \(head.sentiment > 0 ? "bullish" : "bearish") on \(about)"
+                default: what = "passed on news about \(about): " + (headlines[Int(head.news)] ?? "its value \(head.sentiment > 0 ? "rises" : "falls")")
+                }
+                lines.append("The latest post you read: trader \(head.author) \(what).")
+            }
         }
         lines.append("Call exactly one tool.")
         let move = history.last! - history.first!

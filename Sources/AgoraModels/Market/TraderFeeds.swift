@@ -34,6 +34,13 @@ final class TraderFeeds: @unchecked Sendable {
     static let maxNews = 64
 
     let graph: CSRGraph
+    /// Who reads whose posts: the network's links as mutual follows, changed only by LLM-escalated
+    /// traders' `follow` calls, which land together at the end of a tick.
+    let follows: FollowGraph
+    /// Follows asked for this tick, applied in `endTick`.
+    var followRequests: [FollowGraph.Change] = []
+    /// The newest post each trader read (author == UInt32.max: none): the head of its feed.
+    let lastRead: Column<TraderPost>
     let news: [NewsEvent]
     /// agent → the news items (bit k: news[k]) it hears first.
     let seedOf: [Int: UInt64]
@@ -75,6 +82,7 @@ final class TraderFeeds: @unchecked Sendable {
     init(graph: CSRGraph, news: [NewsEvent], populations: [TraderParameters], symbolOf: Column<UInt16>, symbols: Int, seed: UInt64) {
         precondition(news.count <= Self.maxNews, "at most \(Self.maxNews) news items on a network")
         self.graph = graph
+        follows = FollowGraph(graph)
         self.news = news
         random = RandomStream(seed: seed, stream: Self.stream)
         var seedOf: [Int: UInt64] = [:]
@@ -99,6 +107,7 @@ final class TraderFeeds: @unchecked Sendable {
         readSum = Column(count: n, repeating: 0)
         readCount = Column(count: n, repeating: 0)
         postsRead = Column(count: n, repeating: 0)
+        lastRead = Column(count: n, repeating: TraderPost(author: .max, symbol: 0, news: 0, sentiment: 0))
         opinion = Column(count: n, repeating: 0)
         postedOpinion = Column(count: n, repeating: 0)
         informed = Array(repeating: 0, count: news.count)
@@ -110,7 +119,7 @@ final class TraderFeeds: @unchecked Sendable {
 
     var byteCount: Int {
         heard.byteCount * 5 + sentiment.byteCount + traded.byteCount * 5 + readSum.byteCount + readCount.byteCount + postsRead.byteCount
-            + graph.byteCount
+            + graph.byteCount + follows.byteCount + lastRead.byteCount
     }
 
     /// Moves a sentiment halfway toward `target`.
@@ -132,6 +141,7 @@ final class TraderFeeds: @unchecked Sendable {
         let pop = population.pointer, sym = symbol.pointer
         let hd = heard.pointer, cons = considered.pointer, fr = fresh.pointer, sent = sentiment.pointer
         let tr = traded.pointer, pn = postedNews.pointer, pt = postedTrade.pointer, op = opinion.pointer, po = postedOpinion.pointer
+        let followers = follows.rows
         let draws = random.tick(tick)
         /// Sentiment leans toward the news about v's instrument among `bits`, heard first-hand.
         func hearOwn(_ bits: UInt64, _ v: Int) {
@@ -148,7 +158,7 @@ final class TraderFeeds: @unchecked Sendable {
             pt[v] = 0
             po[v] = op[v]
             if op[v] != 0 {
-                outbox.send(all: graph.neighbors(v), TraderPost(author: UInt32(v), symbol: sym[v], news: TraderPost.opinion, sentiment: op[v]))
+                outbox.send(all: followers.followers(of: v), TraderPost(author: UInt32(v), symbol: sym[v], news: TraderPost.opinion, sentiment: op[v]))
                 op[v] = 0
             }
             let p = Int(pop[v])
@@ -182,13 +192,13 @@ final class TraderFeeds: @unchecked Sendable {
                 guard seeded & (1 << UInt64(k)) != 0 || r.bernoulli(share[p]) else { continue }
                 pn[v] |= 1 << UInt64(k)
                 let n = news[k]
-                outbox.send(all: graph.neighbors(v), TraderPost(author: UInt32(v), symbol: UInt16(n.symbol), news: UInt8(k),
+                outbox.send(all: followers.followers(of: v), TraderPost(author: UInt32(v), symbol: UInt16(n.symbol), news: UInt8(k),
                                                                 sentiment: n.jumpBasisPoints < 0 ? -1 : 1))
             }
             if tr[v] != 0 {
                 if r.bernoulli(tradePost[p]) {
                     pt[v] = tr[v]
-                    outbox.send(all: graph.neighbors(v), TraderPost(author: UInt32(v), symbol: sym[v], news: TraderPost.trade, sentiment: tr[v]))
+                    outbox.send(all: followers.followers(of: v), TraderPost(author: UInt32(v), symbol: sym[v], news: TraderPost.trade, sentiment: tr[v]))
                 }
                 tr[v] = 0
             }
@@ -201,11 +211,12 @@ final class TraderFeeds: @unchecked Sendable {
     func read(_ ctx: ShardContext, inbox: Inbox<TraderPost>, symbol: Column<UInt16>) {
         let sym = symbol.pointer
         let hd = heard.pointer, fr = fresh.pointer, sent = sentiment.pointer, sum = readSum.pointer, count = readCount.pointer
-        let total = postsRead.pointer
+        let total = postsRead.pointer, head = lastRead.pointer
         for segment in inbox.segments {
             for env in segment {
                 let v = Int(env.to), m = env.message
                 total[v] &+= 1
+                head[v] = m
                 if m.news < TraderPost.opinion {
                     let bit: UInt64 = 1 << UInt64(m.news)
                     if hd[v] & bit == 0 {
@@ -274,6 +285,14 @@ final class TraderFeeds: @unchecked Sendable {
 
     var counterCount: Int { 1 + news.count + tradersOf.count }
 
+    /// Applies the tick's follows, in the order they were asked; returns how many links were added.
+    @discardableResult
+    func applyFollows() -> Int {
+        guard !followRequests.isEmpty else { return 0 }
+        defer { followRequests.removeAll(keepingCapacity: true) }
+        return follows.apply(&followRequests).added
+    }
+
     func metricNames(instruments: [String]) -> [String] {
         ["posts"] + news.indices.map { "news\($0 + 1).informed" } + instruments.map { "\($0).sentiment" }
     }
@@ -310,14 +329,16 @@ final class TraderFeeds: @unchecked Sendable {
     // MARK: checkpoints
 
     func save(to w: inout StateWriter) {
-        w.write(heard); w.write(considered); w.write(sentiment); w.write(traded); w.write(postsRead); w.write(opinion)
+        w.write(heard); w.write(considered); w.write(sentiment); w.write(traded); w.write(postsRead); w.write(opinion); w.write(lastRead)
+        follows.save(to: &w)
         w.write(posts)
         for k in news.indices { w.write(informed[k]); w.write(halfReached[k]) }
     }
 
     func load(from r: inout StateReader) throws(StateReader.Failure) {
         try r.read(into: heard); try r.read(into: considered); try r.read(into: sentiment); try r.read(into: traded)
-        try r.read(into: postsRead); try r.read(into: opinion)
+        try r.read(into: postsRead); try r.read(into: opinion); try r.read(into: lastRead)
+        try follows.load(from: &r)
         posts = try r.int()
         for k in news.indices { informed[k] = try r.int(); halfReached[k] = try r.int() }
     }
