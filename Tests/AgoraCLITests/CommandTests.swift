@@ -405,6 +405,27 @@ import Testing
         #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
     }
 
+    @Test func theCatalogCacheAnswersARepeatedRun() throws {
+        let server = try LoopbackServer { _ in .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}")) }
+        defer { server.stop() }
+        let catalog = try temporaryDirectory() + "/catalog.sqlite"
+        let endpoint = ["--set", "llm.endpoint.base_url=\(server.baseURL.absoluteString)", "--set", "llm.endpoint.model=fixture",
+                        "--set", "llm.cache=true", "--json"]
+        var figures: [[String: Any]] = []
+        for _ in 0..<2 {
+            let run = try agora(["run", "scenarios/rate-cut.yaml", "--out", try temporaryDirectory() + "/run"] + Self.small + endpoint,
+                                catalog: catalog)
+            #expect(run.status == 0, "\(run.stderr)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            figures.append(try #require(report["summary"] as? [String: Any]))
+        }
+        let questions = try #require(figures[0]["llm.questions"] as? Double)
+        #expect(questions > 0 && figures[0]["llm.calls"] as? Double == questions)
+        #expect(figures[1]["llm.cache_hits"] as? Double == questions && figures[1]["llm.calls"] as? Double == 0,
+                "the same questions, answered from the catalog: \(figures[1])")
+        #expect(server.requests.count == Int(questions))
+    }
+
     @Test func withoutAnEndpointTheSummarySaysTheRulesDecided() throws {
         let run = try agora(["run", "scenarios/rate-cut.yaml", "--out", try temporaryDirectory() + "/run"] + Self.small)
         #expect(run.status == 0, "\(run.stderr)")
