@@ -68,6 +68,9 @@ public struct LLMSettings: Sendable, Hashable {
     public var escalation = EscalationRules()
     public var archetypes = ArchetypeRules()
     public var personas: Personas?
+    /// `tool_choice` sent with every question: `required` (the default: answer with a tool call) or
+    /// `auto`, for servers that do not accept `required`.
+    public var toolChoice = "required"
     /// The system prompt's opening; the persona's profile follows it.
     public var instructions = "You are a trader on a stock exchange. Decide what to do now by calling exactly one of the tools."
 

@@ -9,7 +9,8 @@ import Yams
 /// (`OPENAI_API_KEY` by default). A key never appears in a scenario file: the file is copied into
 /// every run directory.
 extension NodeReader {
-    static let llmKeys = ["endpoint", "sampling", "latency_ticks", "cache", "budget", "escalation", "archetypes", "personas", "instructions"]
+    static let llmKeys = ["endpoint", "sampling", "latency_ticks", "cache", "budget", "escalation", "archetypes", "personas", "instructions",
+                          "tool_choice"]
 
     mutating func llmSection(_ node: Node, _ path: String, populations: [Population]) -> LLMSettings? {
         guard let m = mapping(node, path, allowed: Self.llmKeys) else { return nil }
@@ -86,6 +87,9 @@ extension NodeReader {
         if let n = m["latency_ticks"], let v = integer(n, "\(path).latency_ticks", min: 1, max: 10_000) { s.latency = v }
         if let n = m["cache"], let v = flag(n, "\(path).cache") { s.cache = v }
         if let n = m["instructions"], let v = string(n, "\(path).instructions") { s.instructions = v }
+        if let n = m["tool_choice"], let v = string(n, "\(path).tool_choice") {
+            if ["required", "auto"].contains(v) { s.toolChoice = v } else { fail(n, "\(path).tool_choice", "expected required or auto, got \"\(v)\"") }
+        }
         if let n = m["budget"], let bm = mapping(n, "\(path).budget", allowed: ["per_tick", "calls", "tokens"]) {
             let p = "\(path).budget"
             s.budget.perTick = bm["per_tick"].flatMap { integer($0, "\(p).per_tick", min: 0) }

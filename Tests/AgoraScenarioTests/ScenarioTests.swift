@@ -385,8 +385,10 @@ agents:
         let urlOnly = try ScenarioLoader.parse(Self.base, path: "s.yaml", environment: ["OPENAI_BASE_URL": "http://h/v1"])
         #expect(urlOnly.llm?.endpoint == nil && urlOnly.llm?.noEndpointReason?.contains("names no model") == true)
         let named = Self.base + "  endpoint: {base_url: \"https://example.org/v1\", model: big, api_key_env: MY_KEY, max_concurrency: 3}\n"
+            + "  tool_choice: auto\n"
         let n = try ScenarioLoader.parse(named, path: "s.yaml", environment: ["MY_KEY": "k2", "OPENAI_API_KEY": "other"])
         #expect(n.llm?.endpoint?.apiKey == Secret("k2") && n.llm?.endpoint?.maxConcurrency == 3 && n.llm?.endpoint?.model == "big")
+        #expect(n.llm?.toolChoice == "auto" && none.llm?.toolChoice == "required")
     }
 
     @Test func mistakesAreReportedWhereTheyAre() {

@@ -197,7 +197,7 @@ final class LLMTraders: @unchecked Sendable {
             if let p = settings.personas { system += "\n" + p.profile(agent: rep) }
             let request = ChatRequest(model: settings.endpoint?.model ?? "none",
                                       messages: [ChatMessage(.system, system), ChatMessage(.user, observations[rep]!.text)],
-                                      tools: tools, sampling: settings.sampling, toolChoice: "required")
+                                      tools: tools, sampling: settings.sampling, toolChoice: settings.toolChoice)
             let ask = LLMAsk(tick: tick, index: asks.count, request: request, endpoint: endpointName)
             asks.append(ask)
             questions.append(Question(members: members, symbol: Int(market.symbol[rep]), prompt: system + "\n\n" + observations[rep]!.text,
