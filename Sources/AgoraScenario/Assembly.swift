@@ -28,10 +28,9 @@ public struct World: @unchecked Sendable {
         pairs.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0, nodeCount: nodes) }
     }
 
-    /// Builds the world of a validated scenario. `answers` says where LLM answers come from (nil:
-    /// the scenario's endpoint, uncached, or none).
-    public static func assemble(_ scenario: Scenario, answers: (any AnswerSource)? = nil) throws(ScenarioErrors) -> World {
-        let start = Date()
+    /// The scenario's network, generated or loaded (nil when it has none): what `assemble` builds
+    /// first, and what an analysis of the run rebuilds.
+    public static func network(of scenario: Scenario) throws(ScenarioErrors) -> CSRGraph? {
         var network: CSRGraph?
         switch scenario.network {
         case .barabasiAlbert(let nodes, let m, let seed, let igraph)?:
@@ -64,6 +63,14 @@ public struct World: @unchecked Sendable {
         case nil:
             break
         }
+        return network
+    }
+
+    /// Builds the world of a validated scenario. `answers` says where LLM answers come from (nil:
+    /// the scenario's endpoint, uncached, or none).
+    public static func assemble(_ scenario: Scenario, answers: (any AnswerSource)? = nil) throws(ScenarioErrors) -> World {
+        let start = Date()
+        let network = try Self.network(of: scenario)
         let inputs = ModelInputs(seed: scenario.seed,
                                  populations: scenario.populations.map { PopulationInput(kind: $0.kind, count: $0.count, params: $0.params) },
                                  network: network, market: scenario.market, llm: scenario.llm, answers: answers)
