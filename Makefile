@@ -16,7 +16,7 @@ debug: deps
 	$(SWIFT) build
 
 run: release
-	.build/release/agora run $(SCENARIO)
+	.build/release/agora run $(SCENARIO) --report
 
 test: deps
 	$(SWIFT) build --build-tests

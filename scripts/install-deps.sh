@@ -9,6 +9,8 @@ declare -A probe=(
   [libsqlite3-dev]=/usr/include/sqlite3.h
   [zlib1g-dev]=/usr/include/zlib.h
   [pkg-config]=/usr/bin/pkg-config
+  # Renders the HTML run report in the test suite (a headless browser, no display needed).
+  [chromium]=/usr/bin/chromium
 )
 
 missing=()

@@ -104,6 +104,8 @@ public struct RunAnalysis: Sendable {
     public var llm: LLMAccounting?
     /// What could not be analysed and why (a kind the log policy left out, say).
     public var notes: [String] = []
+    /// News events of the scenario: tick, the instrument concerned ("" for all), a label.
+    public var newsMarks: [(tick: Int, instrument: String, label: String)] = []
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -128,6 +130,14 @@ public struct RunAnalysis: Sendable {
         let problems = reader.forEachChunk { stream.take($0, reader: reader) }
         for p in problems { a.notes.append("log: \(p)") }
         stream.finish(into: &a, options: options)
+        if let market = scenario.market {
+            let names = market.exchange.instruments.map(\.name)
+            a.newsMarks = market.news.map { n in
+                (n.tick, names[n.symbol], n.headline ?? "news: \(names[n.symbol]) \(n.jumpBasisPoints > 0 ? "+" : "")\(n.jumpBasisPoints) bps")
+            }
+        } else if case .integer(let t)? = scenario.populations.first?.params["news_tick"] {
+            a.newsMarks = [(t, "", "the news breaks")]
+        }
         if scenario.network != nil {
             if let g = try? World.network(of: scenario) {
                 a.degrees = DegreeStatistics(g)

@@ -30,6 +30,9 @@ extension AgoraCommand {
         @Option(help: ArgumentHelp("Write the tables behind the figures as CSV files into this folder.", valueName: "dir"))
         var csv: String?
 
+        @Option(help: ArgumentHelp("Write the run's report, one self-contained HTML file, here.", valueName: "file.html"))
+        var report: String?
+
         @Option(help: "Ticks per OHLCV bar.")
         var bar = 1
 
@@ -54,6 +57,12 @@ extension AgoraCommand {
             if let csv {
                 do { try analysis.writeCSV(to: csv) } catch {
                     printError("error: cannot write \(csv): \(error.localizedDescription)")
+                    throw Exit.failure
+                }
+            }
+            if let report {
+                do { try analysis.writeReport(to: report) } catch {
+                    printError("error: cannot write \(report): \(error.localizedDescription)")
                     throw Exit.failure
                 }
             }

@@ -1,3 +1,5 @@
+import AgoraAnalysis
+import AgoraCatalog
 import AgoraCore
 import AgoraEngine
 import AgoraRuntime
@@ -27,6 +29,9 @@ extension AgoraCommand {
 
         @Flag(help: "No progress bar.")
         var quiet = false
+
+        @Flag(help: "Analyse the finished run and write its HTML report, report.html, into the run directory.")
+        var report = false
 
         @Option(help: ArgumentHelp("Continue a killed run (a run directory or run id) from its last checkpoint.", valueName: "run"))
         var resume: String?
@@ -70,6 +75,21 @@ extension AgoraCommand {
             } else {
                 print(RunSummary.render(report: outcome.report, scenario: scenario, sim: outcome.simulation))
             }
+            if report { try writeReport(outcome.directory.path, catalog: catalog) }
+        }
+
+        /// Analyses the run, stores its figures and writes RUN_DIR/report.html.
+        private func writeReport(_ directory: String, catalog: Catalog) throws {
+            let path = (directory as NSString).appendingPathComponent("report.html")
+            do {
+                let analysis = try RunAnalysis.analyze(directory: directory)
+                try analysis.writeReport(to: path)
+                try? catalog.setMetrics(id: analysis.runID, analysis.figures)
+            } catch {
+                printError("error: the report of \(directory) could not be written: \(error)")
+                throw Exit.failure
+            }
+            if !json { print("  report   \(path)") }
         }
 
         private func resumeRun(_ reference: String) throws {

@@ -438,3 +438,56 @@ import Testing
         #expect(!out.stderr.contains("sk-123"))
     }
 }
+
+/// `agora analyze` and the HTML report, opened in a real headless browser.
+@Suite struct AnalyzeCommandTests {
+    static let small = ["--set", "network.nodes=20000", "--set", "agents[0].count=6000", "--set", "agents[1].count=4000",
+                        "--set", "agents[2].count=9000", "--set", "agents[3].count=980", "--set", "agents[4].count=20",
+                        "--set", "ticks=300"]
+
+    @Test func aRunsReportRendersInABrowserWithEveryChartDrawn() throws {
+        let dir = try temporaryDirectory() + "/run"
+        let run = try agora(["run", "scenarios/rate-cut.yaml", "--out", dir, "--report"] + Self.small)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("report   \(dir)/report.html"))
+        let json = try agora(["analyze", dir, "--json", "--csv", dir + "/tables"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let market = try #require(figures["market"] as? [String: [String: Any]])
+        #expect(Set(market.keys) == ["INDEX", "BANK"] && (market["INDEX"]?["trades"] as? Int ?? 0) > 0)
+        #expect(FileManager.default.fileExists(atPath: dir + "/tables/bars_INDEX.csv"))
+        // Chromium from Debian's packages (scripts/install-deps.sh) renders the page.
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let browser = try #require(chromium, "chromium is installed by scripts/install-deps.sh")
+        let shot = dir + "/report.png"
+        let common = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=800,2400",
+                      "--virtual-time-budget=5000", "file://\(dir)/report.html"]
+        #expect(try command(browser, ["--screenshot=\(shot)"] + common).status == 0)
+        let png = try Data(contentsOf: URL(fileURLWithPath: shot))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000, "a screenshot with something on it")
+        let dom = try command(browser, ["--dump-dom"] + common).stdout
+        let charts = try #require(Self.attribute("data-charts", in: dom)), drawn = try #require(Self.attribute("data-drawn", in: dom))
+        #expect(charts >= 10 && drawn == charts, "\(drawn) of \(charts) charts drawn")
+        #expect(Self.attribute("data-errors", in: dom) == nil, "no script errors")
+    }
+
+    static func attribute(_ name: String, in html: String) -> Int? {
+        guard let r = html.range(of: name + "=\"") else { return nil }
+        return Int(html[r.upperBound...].prefix { $0.isNumber })
+    }
+}
+
+/// Runs a program and waits for it.
+func command(_ path: String, _ arguments: [String]) throws -> Outcome {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    _ = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Outcome(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: "")
+}

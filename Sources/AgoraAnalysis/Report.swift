@@ -1,0 +1,185 @@
+import AgoraLLM
+import Foundation
+
+extension RunAnalysis {
+    /// The run as one self-contained HTML page: inline SVG charts and tables, no script, nothing
+    /// fetched. What `agora analyze --report` and `agora run --report` write.
+    public var html: String {
+        var body = ""
+        func h2(_ s: String) { body += "<h2>\(SVGChart.escape(s))</h2>\n" }
+        func chart(_ c: SVGChart) { body += "<figure>\(c.svg)</figure>\n" }
+        func table(_ rows: [(String, String)]) {
+            body += "<table>" + rows.map { "<tr><th>\(SVGChart.escape($0.0))</th><td>\(SVGChart.escape($0.1))</td></tr>" }.joined() + "</table>\n"
+        }
+        func f(_ v: Double, _ digits: Int = 3) -> String { v.isNaN ? "–" : String(format: "%.\(digits)f", v) }
+        let colors = SVGChart.palette
+
+        // Header.
+        var header = [("scenario", scenarioName), ("model", model), ("seed", seed), ("ticks", String(ticks)), ("digest", digest),
+                      ("run", runID), ("agora", version)]
+        if !notes.isEmpty { header.append(("notes", notes.joined(separator: "; "))) }
+
+        // Markets.
+        for r in instruments {
+            h2("\(r.name): price and volume")
+            var price = SVGChart(title: "\(r.name) — last trade and mid per tick; auctions and news marked", xLabel: "tick", yLabel: "price")
+            price.series.append(.init(name: "last", points: r.perTick.filter { $0.last > 0 }.map { (Double($0.tick), Double($0.last)) }, color: colors[0]))
+            price.series.append(.init(name: "mid", points: r.perTick.filter { !$0.mid.isNaN }.map { (Double($0.tick), $0.mid) }, color: colors[3]))
+            price.marks = r.auctions.map { (Double($0.tick), "auction at \($0.price), volume \($0.volume)") }
+                + newsMarks.filter { $0.instrument == r.name }.map { (Double($0.tick), $0.label) }
+            chart(price)
+            var volume = SVGChart(title: "\(r.name) — volume per bar", xLabel: "tick", yLabel: "shares")
+            volume.series.append(.init(name: "volume", points: r.bars.map { (Double($0.start), Double($0.volume)) }, color: colors[2], style: .bars))
+            volume.marks = price.marks
+            chart(volume)
+
+            h2("\(r.name): returns")
+            let sd = Stats.variance(r.returns).squareRoot()
+            if sd > 0, r.returns.count >= 10 {
+                let z = r.returns.map { ($0 - Stats.mean(r.returns)) / sd }
+                let bins = 41, lo = -8.0, width = 16.0 / Double(bins)
+                var counts = [Double](repeating: 0, count: bins)
+                for v in z { counts[min(bins - 1, max(0, Int((v - lo) / width)))] += 1 }
+                var dist = SVGChart(title: "\(r.name) — standardized returns against a normal (log scale)", xLabel: "return / σ", yLabel: "bars")
+                dist.logY = true
+                dist.series.append(.init(name: "returns", points: counts.enumerated().filter { $0.element > 0 }.map { (lo + (Double($0.offset) + 0.5) * width, $0.element) },
+                                         color: colors[0], style: .bars))
+                let n = Double(z.count)
+                dist.series.append(.init(name: "normal", points: stride(from: -5.0, through: 5.0, by: 0.1).map { x in
+                    (x, n * width * exp(-x * x / 2) / (2 * Double.pi).squareRoot())
+                }.filter { $0.1 >= 0.1 }, color: colors[1]))
+                chart(dist)
+            }
+            var acf = SVGChart(title: "\(r.name) — autocorrelation of returns and of |returns|", xLabel: "lag (bars)", yLabel: "autocorrelation")
+            acf.series.append(.init(name: "returns", points: r.returnACF.enumerated().dropFirst().map { (Double($0.offset), $0.element) }, color: colors[0], style: .points))
+            acf.series.append(.init(name: "|returns|", points: r.absoluteReturnACF.enumerated().dropFirst().map { (Double($0.offset), $0.element) }, color: colors[1], style: .points))
+            chart(acf)
+            var book = SVGChart(title: "\(r.name) — spread and depth at the best prices", xLabel: "tick", yLabel: "price units / shares")
+            book.series.append(.init(name: "spread", points: r.perTick.filter { !$0.spread.isNaN }.map { (Double($0.tick), $0.spread) }, color: colors[4]))
+            book.series.append(.init(name: "depth", points: r.perTick.filter { !$0.depth.isNaN }.map { (Double($0.tick), $0.depth) }, color: colors[5]))
+            chart(book)
+            table([("trades", String(r.trades)), ("volume", String(r.volume)), ("returns", String(r.returns.count)),
+                   ("excess kurtosis", f(r.excessKurtosis, 2)), ("Hill tail index", f(r.hillTailIndex, 2)),
+                   ("autocorrelation of returns, lag 1", f(r.returnACF.count > 1 ? r.returnACF[1] : .nan)),
+                   ("autocorrelation of |returns|, lag 1", f(r.absoluteReturnACF.count > 1 ? r.absoluteReturnACF[1] : .nan)),
+                   ("volatility clustering (mean acf of |r|, lags 1–10)", f(r.volatilityClustering)),
+                   ("realized volatility", f(r.realizedVolatility, 4)), ("mean spread", f(r.meanSpread, 2)), ("mean depth", f(r.meanDepth, 1)),
+                   ("mean order-flow imbalance", f(r.meanOrderFlowImbalance)),
+                   ("order-flow imbalance vs next return (correlation)", f(r.imbalanceReturnCorrelation)),
+                   ("auctions", r.auctions.map { "tick \($0.tick): \($0.price) × \($0.volume)" }.joined(separator: ", "))])
+        }
+        if !pnl.isEmpty {
+            h2("Profit and loss by agent kind")
+            var bars = SVGChart(title: "Mean profit and loss per agent, marked at the last prices", xLabel: "kind", yLabel: "price units")
+            bars.series.append(.init(name: "mean", points: pnl.enumerated().map { (Double($0.offset), $0.element.mean) }, color: colors[0], style: .bars))
+            chart(bars)
+            table(pnl.enumerated().map { ("\($0.offset): \($0.element.kind) (\($0.element.agents) agents)", "total \(f($0.element.total, 0)), mean \(f($0.element.mean, 1))") })
+        }
+
+        // Network.
+        if let d = degrees {
+            h2("Network")
+            var degree = SVGChart(title: "Degree distribution (log-log)", xLabel: "degree", yLabel: "nodes")
+            degree.logX = true
+            degree.logY = true
+            degree.series.append(.init(name: "nodes", points: d.histogram.enumerated().filter { $0.element > 0 && $0.offset > 0 }.map { (Double($0.offset), Double($0.element)) },
+                                       color: colors[0], style: .points))
+            chart(degree)
+            table([("nodes", String(d.nodes)), ("edges", String(d.edges)), ("mean degree ⟨k⟩", f(d.meanDegree, 3)),
+                   ("mean neighbour degree (over nodes)", f(d.meanNeighborDegree, 3)), ("⟨k²⟩/⟨k⟩", f(d.k2OverK, 3)),
+                   ("share whose neighbours have more neighbours", f(d.paradoxShare, 3)), ("max degree", String(d.maxDegree)),
+                   ("clustering (sampled)", f(clustering, 5))])
+        }
+        if originalPosts > 0 {
+            h2("Cascades")
+            var sizes = SVGChart(title: "Reposts per original post (log-log)", xLabel: "reposts", yLabel: "original posts")
+            sizes.logX = true
+            sizes.logY = true
+            sizes.series.append(.init(name: "cascades", points: cascadeSizes.filter { $0.size > 0 }.map { (Double($0.size), Double($0.count)) },
+                                      color: colors[1], style: .points))
+            chart(sizes)
+            table([("original posts", String(originalPosts)), ("never reposted", String(cascadeSizes.first { $0.size == 0 }?.count ?? 0)),
+                   ("largest cascade", "\(cascadeSizes.last?.size ?? 0) reposts")])
+        }
+
+        // Over time.
+        let groups: [(String, (String) -> Bool)] = [
+            ("Emotion", { ["calm", "moderate", "intense"].contains($0) }),
+            ("Attitude", { ["negative", "neutral", "positive"].contains($0) }),
+            ("Polarization and awareness", { ["polarization", "aware"].contains($0) }),
+            ("Epidemic", { ["S", "I", "R"].contains($0) }),
+            ("Opinion", { ["mean", "variance", "share_above_half"].contains($0) }),
+            ("Sentiment", { $0.hasSuffix(".sentiment") }),
+            ("News reach", { $0.hasPrefix("news") && $0.hasSuffix(".informed") }),
+            ("Activity", { ["orders", "fills", "posts", "likes", "follows", "unfollows", "new", "active"].contains($0) }),
+        ]
+        var overTime: [SVGChart] = []
+        for (title, belongs) in groups {
+            let members = series.filter { belongs($0.name) }
+            guard !members.isEmpty else { continue }
+            var c = SVGChart(title: title + " over time", xLabel: "tick", yLabel: "")
+            for (i, s) in members.enumerated() {
+                c.series.append(.init(name: s.name, points: s.values.enumerated().map { (Double($0.offset), $0.element) }, color: colors[i % colors.count]))
+            }
+            c.marks = newsMarks.map { (Double($0.tick), $0.label) }
+            overTime.append(c)
+        }
+        if !overTime.isEmpty {
+            h2("Over time")
+            overTime.forEach(chart)
+        }
+
+        // LLM.
+        if let llm {
+            h2("LLM")
+            var fallbacks = SVGChart(title: "Agent-decisions: made by the LLM, or by rule and why", xLabel: "", yLabel: "agent-decisions")
+            let reasons = [("llm", llm.decisions)] + Fallback.allCases.map { ($0.rawValue, llm.fallbacks[$0] ?? 0) }
+            fallbacks.series.append(.init(name: "decisions", points: reasons.enumerated().map { (Double($0.offset), Double($0.element.1)) }, color: colors[0], style: .bars))
+            chart(fallbacks)
+            table([("questions", String(llm.questions)), ("calls to the endpoint", String(llm.calls)), ("cache hits", String(llm.cacheHits)),
+                   ("failures", String(llm.failures)), ("retries", String(llm.retries)), ("tokens in / out", "\(llm.tokensIn) / \(llm.tokensOut)"),
+                   ("latency p50 / p95 / p99", "\(llm.latency(percentile: 50)) / \(llm.latency(percentile: 95)) / \(llm.latency(percentile: 99)) ms"),
+                   ("agent-decisions per question", f(llm.decisionsPerCall, 2))]
+                  + reasons.enumerated().map { ("bar \($0.offset): \($0.element.0)", String($0.element.1)) })
+        }
+
+        let head = header.map { "<tr><th>\($0.0)</th><td>\(SVGChart.escape($0.1))</td></tr>" }.joined()
+        return """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>Agora — \(SVGChart.escape(scenarioName))</title>
+        <style>
+        body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 760px; color: #222; }
+        h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; }
+        table { border-collapse: collapse; margin: 8px 0; } th, td { text-align: left; padding: 2px 10px 2px 0; vertical-align: top; }
+        th { font-weight: 600; color: #444; } figure { margin: 8px 0; }
+        svg.chart text { font-size: 11px; fill: #333; } svg.chart .title { font-size: 13px; font-weight: 600; }
+        svg.chart .axes line { stroke: #555; } svg.chart .axes line.grid { stroke: #eee; }
+        svg.chart .mark { stroke: #999; stroke-dasharray: 4 3; }
+        </style></head><body>
+        <h1>Agora run report: \(SVGChart.escape(scenarioName))</h1>
+        <table class="header">\(head)</table>
+        \(body)<script>
+        // Marks the page once laid out: how many charts drew something, and any error. Read by the
+        // test that opens the report in a headless browser; harmless to a reader.
+        window.addEventListener("error", function () { document.body.dataset.errors = String(Number(document.body.dataset.errors || 0) + 1); });
+        window.addEventListener("load", function () {
+          var charts = document.querySelectorAll("svg.chart"), drawn = 0;
+          charts.forEach(function (svg) {
+            var box = svg.querySelector(".series") ? svg.querySelector(".series").getBBox() : null;
+            if (Number(svg.dataset.points) > 0 && box && box.width > 0 && box.height > 0) drawn++;
+          });
+          document.body.dataset.charts = String(charts.length);
+          document.body.dataset.drawn = String(drawn);
+        });
+        </script></body></html>
+
+        """
+    }
+
+    /// Writes the report to `path`.
+    public func writeReport(to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(html.utf8).write(to: url, options: .atomic)
+    }
+}
