@@ -21,6 +21,7 @@ run: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+	bash scripts/python-tests.sh
 
 bench: release
 	.build/release/agora bench boltzmann

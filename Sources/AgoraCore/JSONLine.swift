@@ -49,12 +49,12 @@ public struct JSONLine: Sendable {
     }
 }
 
-/// A double as JSON: integral values keep one decimal, others six significant digits; NaN and
-/// infinities become null.
+/// A double as JSON: integral values keep one decimal, others the shortest text that reads back
+/// as the same double (exact, and short for values like 0.05); NaN and infinities become null.
 public func formatNumber(_ v: Double) -> String {
     guard v.isFinite else { return "null" }
     if v == v.rounded() && abs(v) < 1e15 { return String(format: "%.1f", v) }
-    return String(format: "%.6g", v)
+    return v.description
 }
 
 /// `s` as a JSON string literal.

@@ -1,14 +1,29 @@
 """agora_analysis: Agora's runs, seen from Python.
 
-The event-log reader and the catalog come with the event-log work; until then a run directory is
-plain files: metrics.csv (one row per tick) and manifest.json.
+    from agora_analysis import read_run
+    run = read_run("runs/<run-id>")
+    trades = run.log.frame("trade")          # pandas, one row per trade
+    run.metrics                              # metrics.csv
+    bars(run.log, instrument=0)              # OHLCV bars, as `agora analyze` builds them
+
+The event-log reader is this package's own implementation of docs/log-format.md.
 """
 
-import csv
+from __future__ import annotations
+
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["read_manifest", "read_metrics"]
+from .catalog import metrics_wide, read_catalog
+from .log import EventLog, LogFormatError, read_log
+from .market import bars, log_returns, stylized_facts
+from .stats import acf, autocorrelation, excess_kurtosis, gini, hill
+
+__all__ = [
+    "Run", "read_run", "read_manifest", "read_metrics", "read_log", "EventLog", "LogFormatError", "read_catalog",
+    "metrics_wide", "bars", "log_returns", "stylized_facts", "acf", "autocorrelation", "excess_kurtosis", "gini", "hill",
+]
 
 
 def read_manifest(run_dir):
@@ -17,6 +32,25 @@ def read_manifest(run_dir):
 
 
 def read_metrics(run_dir):
-    """The run's metrics.csv as a list of dicts (numbers parsed); pandas users: pd.read_csv."""
-    with open(Path(run_dir) / "metrics.csv", newline="") as f:
-        return [{k: float(v) if "." in v or "e" in v else int(v) for k, v in row.items()} for row in csv.DictReader(f)]
+    """The run's metrics.csv as a DataFrame, one row per tick."""
+    import pandas as pd
+
+    return pd.read_csv(Path(run_dir) / "metrics.csv")
+
+
+@dataclass
+class Run:
+    """A run directory: its manifest, metrics and event log."""
+
+    directory: Path
+    manifest: dict
+    log: EventLog
+
+    @property
+    def metrics(self):
+        return read_metrics(self.directory)
+
+
+def read_run(run_dir) -> Run:
+    d = Path(run_dir)
+    return Run(d, read_manifest(d), read_log(d / "events.agl"))
