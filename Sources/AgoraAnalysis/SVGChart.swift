@@ -8,6 +8,8 @@ struct SVGChart {
         var points: [(x: Double, y: Double)]
         var color: String
         var style: Style = .line
+        /// For points: half-widths of an interval around each, drawn as a vertical bar.
+        var errors: [Double] = []
         enum Style { case line, points, bars, step }
     }
 
@@ -117,8 +119,16 @@ struct SVGChart {
                 }
                 out += "<path class=\"series\" d=\"\(d)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.4\" data-name=\"\(Self.escape(s.name))\"/>"
             case .points:
-                out += "<g class=\"series\" fill=\"\(s.color)\" data-name=\"\(Self.escape(s.name))\">"
-                for p in pts { out += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"2.2\"/>" }
+                out += "<g class=\"series\" fill=\"\(s.color)\" stroke=\"\(s.color)\" data-name=\"\(Self.escape(s.name))\">"
+                for (i, p) in s.points.enumerated() where p.x.isFinite && p.y.isFinite && (!logX || p.x > 0) && (!logY || p.y > 0) {
+                    if i < s.errors.count, s.errors[i].isFinite, s.errors[i] > 0 {
+                        let lo = p.y - s.errors[i], hi = p.y + s.errors[i]
+                        if !logY || lo > 0 {
+                            out += "<line x1=\"\(f(px(p.x)))\" y1=\"\(f(py(lo)))\" x2=\"\(f(px(p.x)))\" y2=\"\(f(py(hi)))\"/>"
+                        }
+                    }
+                    out += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"2.2\"/>"
+                }
                 out += "</g>"
             case .bars:
                 let xs = pts.map(\.x).sorted()

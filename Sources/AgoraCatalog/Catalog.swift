@@ -64,6 +64,19 @@ public final class Catalog {
                 created_at TEXT NOT NULL,
                 status TEXT NOT NULL
             );
+            CREATE TABLE IF NOT EXISTS sweep_points (
+                sweep_id TEXT NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+                point INTEGER NOT NULL,
+                replicate INTEGER NOT NULL,
+                parameters TEXT NOT NULL,
+                seed TEXT NOT NULL,
+                attempt INTEGER NOT NULL,
+                run_dir TEXT NOT NULL,
+                run_id TEXT,
+                status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
+                error TEXT,
+                PRIMARY KEY (sweep_id, point, replicate)
+            );
             CREATE TABLE IF NOT EXISTS llm_cache (
                 key TEXT PRIMARY KEY,
                 model TEXT NOT NULL,
@@ -159,6 +172,74 @@ public final class Catalog {
                 try db.query("INSERT OR REPLACE INTO metrics (run_id, name, value) VALUES (?, ?, ?)",
                              [.text(id), .text(name), value.isFinite ? .real(value) : .null])
             }
+        }
+    }
+
+    // MARK: sweeps
+
+    /// One run of a sweep: a point of its design and a replicate, and where it stands.
+    public struct SweepPoint: Sendable, Hashable {
+        public var sweepID: String
+        public var point: Int
+        public var replicate: Int
+        /// The point's values, path → value, as JSON text.
+        public var parameters: String
+        public var seed: String
+        public var attempt: Int
+        public var runDirectory: String
+        public var runID: String?
+        /// running, finished or failed.
+        public var status: String
+        public var error: String?
+
+        public init(sweepID: String, point: Int, replicate: Int, parameters: String, seed: String, attempt: Int, runDirectory: String,
+                    runID: String?, status: String, error: String?) {
+            self.sweepID = sweepID
+            self.point = point
+            self.replicate = replicate
+            self.parameters = parameters
+            self.seed = seed
+            self.attempt = attempt
+            self.runDirectory = runDirectory
+            self.runID = runID
+            self.status = status
+            self.error = error
+        }
+    }
+
+    /// Records a sweep once (later calls with the same id change nothing).
+    public func insertSweep(id: String, name: String, spec: String, createdAt: String) throws(CatalogError) {
+        try db.query("INSERT OR IGNORE INTO sweeps (id, name, spec, created_at, status) VALUES (?, ?, ?, ?, 'running')",
+                     [.text(id), .text(name), .text(spec), .text(createdAt)])
+    }
+
+    public func setSweepStatus(id: String, _ status: String) throws(CatalogError) {
+        try db.query("UPDATE sweeps SET status = ? WHERE id = ?", [.text(status), .text(id)])
+    }
+
+    /// The sweep with this id or name (the newest of that name).
+    public func sweep(_ reference: String) throws(CatalogError) -> (id: String, name: String, spec: String, status: String)? {
+        try db.query("SELECT id, name, spec, status FROM sweeps WHERE id = ? OR name = ? ORDER BY created_at DESC LIMIT 1",
+                     [.text(reference), .text(reference)]).first.map { ($0[0].text ?? "", $0[1].text ?? "", $0[2].text ?? "", $0[3].text ?? "") }
+    }
+
+    public func setSweepPoint(_ p: SweepPoint) throws(CatalogError) {
+        try db.query("""
+            INSERT OR REPLACE INTO sweep_points (sweep_id, point, replicate, parameters, seed, attempt, run_dir, run_id, status, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(p.sweepID), .integer(Int64(p.point)), .integer(Int64(p.replicate)), .text(p.parameters), .text(p.seed),
+                  .integer(Int64(p.attempt)), .text(p.runDirectory), p.runID.map { .text($0) } ?? .null, .text(p.status),
+                  p.error.map { .text($0) } ?? .null])
+    }
+
+    public func sweepPoints(_ id: String) throws(CatalogError) -> [SweepPoint] {
+        try db.query("""
+            SELECT sweep_id, point, replicate, parameters, seed, attempt, run_dir, run_id, status, error FROM sweep_points
+            WHERE sweep_id = ? ORDER BY point, replicate
+            """, [.text(id)]).map {
+            SweepPoint(sweepID: $0[0].text ?? "", point: Int($0[1].integer ?? 0), replicate: Int($0[2].integer ?? 0), parameters: $0[3].text ?? "{}",
+                       seed: $0[4].text ?? "", attempt: Int($0[5].integer ?? 0), runDirectory: $0[6].text ?? "", runID: $0[7].text,
+                       status: $0[8].text ?? "", error: $0[9].text)
         }
     }
 

@@ -491,3 +491,101 @@ func command(_ path: String, _ arguments: [String]) throws -> Outcome {
     p.waitUntilExit()
     return Outcome(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: "")
 }
+
+/// `agora sweep`: resuming after a kill, failing points, the report.
+@Suite struct SweepCommandTests {
+    static func sweepFile(_ dir: String, name: String, extra: String = "", points: String = "[0.02, 0.04, 0.06, 0.08, 0.1, 0.12]") throws -> String {
+        let text = """
+        name: \(name)
+        base: \(repositoryRoot.path)/scenarios/sir-network.yaml
+        seed: 3
+        replicates: 1
+        parameters:
+          agents[0].params.transmission: \(points)
+        \(extra)
+        set:
+          network.nodes: 30000
+          ticks: 80
+        metrics: [R]
+
+        """
+        let path = dir + "/\(name).yaml"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static func report(_ name: String, catalog: String) throws -> [[String: Any]] {
+        let out = try agora(["sweep", "report", name, "--json"], catalog: catalog)
+        guard out.status == 0, let j = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any] else { return [] }
+        return j["points"] as? [[String: Any]] ?? []
+    }
+
+    @Test func aKilledSweepResumesAndNeverRunsAFinishedPointTwice() throws {
+        let dir = try temporaryDirectory()
+        let catalog = dir + "/catalog.sqlite"
+        let file = try Self.sweepFile(dir, name: "resume")
+        // The sweep in its own process group, so the kill takes its runs with it.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        p.arguments = [agoraBinary, "sweep", file, "--jobs", "1", "--quiet"]
+        p.currentDirectoryURL = repositoryRoot
+        var env = ProcessInfo.processInfo.environment
+        env["AGORA_CATALOG"] = catalog
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var before: [String: String] = [:]  // point → run id, finished before the kill
+        for _ in 0..<600 {
+            Thread.sleep(forTimeInterval: 0.1)
+            let points = try Self.report("resume", catalog: catalog)
+            before = Dictionary(uniqueKeysWithValues: points.compactMap { pt -> (String, String)? in
+                guard let runs = pt["runs"] as? [String], let run = runs.first else { return nil }
+                return ("\(pt["point"] ?? "")", run)
+            })
+            if before.count >= 2 || !p.isRunning { break }
+        }
+        kill(-p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(before.count >= 2 && before.count < 6, "killed part way: \(before.count) of 6 finished")
+        let resumed = try agora(["sweep", file, "--jobs", "2"], catalog: catalog)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("6 of 6 runs finished"))
+        let after = try Self.report("resume", catalog: catalog)
+        #expect(after.count == 6 && after.allSatisfy { ($0["runs"] as? [String])?.count == 1 })
+        for pt in after {
+            if let earlier = before["\(pt["point"] ?? "")"] { #expect((pt["runs"] as? [String]) == [earlier], "point \(pt["point"] ?? "") kept its run") }
+        }
+        // Six finished runs in all: none ran twice.
+        let runs = try agora(["runs", "list", "--json"], catalog: catalog)
+        let finished = runs.stdout.split(separator: "\n").filter { $0.contains("\"finished\"") }
+        #expect(finished.count == 6, "\(runs.stdout)")
+        // A third call has nothing left to do.
+        let again = try agora(["sweep", file], catalog: catalog)
+        #expect(again.stdout.contains("6 of 6 runs finished (0 run now)"))
+    }
+
+    @Test func aFailingPointIsRecordedAndTheRestRun() throws {
+        let dir = try temporaryDirectory()
+        let catalog = dir + "/catalog.sqlite"
+        let graph = dir + "/g.txt"
+        try Data((0..<2999).map { "\($0) \($0 + 1)" }.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: graph))
+        // The second network file does not exist: found only when that run builds its world.
+        try Data("name: f\nmodel: sir\nticks: 20\nagents:\n  - kind: person\nnetwork: {file: \(graph)}\n".utf8)
+            .write(to: URL(fileURLWithPath: dir + "/base.yaml"))
+        try Data("name: failing\nbase: base.yaml\nparameters:\n  network.file: [\(graph), \(dir)/missing.txt]\n".utf8)
+            .write(to: URL(fileURLWithPath: dir + "/failing.yaml"))
+        let out = try agora(["sweep", dir + "/failing.yaml", "--jobs", "2"], catalog: catalog)
+        #expect(out.status == 1 && out.stdout.contains("1 of 2 runs finished") && out.stdout.contains("1 failed"), "\(out.stdout) \(out.stderr)")
+        let report = try agora(["sweep", "report", "failing"], catalog: catalog)
+        #expect(report.stdout.contains("failed: point 1 replicate 0") && report.stdout.contains("missing.txt"), "\(report.stdout)")
+    }
+
+    @Test func theShippedSweepsRead() throws {
+        for f in try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.path + "/scenarios/sweeps") where f.hasSuffix(".yaml") {
+            let out = try agora(["sweep", "report", "scenarios/sweeps/" + f], catalog: try temporaryDirectory() + "/c.sqlite")
+            // Nothing has run, so there is no such sweep yet; but the file itself reads.
+            #expect(out.stderr.contains("no sweep"), "\(f): \(out.stderr)")
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import AgoraCatalog
+import AgoraCore
+import Foundation
+
+/// A sweep's results: per point of its design, the parameters and, for each metric, the mean over
+/// replicates with a 95% confidence interval.
+public struct SweepReport: Sendable {
+    public struct Row: Sendable {
+        public var point: Int
+        public var parameters: [(name: String, value: String)]
+        public var replicates: Int
+        public var failed: Int
+        /// The finished runs' ids, by replicate.
+        public var runs: [String]
+        /// Per metric: mean, half-width of the 95% interval (NaN with one replicate), values.
+        public var stats: [String: (mean: Double, halfWidth: Double, values: [Double])]
+    }
+
+    public var id: String
+    public var name: String
+    public var metrics: [String]
+    public var parameterNames: [String]
+    public var rows: [Row]
+    /// Failed runs: point, replicate, error.
+    public var failures: [(point: Int, replicate: Int, error: String)]
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Student's t quantile 0.975 for `df` degrees of freedom (1.96 beyond 30).
+    static func t975(_ df: Int) -> Double {
+        let table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+                     2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+        return df >= 1 && df <= 30 ? table[df - 1] : 1.96
+    }
+
+    /// Reads the sweep `reference` (its id or name) from the catalog. `metrics` empty: the sweep
+    /// file's `metrics`, else every `summary.*` metric the runs have.
+    public static func load(catalog: Catalog, reference: String, metrics wanted: [String], defaults: [String] = []) throws -> SweepReport {
+        guard let sweep = try catalog.sweep(reference) else { throw Failure(description: "no sweep '\(reference)' in the catalog") }
+        let points = try catalog.sweepPoints(sweep.id)
+        var perRun: [String: [String: Double]] = [:]
+        for p in points where p.status == "finished" {
+            guard let run = p.runID else { continue }
+            var m: [String: Double] = [:]
+            for (name, value) in try catalog.metrics(of: run) { if let value { m[name] = value } }
+            perRun[run] = m
+        }
+        var metrics = wanted.isEmpty ? defaults : wanted
+        // "R" means the run summary's R when no metric is named R itself.
+        let known = Set(perRun.values.flatMap(\.keys))
+        metrics = metrics.map { known.contains($0) || !known.contains("summary.\($0)") ? $0 : "summary.\($0)" }
+        if metrics.isEmpty {
+            metrics = Set(perRun.values.flatMap(\.keys)).filter { $0.hasPrefix("summary.") }.sorted()
+        }
+        var names: [String] = []
+        var rows: [Row] = []
+        var failures: [(Int, Int, String)] = []
+        for (point, group) in Dictionary(grouping: points, by: \.point).sorted(by: { $0.key < $1.key }) {
+            let params = Self.parameters(group[0].parameters)
+            if names.isEmpty { names = params.map(\.name) }
+            var row = Row(point: point, parameters: params, replicates: 0, failed: 0,
+                          runs: group.filter { $0.status == "finished" }.compactMap(\.runID), stats: [:])
+            for p in group where p.status == "failed" {
+                row.failed += 1
+                failures.append((p.point, p.replicate, p.error ?? "failed"))
+            }
+            let finished = group.filter { $0.status == "finished" }.compactMap { $0.runID.flatMap { perRun[$0] } }
+            row.replicates = finished.count
+            for m in metrics {
+                let values = finished.compactMap { $0[m] }
+                let mean = Stats.mean(values)
+                let half = values.count > 1 ? t975(values.count - 1) * (Stats.variance(values) * Double(values.count) / Double(values.count - 1)).squareRoot()
+                    / Double(values.count).squareRoot() : .nan
+                row.stats[m] = (mean, half, values)
+            }
+            rows.append(row)
+        }
+        return SweepReport(id: sweep.id, name: sweep.name, metrics: metrics, parameterNames: names, rows: rows, failures: failures)
+    }
+
+    static func parameters(_ json: String) -> [(name: String, value: String)] {
+        // Written by the sweep runner as a flat object of strings, keys in design order.
+        var out: [(String, String)] = []
+        var rest = Substring(json)
+        while let k0 = rest.firstIndex(of: "\"") {
+            let afterKey = rest[rest.index(after: k0)...]
+            guard let k1 = afterKey.firstIndex(of: "\"") else { break }
+            let key = String(afterKey[..<k1])
+            let afterColon = afterKey[afterKey.index(after: k1)...]
+            guard let v0 = afterColon.firstIndex(of: "\"") else { break }
+            let valueStart = afterColon[afterColon.index(after: v0)...]
+            guard let v1 = valueStart.firstIndex(of: "\"") else { break }
+            out.append((key, String(valueStart[..<v1])))
+            rest = valueStart[valueStart.index(after: v1)...]
+        }
+        return out
+    }
+
+    /// A plain table: parameters, replicates, then mean ± half-width per metric.
+    public var text: String {
+        func f(_ v: Double) -> String { v.isNaN ? "–" : String(format: "%.6g", v) }
+        var lines = ["agora: sweep \(id) (\(name)): \(rows.count) points, \(rows.reduce(0) { $0 + $1.replicates }) runs finished, \(failures.count) failed"]
+        lines.append((["point"] + parameterNames + ["n"] + metrics.map { "\($0) (mean ± 95%)" }).joined(separator: "\t"))
+        for r in rows {
+            lines.append(([String(r.point)] + r.parameters.map(\.value) + [String(r.replicates)]
+                          + metrics.map { m in r.stats[m].map { "\(f($0.mean)) ± \(f($0.halfWidth))" } ?? "–" }).joined(separator: "\t"))
+        }
+        for x in failures { lines.append("failed: point \(x.point) replicate \(x.replicate): \(x.error)") }
+        return lines.joined(separator: "\n")
+    }
+
+    public var json: JSONLine {
+        var j = JSONLine()
+        j.set("sweep", id)
+        j.set("name", name)
+        j.set("metrics", .list(metrics.map { .text($0) }))
+        j.set("points", .list(rows.map { r in
+            var p = JSONLine()
+            p.set("point", r.point)
+            var params = JSONLine()
+            for (k, v) in r.parameters { params.set(k, v) }
+            p.set("parameters", params)
+            p.set("replicates", r.replicates)
+            p.set("runs", .list(r.runs.map { .text($0) }))
+            p.set("failed", r.failed)
+            var stats = JSONLine()
+            for m in metrics {
+                guard let s = r.stats[m] else { continue }
+                var e = JSONLine()
+                e.set("mean", .number(s.mean))
+                e.set("ci95", .number(s.halfWidth))
+                e.set("values", .list(s.values.map { .number($0) }))
+                stats.set(m, e)
+            }
+            p.set("metrics", stats)
+            return .object(p)
+        }))
+        j.set("failures", .list(failures.map { .text("point \($0.point) replicate \($0.replicate): \($0.error)") }))
+        return j
+    }
+
+    /// One HTML page: for each metric and numeric parameter, the point means with their intervals.
+    public var html: String {
+        var body = ""
+        for m in metrics {
+            for (j, name) in parameterNames.enumerated() {
+                var c = SVGChart(title: "\(m) against \(name) (mean and 95% interval over replicates)", xLabel: name, yLabel: m)
+                let pts = rows.compactMap { r -> (x: Double, y: Double, e: Double)? in
+                    guard let x = Double(r.parameters[j].value), let s = r.stats[m], !s.mean.isNaN else { return nil }
+                    return (x, s.mean, s.halfWidth)
+                }
+                var series = SVGChart.Series(name: "mean", points: pts.map { ($0.x, $0.y) }, color: SVGChart.palette[0], style: .points)
+                series.errors = pts.map(\.e)
+                c.series.append(series)
+                body += "<figure>\(c.svg)</figure>\n"
+            }
+        }
+        return """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>Agora sweep \(SVGChart.escape(name))</title>
+        <style>body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 760px; }
+        svg.chart text { font-size: 11px; } svg.chart .title { font-size: 13px; font-weight: 600; }
+        svg.chart .axes line { stroke: #555; } svg.chart .axes line.grid { stroke: #eee; } pre { font-size: 12px; overflow-x: auto; }</style>
+        </head><body><h1>Sweep \(SVGChart.escape(name))</h1><pre>\(SVGChart.escape(text))</pre>
+        \(body)</body></html>
+
+        """
+    }
+}
