@@ -47,14 +47,7 @@ extension RunAnalysis {
             j.set("pnl", p)
         }
         if let d = degrees {
-            var n = JSONLine()
-            n.set("nodes", d.nodes)
-            n.set("edges", d.edges)
-            n.set("mean_degree", d.meanDegree)
-            n.set("mean_neighbor_degree", d.meanNeighborDegree)
-            n.set("k2_over_k", d.k2OverK)
-            n.set("paradox_share", d.paradoxShare)
-            n.set("max_degree", d.maxDegree)
+            var n = d.json
             n.set("clustering", .number(clustering))
             j.set("network", n)
         }

@@ -126,14 +126,7 @@ extension AgoraCommand.Graph {
             let s = DegreeStatistics(g)
             var j = JSONLine()
             j.set("file", file)
-            j.set("nodes", s.nodes)
-            j.set("edges", s.edges)
-            j.set("mean_degree", s.meanDegree)
-            j.set("mean_neighbor_degree", s.meanNeighborDegree)
-            j.set("k2_over_k", s.k2OverK)
-            j.set("paradox_share", s.paradoxShare)
-            j.set("max_degree", s.maxDegree)
-            j.set("isolated", s.histogram.first ?? 0)
+            for (key, value) in s.json.fields { j.set(key, value) }
             j.set("clustering", g.sampledClustering(samples: clusteringSamples, seed: 1))
             j.set("bytes_per_edge", s.edges == 0 ? 0 : Double(g.byteCount) / Double(s.edges))
             if json { print(j.text); return }

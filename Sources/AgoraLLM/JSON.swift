@@ -1,3 +1,4 @@
+import AgoraCore
 import Foundation
 
 /// A JSON value, for what crosses the wire to an LLM: request bodies, tool schemas, the arguments
@@ -73,7 +74,7 @@ public indirect enum JSON: Sendable, Hashable {
         case .int(let v): out += String(v)
         case .number(let v):
             if v.isFinite { out += v.rounded() == v && abs(v) < 1e15 ? String(Int64(v)) : "\(v)" } else { out += "null" }
-        case .string(let s): out += Self.quote(s)
+        case .string(let s): out += jsonString(s)
         case .array(let items):
             out += "["
             for (i, item) in items.enumerated() {
@@ -85,28 +86,12 @@ public indirect enum JSON: Sendable, Hashable {
             out += "{"
             for (i, (k, v)) in pairs.enumerated() {
                 if i > 0 { out += "," }
-                out += Self.quote(k)
+                out += jsonString(k)
                 out += ":"
                 v.render(into: &out)
             }
             out += "}"
         }
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
     }
 
     /// Why a text is not JSON.

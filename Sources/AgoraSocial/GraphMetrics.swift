@@ -131,3 +131,19 @@ public struct AttributeParadox: Sendable, Hashable {
         degreeCorrelation = varK > 1e-12 && varX > 1e-12 ? covariance / (varK * varX).squareRoot() : 0
     }
 }
+
+extension DegreeStatistics {
+    /// The figures as JSON, in the order `agora graph stats` and `agora analyze` print them.
+    public var json: JSONLine {
+        var j = JSONLine()
+        j.set("nodes", nodes)
+        j.set("edges", edges)
+        j.set("mean_degree", meanDegree)
+        j.set("mean_neighbor_degree", meanNeighborDegree)
+        j.set("k2_over_k", k2OverK)
+        j.set("paradox_share", paradoxShare)
+        j.set("max_degree", maxDegree)
+        j.set("isolated", histogram.first ?? 0)
+        return j
+    }
+}
