@@ -11,6 +11,9 @@ declare -A probe=(
   [pkg-config]=/usr/bin/pkg-config
   # Renders the HTML run report in the test suite (a headless browser, no display needed).
   [chromium]=/usr/bin/chromium
+  # Distributed runs over MPI.
+  [libopenmpi-dev]=/usr/bin/mpicc
+  [openmpi-bin]=/usr/bin/mpirun
 )
 
 missing=()

@@ -1,4 +1,6 @@
 import AgoraBench
+import AgoraCore
+import AgoraDistributed
 import AgoraExchange
 import AgoraLog
 import ArgumentParser
@@ -10,12 +12,13 @@ extension AgoraCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a benchmark workload and print one JSON line of figures.",
             discussion: """
-            Workloads (docs/benchmarks.md): boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba. Setup is outside \
+            Workloads (docs/benchmarks.md): boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba, and under mpirun \
+            transport. Setup is outside \
             the timer and every result is checked. Build in release (swift build -c release) before \
             measuring.
             """)
 
-        @Argument(help: "The workload: boltzmann, sir_ba, lob_cross, lob_passive, eventlog or graph_ba.")
+        @Argument(help: "The workload: boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba or transport.")
         var workload: String
 
         @Option(help: "boltzmann: number of agents.")
@@ -48,13 +51,20 @@ extension AgoraCommand {
         @Option(help: "Shards (default: by agent count, at least one per thread).")
         var shards: Int?
 
+        @Option(help: "transport: bytes each rank sends each rank per repetition (sizes vary below this by pair).")
+        var bytes = 8_000_000
+
+        @Option(help: "transport: the largest piece one MPI call carries (bytes).")
+        var chunk = 1 << 30
+
         @Option(help: "Timed repetitions of the whole workload; the fastest is reported (shared machines are noisy).")
         var `repeat` = 3
 
         func validate() throws {
-            guard ["boltzmann", "sir_ba", "lob_cross", "lob_passive", "eventlog", "graph_ba"].contains(workload) else {
-                throw ValidationError("unknown workload '\(workload)'; choose boltzmann, sir_ba, lob_cross, lob_passive, eventlog or graph_ba")
+            guard ["boltzmann", "sir_ba", "lob_cross", "lob_passive", "eventlog", "graph_ba", "transport"].contains(workload) else {
+                throw ValidationError("unknown workload '\(workload)'; choose boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba or transport")
             }
+            if bytes < 1 || chunk < 1 || chunk >= Int(Int32.max) { throw ValidationError("--bytes must be positive and --chunk in 1..<2^31") }
             if records < 1 { throw ValidationError("--records must be at least 1") }
             if agents < 2 { throw ValidationError("--agents must be at least 2") }
             if steps < 1 { throw ValidationError("--steps must be at least 1") }
@@ -69,6 +79,7 @@ extension AgoraCommand {
             func parallelism(for population: Int) -> Workloads.Parallelism {
                 .init(threads: t, shards: shards ?? min(64, max(t, (population + 262_143) / 262_144)))
             }
+            if workload == "transport" { return try transport() }
             let report: BenchReport
             do {
                 switch workload {
@@ -118,6 +129,29 @@ extension AgoraCommand {
                 throw Exit.badInput
             }
             print(report.text)
+        }
+
+        /// The MPI transport between the ranks of this mpirun: throughput, and every byte checked.
+        func transport() throws {
+            let world = MPIWorld.shared
+            defer { world.finish() }
+            let r: TransportCheck.Result
+            do { r = try TransportCheck.run(world, bytesPerPair: bytes, chunk: chunk, repeat: `repeat`) } catch {
+                printError("error: \(error)")
+                throw Exit.failure
+            }
+            guard world.rank == 0 else { if r.wrongBytes != 0 { throw Exit.failure }; return }
+            var j = JSONLine()
+            j.set("workload", "transport")
+            j.set("ranks", r.ranks)
+            j.set("bytes_per_pair", r.bytesPerPair)
+            j.set("chunk", r.chunk)
+            j.set("wall_s", r.seconds)
+            j.set("bytes_sent_per_rank", r.bytesSent)
+            j.set("bytes_per_s_per_rank", r.seconds > 0 ? Double(r.bytesSent) / r.seconds : 0)
+            j.set("wrong_bytes", Int(r.wrongBytes))
+            print(j.text)
+            if r.wrongBytes != 0 { throw Exit.failure }
         }
     }
 }

@@ -589,3 +589,30 @@ func command(_ path: String, _ arguments: [String]) throws -> Outcome {
         }
     }
 }
+
+/// The MPI transport between real processes started by mpirun.
+@Suite struct TransportTests {
+    @Test(arguments: [2, 3])
+    func everyByteArrivesInOrderThroughSmallChunks(ranks: Int) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
+        p.arguments = ["-np", String(ranks), "--oversubscribe", agoraBinary, "bench", "transport", "--bytes", "600000",
+                       "--chunk", "65536", "--repeat", "1"]
+        var env = ProcessInfo.processInfo.environment
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(text)")
+        let line = try #require(text.split(separator: "\n").first { $0.contains("\"transport\"") })
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(j["ranks"] as? Int == ranks && j["wrong_bytes"] as? Int == 0)
+        // Each pair's message is cut into about ten 64 KiB rounds, and ranks send different sizes.
+        #expect((j["bytes_sent_per_rank"] as? Int ?? 0) > 500_000 * ranks)
+    }
+}

@@ -1,0 +1,180 @@
+import CMPI
+import Foundation
+
+/// The processes of one distributed run, over MPI: this process's rank, how many there are, and
+/// the collective operations the engine needs. Started by `mpirun` (or a scheduler's `srun`), a
+/// process joins the world; started on its own it is a world of one and MPI is never touched.
+public final class MPIWorld: @unchecked Sendable {
+    public let rank: Int
+    public let size: Int
+    /// Whether MPI was initialised (false for a process started without mpirun).
+    public let isDistributed: Bool
+
+    /// A failure of MPI itself (a rank died, a message could not be sent).
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    nonisolated(unsafe) private static var current: MPIWorld?
+    private static let lock = NSLock()
+
+    /// The world of this process: joined once, the first time it is asked for.
+    public static var shared: MPIWorld {
+        lock.withLock {
+            if let w = current { return w }
+            let w = MPIWorld()
+            current = w
+            return w
+        }
+    }
+
+    /// True when a launcher (Open MPI's mpirun, Slurm's srun with PMI) started this process.
+    public static var launchedByMPI: Bool {
+        let env = ProcessInfo.processInfo.environment
+        return env["OMPI_COMM_WORLD_SIZE"] != nil || env["PMI_SIZE"] != nil || env["PMIX_RANK"] != nil
+    }
+
+    private init() {
+        guard Self.launchedByMPI else {
+            rank = 0
+            size = 1
+            isDistributed = false
+            return
+        }
+        var provided: Int32 = 0
+        MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided)
+        // Errors come back as codes rather than aborting, so a dead peer gives a message.
+        MPI_Comm_set_errhandler(agora_comm_world(), agora_errors_return())
+        var r: Int32 = 0, s: Int32 = 0
+        MPI_Comm_rank(agora_comm_world(), &r)
+        MPI_Comm_size(agora_comm_world(), &s)
+        rank = Int(r)
+        size = Int(s)
+        isDistributed = true
+    }
+
+    /// Ends MPI (call once, at exit).
+    public func finish() {
+        if isDistributed { MPI_Finalize() }
+    }
+
+    /// Stops every rank (after a failure that would leave the others waiting).
+    public func abort(_ code: Int32) -> Never {
+        if isDistributed { MPI_Abort(agora_comm_world(), code) }
+        exit(code)
+    }
+
+    func check(_ code: Int32, _ what: String) throws(Failure) {
+        guard code != agora_success() else { return }
+        var buffer = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
+        var length: Int32 = 0
+        MPI_Error_string(code, &buffer, &length)
+        let message = String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        throw Failure(description: "rank \(rank) of \(size): \(what) failed: \(message)")
+    }
+
+    public func barrier() throws(Failure) {
+        guard isDistributed else { return }
+        try check(MPI_Barrier(agora_comm_world()), "barrier")
+    }
+
+    /// The sum over ranks of each value.
+    public func sum(_ values: [Int64]) throws(Failure) -> [Int64] {
+        guard isDistributed, !values.isEmpty else { return values }
+        var out = values
+        let code = values.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                MPI_Allreduce(src.baseAddress, dst.baseAddress, Int32(values.count), agora_int64(), agora_sum(), agora_comm_world())
+            }
+        }
+        try check(code, "allreduce")
+        return out
+    }
+
+    /// Rank 0's bytes, on every rank.
+    public func broadcast(_ bytes: [UInt8]) throws(Failure) -> [UInt8] {
+        guard isDistributed else { return bytes }
+        var count = [Int64(bytes.count)]
+        try check(MPI_Bcast(&count, 1, agora_int64(), 0, agora_comm_world()), "broadcast")
+        var out = rank == 0 ? bytes : [UInt8](repeating: 0, count: Int(count[0]))
+        var offset = 0
+        while offset < out.count {
+            let n = min(Self.chunk, out.count - offset)
+            let code = out.withUnsafeMutableBytes { MPI_Bcast($0.baseAddress! + offset, Int32(n), agora_byte(), 0, agora_comm_world()) }
+            try check(code, "broadcast")
+            offset += n
+        }
+        return out
+    }
+
+    /// The largest piece sent in one MPI call: counts are 32-bit.
+    public static let chunk = 1 << 30
+
+    /// Sends `outgoing[d]` to rank d and returns what each rank sent here, `incoming[s]` from rank s —
+    /// the bytes in order, whatever their size (pieces past `chunkLimit` go in several rounds).
+    public func exchange(_ outgoing: [[UInt8]], chunkLimit: Int = MPIWorld.chunk) throws(Failure) -> [[UInt8]] {
+        precondition(outgoing.count == size, "one buffer per rank")
+        guard isDistributed else { return outgoing }
+        // Every rank learns how much every other sends it.
+        var sendSizes = outgoing.map { Int64($0.count) }
+        var recvSizes = [Int64](repeating: 0, count: size)
+        let code = sendSizes.withUnsafeMutableBufferPointer { s in
+            recvSizes.withUnsafeMutableBufferPointer { r in
+                MPI_Alltoall(s.baseAddress, 1, agora_int64(), r.baseAddress, 1, agora_int64(), agora_comm_world())
+            }
+        }
+        try check(code, "alltoall of sizes")
+        var incoming = recvSizes.map { [UInt8](repeating: 0, count: Int($0)) }
+        // Rounds of at most chunkLimit bytes per pair, until every pair is done; every rank runs
+        // the same number of rounds (the largest pair anywhere decides).
+        let mine = Swift.max(sendSizes.max() ?? 0, recvSizes.max() ?? 0)
+        let rounds = try largest(Int64((Int(mine) + chunkLimit - 1) / chunkLimit))
+        var sendCounts = [Int32](repeating: 0, count: size), recvCounts = [Int32](repeating: 0, count: size)
+        var sendDispls = [Int32](repeating: 0, count: size), recvDispls = [Int32](repeating: 0, count: size)
+        for round in 0..<Int(rounds) {
+            let start: Int = round * chunkLimit
+            var sendBuffer: [UInt8] = []
+            var total = 0
+            for d in 0..<size {
+                let n = Swift.max(0, Swift.min(chunkLimit, outgoing[d].count - start))
+                sendCounts[d] = Int32(n)
+                sendDispls[d] = Int32(total)
+                if n > 0 { sendBuffer.append(contentsOf: outgoing[d][start..<(start + n)]) }
+                total += n
+            }
+            var recvTotal = 0
+            for s in 0..<size {
+                let n = Swift.max(0, Swift.min(chunkLimit, incoming[s].count - start))
+                recvCounts[s] = Int32(n)
+                recvDispls[s] = Int32(recvTotal)
+                recvTotal += n
+            }
+            precondition(total < Int(Int32.max) && recvTotal < Int(Int32.max), "a round over 2 GiB: lower chunkLimit")
+            var recvBuffer = [UInt8](repeating: 0, count: recvTotal)
+            let code = sendBuffer.withUnsafeBytes { sb in
+                recvBuffer.withUnsafeMutableBytes { rb in
+                    MPI_Alltoallv(sb.baseAddress, sendCounts, sendDispls, agora_byte(), rb.baseAddress, recvCounts, recvDispls, agora_byte(),
+                                  agora_comm_world())
+                }
+            }
+            try check(code, "alltoallv")
+            for s in 0..<size where recvCounts[s] > 0 {
+                let from = Int(recvDispls[s]), n = Int(recvCounts[s])
+                incoming[s].withUnsafeMutableBytes { dst in
+                    recvBuffer.withUnsafeBytes { src in
+                        (dst.baseAddress! + start).copyMemory(from: src.baseAddress! + from, byteCount: n)
+                    }
+                }
+            }
+        }
+        return incoming
+    }
+
+    /// The largest value over ranks.
+    public func largest(_ v: Int64) throws(Failure) -> Int64 {
+        guard isDistributed else { return v }
+        var input = v, out: Int64 = 0
+        try check(MPI_Allreduce(&input, &out, 1, agora_int64(), agora_max(), agora_comm_world()), "allreduce max")
+        return out
+    }
+}
