@@ -7,7 +7,8 @@ import AgoraSocial
 public struct TraderPost: BitwiseCopyable, Sendable, Hashable {
     public var author: UInt32
     public var symbol: UInt16
-    /// The news item passed on (its index in the scenario's news list), or `TraderPost.trade`.
+    /// The news item passed on (its index in the scenario's news list), `TraderPost.trade`, or
+    /// `TraderPost.opinion` (an LLM-escalated trader's view).
     public var news: UInt8
     /// +1 (good news, a buy) or −1 (bad news, a sale).
     public var sentiment: Int8
