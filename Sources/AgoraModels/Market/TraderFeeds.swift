@@ -25,8 +25,9 @@ public struct TraderPost: BitwiseCopyable, Sendable, Hashable {
 /// A news item reaches `seeds` traders (drawn from the seed) the tick after it breaks, and they
 /// post it; a trader who first hears it from a post passes it on with its population's
 /// `share_probability`, the next tick. With `public_after`, everyone who has not heard it by then
-/// learns it that many ticks after the seeds (from no one: they do not post it). Posts go to every neighbour. A fill makes a trader post
-/// about it with `post_trades`. Reading the tick's posts about its own instrument moves a
+/// learns it that many ticks after the seeds (from no one: they do not post it). Posts go to a
+/// trader's followers. A fill makes a trader post about it with `post_trades`; an LLM-escalated
+/// trader may post its opinion. Reading the tick's posts about its own instrument moves a
 /// trader's sentiment (−1000…1000, per mille) halfway to their mean; it decays toward zero by
 /// `sentiment_decay` of itself each tick. Everything order-dependent is summed per agent before it
 /// is applied, so the result is the same for any shard count.
