@@ -1,5 +1,6 @@
 import AgoraAnalysis
 import AgoraCatalog
+import AgoraDistributed
 import AgoraRuntime
 import AgoraScenario
 import ArgumentParser
@@ -40,15 +41,20 @@ extension AgoraCommand {
                     for issue in error.issues { printError("error: \(issue)") }
                     throw Exit.badInput
                 }
-                let runner = SweepRunner(spec: spec, catalogPath: catalogOptions.path, binary: selfBinary(), jobs: jobs ?? coreCount())
+                // Under mpirun the ranks share the points, one run at a time each unless --jobs says otherwise.
+                let world: MPIWorld? = MPIWorld.launchedByMPI ? MPIWorld.shared : nil
+                defer { world?.finish() }
+                let runner = SweepRunner(spec: spec, catalogPath: catalogOptions.path, binary: selfBinary(),
+                                         jobs: jobs ?? (world == nil ? coreCount() : 1))
                 let quiet = quiet
                 let summary: SweepRunner.Summary
                 do {
-                    summary = try runner.run { line in if !quiet { print(line) } }
+                    summary = try runner.run(world: world) { line in if !quiet { print(line) } }
                 } catch {
                     printError("error: \(error)")
                     throw Exit.failure
                 }
+                guard world?.rank ?? 0 == 0 else { return }
                 print("agora: sweep \(summary.id): \(summary.finished) of \(summary.total) runs finished (\(summary.ranNow) run now), "
                       + "\(summary.failed) failed; see agora sweep report \(summary.id)")
                 if summary.failed > 0 { throw Exit.failure }

@@ -1,5 +1,6 @@
 import AgoraCatalog
 import AgoraCore
+import AgoraDistributed
 import AgoraScenario
 import Foundation
 
@@ -54,8 +55,10 @@ public struct SweepRunner {
         public let description: String
     }
 
-    /// Runs what is left of the sweep; `progress` hears one line per finished run.
-    public func run(progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> Summary {
+    /// Runs what is left of the sweep; `progress` hears one line per finished run. Under MPI
+    /// (`world` of several ranks) rank r runs the runs left whose position is r modulo the ranks,
+    /// each in its own process, and the summary counts every rank's.
+    public func run(world: MPIWorld? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> Summary {
         let id = Self.id(of: spec)
         let catalog: Catalog
         do { catalog = try Catalog(path: catalogPath) } catch { throw Failure(description: "catalog \(error)") }
@@ -88,6 +91,11 @@ public struct SweepRunner {
                 tasks.append(Task(point: p, replicate: r, attempt: attempt))
             }
         }
+        if let world, world.isDistributed {
+            // Every rank has read the same state before any starts a run; then each takes its share.
+            do { try world.barrier() } catch { throw Failure(description: "\(error)") }
+            tasks = tasks.enumerated().filter { $0.offset % world.size == world.rank }.map(\.element)
+        }
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let shared = Shared(catalog: catalog)
         let group = DispatchGroup()
@@ -103,9 +111,14 @@ public struct SweepRunner {
             shared.record(started)
             let arguments = ["run", spec.basePath, "--out", dir, "--json", "--quiet"] + spec.overrides(t.point, replicate: t.replicate).flatMap { ["--set", $0] }
             let binary = binary, catalogPath = catalogPath
+            let inProcess = world?.isDistributed == true
+            let spec = spec
             DispatchQueue.global().async {
                 var row = started
-                let (status, stdout, stderr) = Self.execute(binary, arguments, catalog: catalogPath)
+                // An MPI rank runs its points itself: a child it started would think it was an MPI
+                // process too.
+                let (status, stdout, stderr) = inProcess ? Self.runHere(spec, t.point, t.replicate, dir: dir, catalog: catalogPath)
+                                                         : Self.execute(binary, arguments, catalog: catalogPath)
                 let runID = (try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any])?["run_id"] as? String
                 row.runID = runID
                 row.status = status == 0 && runID != nil ? "finished" : "failed"
@@ -125,8 +138,29 @@ public struct SweepRunner {
         summary.ranNow = outcomes.count
         summary.finished += outcomes.filter(\.ok).count
         summary.failed = outcomes.filter { !$0.ok }.count
-        try? catalog.setSweepStatus(id: id, summary.failed == 0 ? "finished" : "failed")
+        if let world, world.isDistributed {
+            // Every rank saw the same finished-before count; the runs of this call add up.
+            let totals = try world.sum([Int64(summary.ranNow), Int64(outcomes.filter(\.ok).count), Int64(summary.failed)])
+            summary.finished += Int(totals[1]) - outcomes.filter(\.ok).count
+            summary.ranNow = Int(totals[0])
+            summary.failed = Int(totals[2])
+        }
+        if world?.rank ?? 0 == 0 { try? catalog.setSweepStatus(id: id, summary.failed == 0 ? "finished" : "failed") }
         return summary
+    }
+
+    /// Runs one point in this process: what `agora run … --json` would print, as (status, stdout, stderr).
+    static func runHere(_ spec: SweepSpec, _ point: SweepSpec.Point, _ replicate: Int, dir: String, catalog path: String) -> (Int32, String, String) {
+        do {
+            let overrides = try spec.overrides(point, replicate: replicate).map { text throws(ScenarioErrors) in try Override.parse(text) }
+            let scenario = try ScenarioLoader.load(path: spec.basePath, overrides: overrides)
+            let catalog = try Catalog(path: path)
+            let world = try World.assemble(scenario, answers: LLMWiring.liveSource(for: scenario, catalog: catalog))
+            let outcome = try RunSession.run(world, out: dir, threads: 1, catalog: catalog)
+            return (0, outcome.report.text, "")
+        } catch {
+            return (1, "", "error: \(error)")
+        }
     }
 
     /// Runs `binary` with `arguments`, the catalog in its environment; its status and output.

@@ -590,8 +590,42 @@ func command(_ path: String, _ arguments: [String]) throws -> Outcome {
     }
 }
 
+/// Runs `agora` under `mpirun -np ranks` from the repository root (as root where need be).
+func mpirun(_ ranks: Int, _ arguments: [String], catalog: String) throws -> Outcome {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
+    p.arguments = ["-np", String(ranks), "--oversubscribe", agoraBinary] + arguments
+    p.currentDirectoryURL = repositoryRoot
+    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OPENAI_") }
+    env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+    env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    env["AGORA_CATALOG"] = catalog
+    p.environment = env
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return Outcome(status: p.terminationStatus, stdout: text, stderr: "")
+}
+
 /// The MPI transport between real processes started by mpirun.
 @Suite struct TransportTests {
+    @Test func aSweepUnderMPISharesItsPointsAndRunsEachOnce() throws {
+        let dir = try temporaryDirectory()
+        let catalog = dir + "/catalog.sqlite"
+        let file = try SweepCommandTests.sweepFile(dir, name: "ranks", points: "[0.02, 0.04, 0.06, 0.08, 0.1]")
+        let out = try mpirun(2, ["sweep", file], catalog: catalog)
+        #expect(out.status == 0, "\(out.stdout)")
+        #expect(out.stdout.components(separatedBy: "agora: sweep ranks-").count == 2, "rank 0 alone sums up: \(out.stdout)")
+        #expect(out.stdout.contains("5 of 5 runs finished (5 run now), 0 failed"))
+        let runs = try agora(["runs", "list", "--json"], catalog: catalog)
+        #expect(runs.stdout.split(separator: "\n").filter { $0.contains("\"finished\"") }.count == 5)
+        // Resumed under MPI: nothing left.
+        #expect(try mpirun(3, ["sweep", file], catalog: catalog).stdout.contains("5 of 5 runs finished (0 run now)"))
+    }
+
     @Test(arguments: [2, 3])
     func everyByteArrivesInOrderThroughSmallChunks(ranks: Int) throws {
         let p = Process()
