@@ -32,7 +32,9 @@ public enum LLMWiring {
         _ = reader.forEachChunk(kinds: [kind.id]) { c in
             for i in 0..<c.count where c.columns[index][i] >= 0 {
                 let src = LLMReply.Source(rawValue: Int(c.columns[source][i])) ?? .endpoint
-                let why = c.columns[status][i] == failed ? reader.string(c.columns[failure][i]) : nil
+                // The failure column holds why a request failed (or that there was no endpoint) —
+                // or why an answer was refused, which the replay works out again from the answer.
+                let why = c.columns[status][i] == failed || src == .none ? reader.string(c.columns[failure][i]) : nil
                 let reply = LLMReply.recorded(raw: reader.string(c.columns[answer][i]) ?? "", failure: why,
                                               attempts: Int(c.columns[attempts][i]), milliseconds: Int(c.columns[ms][i]), source: src)
                 rows.append((Int(c.columns[asked][i]), Int(c.columns[index][i]), c.columns[request][i], reply))

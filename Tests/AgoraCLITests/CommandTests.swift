@@ -426,10 +426,13 @@ import Testing
         #expect(server.requests.count == Int(questions))
     }
 
-    @Test func withoutAnEndpointTheSummarySaysTheRulesDecided() throws {
-        let run = try agora(["run", "scenarios/rate-cut.yaml", "--out", try temporaryDirectory() + "/run"] + Self.small)
+    @Test func withoutAnEndpointTheSummarySaysTheRulesDecidedAndTheRunReplays() throws {
+        let dir = try temporaryDirectory() + "/run"
+        let run = try agora(["run", "scenarios/rate-cut.yaml", "--out", dir] + Self.small)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("no endpoint configured: escalated agents follow their rule policies"))
+        let replay = try agora(["replay", dir, "--verify"])
+        #expect(replay.status == 0, "\(replay.stdout) \(replay.stderr)")
     }
 
     @Test func aKeyInTheScenarioIsRefused() throws {
