@@ -1,6 +1,7 @@
 import AgoraAnalysis
 import AgoraCatalog
 import AgoraCore
+import AgoraDistributed
 import AgoraEngine
 import AgoraRuntime
 import AgoraScenario
@@ -48,6 +49,14 @@ extension AgoraCommand {
         }
 
         func run() throws {
+            // One simulation is not yet spread over MPI ranks: several ranks would each run all of it.
+            if MPIWorld.launchedSize > 1 {
+                if MPIWorld.launchedRank == 0 {
+                    printError("error: agora run does not spread one simulation over MPI ranks yet (docs/distributed.md); "
+                               + "run it without mpirun, or give mpirun a sweep (agora sweep FILE)")
+                }
+                throw Exit.badInput
+            }
             if let resume { return try resumeRun(resume) }
             let scenario = try options.load()
             let catalog = try catalogOptions.open()

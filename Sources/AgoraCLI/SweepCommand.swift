@@ -51,6 +51,11 @@ extension AgoraCommand {
                 do {
                     summary = try runner.run(world: world) { line in if !quiet { print(line) } }
                 } catch {
+                    // Under MPI a rank that cannot go on stops them all: the others must not wait for it.
+                    if let world, world.isDistributed {
+                        printError("error: rank \(world.rank) of \(world.size): \(error); stopping every rank")
+                        world.abort(1)
+                    }
                     printError("error: \(error)")
                     throw Exit.failure
                 }

@@ -34,6 +34,19 @@ public final class MPIWorld: @unchecked Sendable {
         return env["OMPI_COMM_WORLD_SIZE"] != nil || env["PMI_SIZE"] != nil || env["PMIX_RANK"] != nil
     }
 
+    /// The number of ranks the launcher started, read from its environment without joining MPI
+    /// (1 when none did).
+    public static var launchedSize: Int {
+        let env = ProcessInfo.processInfo.environment
+        return Int(env["OMPI_COMM_WORLD_SIZE"] ?? env["PMI_SIZE"] ?? "") ?? 1
+    }
+
+    /// This process's rank by the launcher's environment (0 when none).
+    public static var launchedRank: Int {
+        let env = ProcessInfo.processInfo.environment
+        return Int(env["OMPI_COMM_WORLD_RANK"] ?? env["PMI_RANK"] ?? env["PMIX_RANK"] ?? "") ?? 0
+    }
+
     private init() {
         guard Self.launchedByMPI else {
             rank = 0

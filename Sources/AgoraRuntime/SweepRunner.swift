@@ -60,12 +60,19 @@ public struct SweepRunner {
     /// each in its own process, and the summary counts every rank's.
     public func run(world: MPIWorld? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> Summary {
         let id = Self.id(of: spec)
+        let distributed = world?.isDistributed == true
+        // Under MPI, rank 0 creates the catalog and the sweep's row before the others open it.
+        func barrier() throws { if let world, distributed { do { try world.barrier() } catch { throw Failure(description: "\(error)") } } }
+        if distributed && world!.rank != 0 { try barrier() }
         let catalog: Catalog
         do { catalog = try Catalog(path: catalogPath) } catch { throw Failure(description: "catalog \(error)") }
-        do {
-            try catalog.insertSweep(id: id, name: spec.name, spec: spec.text, createdAt: ISO8601DateFormatter().string(from: Date()))
-            try catalog.setSweepStatus(id: id, "running")
-        } catch { throw Failure(description: "catalog \(error)") }
+        if !distributed || world!.rank == 0 {
+            do {
+                try catalog.insertSweep(id: id, name: spec.name, spec: spec.text, createdAt: ISO8601DateFormatter().string(from: Date()))
+                try catalog.setSweepStatus(id: id, "running")
+            } catch { throw Failure(description: "catalog \(error)") }
+        }
+        if distributed && world!.rank == 0 { try barrier() }
         let known = Dictionary(uniqueKeysWithValues: ((try? catalog.sweepPoints(id)) ?? []).map { ("\($0.point)/\($0.replicate)", $0) })
         var summary = Summary(id: id)
         var tasks: [Task] = []
@@ -91,9 +98,9 @@ public struct SweepRunner {
                 tasks.append(Task(point: p, replicate: r, attempt: attempt))
             }
         }
-        if let world, world.isDistributed {
+        if let world, distributed {
             // Every rank has read the same state before any starts a run; then each takes its share.
-            do { try world.barrier() } catch { throw Failure(description: "\(error)") }
+            try barrier()
             tasks = tasks.enumerated().filter { $0.offset % world.size == world.rank }.map(\.element)
         }
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

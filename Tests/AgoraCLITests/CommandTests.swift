@@ -597,7 +597,8 @@ func command(_ path: String, _ arguments: [String]) throws -> Outcome {
 func mpirun(_ ranks: Int, _ arguments: [String], catalog: String) throws -> Outcome {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
-    p.arguments = ["-np", String(ranks), "--oversubscribe", agoraBinary] + arguments
+    // A hung rank must fail the test, not stall the suite.
+    p.arguments = ["-np", String(ranks), "--oversubscribe", "--timeout", "300", agoraBinary] + arguments
     p.currentDirectoryURL = repositoryRoot
     var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OPENAI_") }
     env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
@@ -615,6 +616,11 @@ func mpirun(_ ranks: Int, _ arguments: [String], catalog: String) throws -> Outc
 
 /// The MPI transport between real processes started by mpirun.
 @Suite struct TransportTests {
+    @Test func oneRunOverSeveralRanksIsRefusedNotRunTwice() throws {
+        let out = try mpirun(2, ["run", "scenarios/boltzmann.yaml", "--quiet"], catalog: try temporaryDirectory() + "/c.sqlite")
+        #expect(out.status != 0 && !out.stdout.contains("finished"))
+    }
+
     @Test func aSweepUnderMPISharesItsPointsAndRunsEachOnce() throws {
         let dir = try temporaryDirectory()
         let catalog = dir + "/catalog.sqlite"
@@ -633,7 +639,7 @@ func mpirun(_ ranks: Int, _ arguments: [String], catalog: String) throws -> Outc
     func everyByteArrivesInOrderThroughSmallChunks(ranks: Int) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
-        p.arguments = ["-np", String(ranks), "--oversubscribe", agoraBinary, "bench", "transport", "--bytes", "600000",
+        p.arguments = ["-np", String(ranks), "--oversubscribe", "--timeout", "300", agoraBinary, "bench", "transport", "--bytes", "600000",
                        "--chunk", "65536", "--repeat", "1"]
         var env = ProcessInfo.processInfo.environment
         env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
