@@ -51,26 +51,6 @@ public enum Stats {
         return den > 0 ? num / den : .nan
     }
 
-    /// Gini coefficient of non-negative values: Σ_i (2i − n − 1) x_(i) / (n Σ x), x sorted ascending, i from 1.
-    public static func gini(_ x: [Double]) -> Double {
-        guard !x.isEmpty else { return .nan }
-        let s = x.sorted()
-        let total = s.reduce(0, +)
-        guard total > 0 else { return 0 }
-        var acc = 0.0
-        for (i, v) in s.enumerated() { acc += Double(2 * (i + 1) - s.count - 1) * v }
-        return acc / (Double(s.count) * total)
-    }
-
-    /// The q-quantile (0…1) by linear interpolation between order statistics.
-    public static func quantile(_ x: [Double], _ q: Double) -> Double {
-        guard !x.isEmpty else { return .nan }
-        let s = x.sorted()
-        let pos = q * Double(s.count - 1)
-        let lo = Int(pos.rounded(.down)), hi = min(s.count - 1, lo + 1)
-        return s[lo] + (s[hi] - s[lo]) * (pos - Double(lo))
-    }
-
     /// Pearson correlation; NaN when either side has no variance.
     public static func correlation(_ x: [Double], _ y: [Double]) -> Double {
         guard x.count == y.count, x.count >= 2 else { return .nan }

@@ -104,22 +104,6 @@ public final class MPIWorld: @unchecked Sendable {
         return out
     }
 
-    /// Rank 0's bytes, on every rank.
-    public func broadcast(_ bytes: [UInt8]) throws(Failure) -> [UInt8] {
-        guard isDistributed else { return bytes }
-        var count = [Int64(bytes.count)]
-        try check(MPI_Bcast(&count, 1, agora_int64(), 0, agora_comm_world()), "broadcast")
-        var out = rank == 0 ? bytes : [UInt8](repeating: 0, count: Int(count[0]))
-        var offset = 0
-        while offset < out.count {
-            let n = min(Self.chunk, out.count - offset)
-            let code = out.withUnsafeMutableBytes { MPI_Bcast($0.baseAddress! + offset, Int32(n), agora_byte(), 0, agora_comm_world()) }
-            try check(code, "broadcast")
-            offset += n
-        }
-        return out
-    }
-
     /// The largest piece sent in one MPI call: counts are 32-bit.
     public static let chunk = 1 << 30
 
