@@ -1,5 +1,6 @@
 import AgoraCatalog
 import AgoraCore
+import AgoraLLM
 import Foundation
 
 /// A sweep's results: per point of its design, the parameters and, for each metric, the mean over
@@ -80,22 +81,9 @@ public struct SweepReport: Sendable {
         return SweepReport(id: sweep.id, name: sweep.name, metrics: metrics, parameterNames: names, rows: rows, failures: failures)
     }
 
+    /// A point's parameters, in design order (the sweep runner writes them as a JSON object of strings).
     static func parameters(_ json: String) -> [(name: String, value: String)] {
-        // Written by the sweep runner as a flat object of strings, keys in design order.
-        var out: [(String, String)] = []
-        var rest = Substring(json)
-        while let k0 = rest.firstIndex(of: "\"") {
-            let afterKey = rest[rest.index(after: k0)...]
-            guard let k1 = afterKey.firstIndex(of: "\"") else { break }
-            let key = String(afterKey[..<k1])
-            let afterColon = afterKey[afterKey.index(after: k1)...]
-            guard let v0 = afterColon.firstIndex(of: "\"") else { break }
-            let valueStart = afterColon[afterColon.index(after: v0)...]
-            guard let v1 = valueStart.firstIndex(of: "\"") else { break }
-            out.append((key, String(valueStart[..<v1])))
-            rest = valueStart[valueStart.index(after: v1)...]
-        }
-        return out
+        ((try? JSON.parse(json))?.object ?? []).map { ($0.0, $0.1.string ?? $0.1.rendered) }
     }
 
     /// A plain table: parameters, replicates, then mean ± half-width per metric.

@@ -86,9 +86,15 @@ extension AgoraCommand {
             func run() throws {
                 var id = reference
                 var defaults: [String] = []
-                if FileManager.default.fileExists(atPath: reference), let spec = try? SweepLoader.load(path: reference) {
-                    id = SweepRunner.id(of: spec)
-                    defaults = spec.metrics
+                if FileManager.default.fileExists(atPath: reference) {
+                    do {
+                        let spec = try SweepLoader.load(path: reference)
+                        id = SweepRunner.id(of: spec)
+                        defaults = spec.metrics
+                    } catch {
+                        for issue in error.issues { printError("error: \(issue)") }
+                        throw Exit.badInput
+                    }
                 }
                 let report: SweepReport
                 do {

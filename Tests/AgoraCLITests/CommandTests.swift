@@ -584,12 +584,11 @@ func command(_ path: String, _ arguments: [String]) throws -> Outcome {
         #expect(report.stdout.contains("failed: point 1 replicate 0") && report.stdout.contains("missing.txt"), "\(report.stdout)")
     }
 
-    @Test func theShippedSweepsRead() throws {
-        for f in try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.path + "/scenarios/sweeps") where f.hasSuffix(".yaml") {
-            let out = try agora(["sweep", "report", "scenarios/sweeps/" + f], catalog: try temporaryDirectory() + "/c.sqlite")
-            // Nothing has run, so there is no such sweep yet; but the file itself reads.
-            #expect(out.stderr.contains("no sweep"), "\(f): \(out.stderr)")
-        }
+    @Test func aReportOfABrokenSweepFileNamesTheProblem() throws {
+        let dir = try temporaryDirectory()
+        try Data("name: x\nbase: nowhere.yaml\nparameters:\n  seed: [1, 2]\n".utf8).write(to: URL(fileURLWithPath: dir + "/x.yaml"))
+        let out = try agora(["sweep", "report", dir + "/x.yaml"], catalog: dir + "/c.sqlite")
+        #expect(out.status == 2 && out.stderr.contains("nowhere.yaml"), "\(out.stderr)")
     }
 }
 

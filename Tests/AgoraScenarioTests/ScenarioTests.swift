@@ -198,6 +198,30 @@ agents:
         }
     }
 
+    @Test func everyShippedSweepReadsWithEveryPointValid() throws {
+        let folder = scenariosFolder + "/sweeps"
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".yaml") }
+        #expect(files.count >= 3)
+        for f in files {
+            let spec = try SweepLoader.load(path: folder + "/" + f)
+            #expect(!spec.points().isEmpty && spec.parameters.count >= 2, "\(f)")
+        }
+    }
+
+    @Test func sweepDesignsGiveTheirPoints() throws {
+        let spec = try SweepLoader.load(path: scenariosFolder + "/sweeps/market-fundamentalists.yaml")
+        let points = spec.points()
+        #expect(points.count == 8 && points == spec.points(), "the same points every time")
+        // A Latin hypercube uses each eighth of each range once.
+        for (j, p) in spec.parameters.enumerated() {
+            let r = try #require(p.range)
+            let strata = points.map { Int((Double($0.values[j])! - r.lowerBound) / (r.upperBound - r.lowerBound) * 8).clamped(to: 0...7) }
+            #expect(Set(strata).count == 8 || p.integer, "\(p.path): \(strata)")
+        }
+        let grid = try SweepLoader.load(path: scenariosFolder + "/sweeps/sir-transmission.yaml")
+        #expect(grid.points().count == 8 && grid.points()[1].values == ["0.01", "0.2"])
+    }
+
     @Test func assemblyErrorsPointAtTheField() throws {
         let text = valid + "\n    params:\n      initial_wealth: 3000000\n"
         let s = try ScenarioLoader.parse(text, path: "s.yaml")
@@ -419,4 +443,8 @@ agents:
         #expect(issues(marketBase + "llm:\n  endpoint: {base_url: \"http://h/v1\"}\n  escalation: {fraction: 0.5}\n", environment: [:])
                 .contains { $0.contains("llm.endpoint.model: missing") })
     }
+}
+
+extension Comparable {
+    func clamped(to r: ClosedRange<Self>) -> Self { min(max(self, r.lowerBound), r.upperBound) }
 }
