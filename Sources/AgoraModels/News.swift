@@ -304,6 +304,9 @@ public final class NewsModel: Model, @unchecked Sendable {
         let rq = request.pointer, lk = liked.pointer
         let cascades = cascadeParts[ctx.shard]
         var c = [Int64](repeating: 0, count: 12)
+        // One buffer per event shape, filled per event: no array is made per post.
+        var postRow = [Int64](repeating: 0, count: Self.postEvent.columns.count)
+        var stateRow = [Int64](repeating: 0, count: Self.stateEvent.columns.count)
         for v in ctx.agents {
             if heard[v] >= 0 { c[0] += 1 }
             if out[v].author != .max {
@@ -315,22 +318,25 @@ public final class NewsModel: Model, @unchecked Sendable {
                 } else {
                     cascades.add(UInt64(p.origin) << 16 | UInt64(p.originTick))
                 }
-                recorder.record(kind: 5, agent: v, values: [Int64(p.origin), Int64(p.originTick), original ? -1 : Int64(parent[v]),
-                                                            original ? -1 : Int64(parentTick[v]), Int64(p.attitude), Int64(p.emotion)])
+                postRow[0] = Int64(p.origin); postRow[1] = Int64(p.originTick)
+                postRow[2] = original ? -1 : Int64(parent[v]); postRow[3] = original ? -1 : Int64(parentTick[v])
+                postRow[4] = Int64(p.attitude); postRow[5] = Int64(p.emotion)
+                postRow.withUnsafeBufferPointer { recorder.record(kind: 5, agent: v, values: $0) }
             }
             c[2 + Int(em[v])] += 1
             c[6 + Int(at[v])] += 1
             if ch[v] != 0 {
                 ch[v] = 0
-                recorder.record(kind: 6, agent: v, values: [Int64(em[v]), Int64(at[v]), heard[v] >= 0 ? 1 : 0])
+                stateRow[0] = Int64(em[v]); stateRow[1] = Int64(at[v]); stateRow[2] = heard[v] >= 0 ? 1 : 0
+                stateRow.withUnsafeBufferPointer { recorder.record(kind: 6, agent: v, values: $0) }
             }
             if rq[v].followee != .max {
                 c[rq[v].follow ? 8 : 9] += 1
-                recorder.record(kind: 7, agent: v, values: [Int64(rq[v].followee), rq[v].follow ? 1 : 0])
+                recorder.record(kind: 7, agent: v, Int64(rq[v].followee), rq[v].follow ? 1 : 0)
             }
             if lk[v] != .max {
                 c[10] += 1
-                recorder.record(kind: 8, agent: v, values: [Int64(lk[v])])
+                recorder.record(kind: 8, agent: v, Int64(lk[v]))
             }
         }
         for i in 0..<12 { recorder.counters[i] += c[i] }

@@ -255,6 +255,11 @@ final class TraderFeeds: @unchecked Sendable {
         var postCount: Int64 = 0
         var first = [Int64](repeating: 0, count: news.count)
         var mood = [Int64](repeating: 0, count: tradersOf.count)
+        var row: [Int64] = [0, 0, 0]  // instrument, news, sentiment: filled per post
+        func post(_ v: Int, _ instrument: Int64, _ news: Int64, _ sentiment: Int64) {
+            row[0] = instrument; row[1] = news; row[2] = sentiment
+            row.withUnsafeBufferPointer { recorder.record(kind: postKind, agent: v, values: $0) }
+        }
         for v in ctx.agents {
             mood[Int(sym[v])] += Int64(sent[v])
             var bits = fr[v]
@@ -269,15 +274,15 @@ final class TraderFeeds: @unchecked Sendable {
                 let k = bits.trailingZeroBitCount
                 bits &= bits - 1
                 postCount += 1
-                recorder.record(kind: postKind, agent: v, values: [Int64(news[k].symbol), Int64(k), news[k].jumpBasisPoints < 0 ? -1 : 1])
+                post(v, Int64(news[k].symbol), Int64(k), news[k].jumpBasisPoints < 0 ? -1 : 1)
             }
             if pt[v] != 0 {
                 postCount += 1
-                recorder.record(kind: postKind, agent: v, values: [Int64(sym[v]), -1, Int64(pt[v])])
+                post(v, Int64(sym[v]), -1, Int64(pt[v]))
             }
             if po[v] != 0 {
                 postCount += 1
-                recorder.record(kind: postKind, agent: v, values: [Int64(sym[v]), -2, Int64(po[v])])
+                post(v, Int64(sym[v]), -2, Int64(po[v]))
             }
         }
         recorder.counters[base] += postCount
