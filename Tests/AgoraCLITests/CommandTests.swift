@@ -274,16 +274,7 @@ import Testing
 
     /// Starts `agora run`, waits (bounded) for its first checkpoint, and kills it with SIGKILL.
     func runAndKill(_ arguments: [String], directory: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: agoraBinary)
-        p.arguments = arguments
-        p.currentDirectoryURL = repositoryRoot
-        var environment = ProcessInfo.processInfo.environment
-        environment["AGORA_CATALOG"] = testCatalog
-        p.environment = environment
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try startInBackground(agoraBinary, arguments, environment: testEnvironment(catalog: testCatalog))
         let deadline = Date().addingTimeInterval(120)
         while !FileManager.default.fileExists(atPath: directory + "/checkpoint.bin") && p.isRunning && Date() < deadline {
             usleep(2_000)
@@ -359,14 +350,16 @@ import Testing
     }
 }
 
+/// The rate-cut scenario shrunk to 20,000 traders (the populations must add up to the network's nodes).
+let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=6000", "--set", "agents[1].count=4000",
+                    "--set", "agents[2].count=9000", "--set", "agents[3].count=980", "--set", "agents[4].count=20"]
+
 /// The rate-cut scenario against a real OpenAI-style server on loopback, then replayed without it.
 @Suite struct LLMRunTests {
     static let key = "sk-agora-test-7f3a9c1e5b"
 
     /// A small rate-cut world: 20,000 traders, the cut at tick 120, 150 ticks.
-    static let small = ["--set", "network.nodes=20000", "--set", "agents[0].count=6000", "--set", "agents[1].count=4000",
-                        "--set", "agents[2].count=9000", "--set", "agents[3].count=980", "--set", "agents[4].count=20",
-                        "--set", "ticks=150", "--set", "llm.escalation.fraction=0.01", "--set", "llm.cache=false"]
+    static let small = smallRateCut + ["--set", "ticks=150", "--set", "llm.escalation.fraction=0.01", "--set", "llm.cache=false"]
 
     @Test func aRunWithAnEndpointIsRecordedReplayedWithoutItAndNeverWritesTheKey() throws {
         let server = try LoopbackServer { request in
@@ -444,9 +437,7 @@ import Testing
 
 /// `agora analyze` and the HTML report, opened in a real headless browser.
 @Suite struct AnalyzeCommandTests {
-    static let small = ["--set", "network.nodes=20000", "--set", "agents[0].count=6000", "--set", "agents[1].count=4000",
-                        "--set", "agents[2].count=9000", "--set", "agents[3].count=980", "--set", "agents[4].count=20",
-                        "--set", "ticks=300"]
+    static let small = smallRateCut + ["--set", "ticks=300"]
 
     @Test func aRunsReportRendersInABrowserWithEveryChartDrawn() throws {
         let dir = try temporaryDirectory() + "/run"
@@ -465,10 +456,10 @@ import Testing
         let shot = dir + "/report.png"
         let common = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=800,2400",
                       "--virtual-time-budget=5000", "file://\(dir)/report.html"]
-        #expect(try command(browser, ["--screenshot=\(shot)"] + common).status == 0)
+        #expect(try launch(browser, ["--screenshot=\(shot)"] + common).status == 0)
         let png = try Data(contentsOf: URL(fileURLWithPath: shot))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000, "a screenshot with something on it")
-        let dom = try command(browser, ["--dump-dom"] + common).stdout
+        let dom = try launch(browser, ["--dump-dom"] + common).stdout
         let charts = try #require(Self.attribute("data-charts", in: dom)), drawn = try #require(Self.attribute("data-drawn", in: dom))
         #expect(charts >= 10 && drawn == charts, "\(drawn) of \(charts) charts drawn")
         #expect(Self.attribute("data-errors", in: dom) == nil, "no script errors")
@@ -478,21 +469,6 @@ import Testing
         guard let r = html.range(of: name + "=\"") else { return nil }
         return Int(html[r.upperBound...].prefix { $0.isNumber })
     }
-}
-
-/// Runs a program and waits for it.
-func command(_ path: String, _ arguments: [String]) throws -> Outcome {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    _ = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return Outcome(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: "")
 }
 
 /// `agora sweep`: resuming after a kill, failing points, the report.
@@ -528,16 +504,8 @@ func command(_ path: String, _ arguments: [String]) throws -> Outcome {
         let catalog = dir + "/catalog.sqlite"
         let file = try Self.sweepFile(dir, name: "resume")
         // The sweep in its own process group, so the kill takes its runs with it.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        p.arguments = [agoraBinary, "sweep", file, "--jobs", "1", "--quiet"]
-        p.currentDirectoryURL = repositoryRoot
-        var env = ProcessInfo.processInfo.environment
-        env["AGORA_CATALOG"] = catalog
-        p.environment = env
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try startInBackground("/usr/bin/setsid", [agoraBinary, "sweep", file, "--jobs", "1", "--quiet"],
+                                      environment: testEnvironment(catalog: catalog))
         var before: [String: String] = [:]  // point → run id, finished before the kill
         for _ in 0..<600 {
             Thread.sleep(forTimeInterval: 0.1)
@@ -592,27 +560,6 @@ func command(_ path: String, _ arguments: [String]) throws -> Outcome {
     }
 }
 
-/// Runs `agora` under `mpirun -np ranks` from the repository root (as root where need be).
-func mpirun(_ ranks: Int, _ arguments: [String], catalog: String) throws -> Outcome {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
-    // A hung rank must fail the test, not stall the suite.
-    p.arguments = ["-np", String(ranks), "--oversubscribe", "--timeout", "300", agoraBinary] + arguments
-    p.currentDirectoryURL = repositoryRoot
-    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OPENAI_") }
-    env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-    env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-    env["AGORA_CATALOG"] = catalog
-    p.environment = env
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    return Outcome(status: p.terminationStatus, stdout: text, stderr: "")
-}
-
 /// The MPI transport between real processes started by mpirun.
 @Suite struct TransportTests {
     @Test func oneRunOverSeveralRanksIsRefusedNotRunTwice() throws {
@@ -636,21 +583,10 @@ func mpirun(_ ranks: Int, _ arguments: [String], catalog: String) throws -> Outc
 
     @Test(arguments: [2, 3])
     func everyByteArrivesInOrderThroughSmallChunks(ranks: Int) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
-        p.arguments = ["-np", String(ranks), "--oversubscribe", "--timeout", "300", agoraBinary, "bench", "transport", "--bytes", "600000",
-                       "--chunk", "65536", "--repeat", "1"]
-        var env = ProcessInfo.processInfo.environment
-        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
+        let out = try mpirun(ranks, ["bench", "transport", "--bytes", "600000", "--chunk", "65536", "--repeat", "1"],
+                             catalog: try temporaryDirectory() + "/c.sqlite")
+        let text = out.stdout
+        #expect(out.status == 0, "\(text) \(out.stderr)")
         let line = try #require(text.split(separator: "\n").first { $0.contains("\"transport\"") })
         let j = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(j["ranks"] as? Int == ranks && j["wrong_bytes"] as? Int == 0)

@@ -26,27 +26,68 @@ struct Outcome {
 /// The catalog every test run records into, away from the repository's `runs/`.
 let testCatalog = NSTemporaryDirectory() + "agora-cli-tests-\(getpid())/catalog.sqlite"
 
-/// Runs `agora` with `arguments` from the repository root and waits for it.
-/// The caller's OPENAI_* variables are left out, so no test reaches a real endpoint; `environment`
-/// adds variables.
-func agora(_ arguments: [String], catalog: String = testCatalog, environment extra: [String: String] = [:]) throws -> Outcome {
+/// Runs `executable` and waits for it; stdout and stderr are read together, so neither can block it.
+func launch(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+            directory: URL? = repositoryRoot) throws -> Outcome {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: agoraBinary)
+    p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
-    p.currentDirectoryURL = repositoryRoot
-    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OPENAI_") }
-    environment["AGORA_CATALOG"] = catalog
-    environment.merge(extra) { $1 }
-    p.environment = environment
+    p.currentDirectoryURL = directory
+    if let environment { p.environment = environment }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
     try p.run()
+    let errData = ErrorBytes()
+    let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+    reader.start()
     let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return Outcome(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                   stderr: String(decoding: errData, as: UTF8.self))
+                   stderr: String(decoding: errData.wait(), as: UTF8.self))
+}
+
+/// Bytes another thread reads to the end.
+final class ErrorBytes: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+    func set(_ d: Data) { data = d; done.signal() }
+    func wait() -> Data { done.wait(); return data }
+}
+
+/// The environment for `agora` in tests: the caller's, less any OPENAI_* variable (no test reaches a
+/// real endpoint), with the test catalog and `extra`.
+func testEnvironment(catalog: String, _ extra: [String: String] = [:]) -> [String: String] {
+    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OPENAI_") }
+    environment["AGORA_CATALOG"] = catalog
+    environment.merge(extra) { $1 }
+    return environment
+}
+
+/// Starts `executable` from the repository root with its output discarded, and returns at once:
+/// for tests that kill what they start.
+func startInBackground(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Process {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    p.currentDirectoryURL = repositoryRoot
+    p.environment = environment
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    return p
+}
+
+/// Runs `agora` with `arguments` from the repository root and waits for it.
+func agora(_ arguments: [String], catalog: String = testCatalog, environment extra: [String: String] = [:]) throws -> Outcome {
+    try launch(agoraBinary, arguments, environment: testEnvironment(catalog: catalog, extra))
+}
+
+/// Runs `agora` under `mpirun -np ranks` from the repository root (as root where need be); a hung
+/// rank fails the test instead of stalling the suite.
+func mpirun(_ ranks: Int, _ arguments: [String], catalog: String) throws -> Outcome {
+    try launch("/usr/bin/mpirun", ["-np", String(ranks), "--oversubscribe", "--timeout", "300", agoraBinary] + arguments,
+               environment: testEnvironment(catalog: catalog, ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"]))
 }
 
 /// A fresh temporary directory.
