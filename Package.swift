@@ -50,7 +50,7 @@ let package = Package(
                 dependencies: ["AgoraCore", "AgoraEngine", "AgoraLog", "AgoraCatalog", "AgoraModels", "AgoraScenario", "AgoraLLM",
                                "AgoraDistributed"],
                 swiftSettings: strict),
-        .target(name: "AgoraDistributed", dependencies: ["AgoraCore", "CMPI"], swiftSettings: strict),
+        .target(name: "AgoraDistributed", dependencies: ["AgoraCore", "AgoraEngine", "CMPI"], swiftSettings: strict),
         .target(name: "AgoraAnalysis",
                 dependencies: ["AgoraCore", "AgoraLog", "AgoraSocial", "AgoraScenario", "AgoraRuntime", "AgoraLLM"],
                 swiftSettings: strict),

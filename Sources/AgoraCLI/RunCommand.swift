@@ -49,42 +49,51 @@ extension AgoraCommand {
         }
 
         func run() throws {
-            // One simulation is not yet spread over MPI ranks: several ranks would each run all of it.
-            if MPIWorld.launchedSize > 1 {
-                if MPIWorld.launchedRank == 0 {
-                    printError("error: agora run does not spread one simulation over MPI ranks yet (docs/distributed.md); "
-                               + "run it without mpirun, or give mpirun a sweep (agora sweep FILE)")
-                }
+            // Under mpirun with several ranks the run is spread over them (docs/distributed.md):
+            // every rank builds the world, rank 0 writes the run directory and prints.
+            let spread = MPIWorld.launchedSize > 1
+            let lead = !spread || MPIWorld.launchedRank == 0
+            if let resume { return try resumeRun(resume, spread: spread, lead: lead) }
+            let scenario: Scenario
+            do { scenario = try options.load() } catch {
+                if lead { throw error }
                 throw Exit.badInput
             }
-            if let resume { return try resumeRun(resume) }
-            let scenario = try options.load()
-            let catalog = try catalogOptions.open()
+            let catalog = lead ? try catalogOptions.open() : nil
             let world: World
+            let group: MPIWorld? = spread ? MPIWorld.shared : nil
+            defer { group?.finish() }
             do {
-                world = try World.assemble(scenario, answers: LLMWiring.liveSource(for: scenario, catalog: catalog))
+                world = try World.assemble(scenario, answers: LLMWiring.liveSource(for: scenario, catalog: catalog, group: group))
             } catch {
-                for issue in error.issues { printError("error: \(issue)") }
+                if lead { for issue in error.issues { printError("error: \(issue)") } }
                 throw Exit.badInput
             }
-            let progress = (json || quiet || !isTerminal(2)) ? nil : ProgressBar(total: scenario.ticks, agents: world.agentCount)
+            let progress = (json || quiet || !lead || !isTerminal(2)) ? nil : ProgressBar(total: scenario.ticks, agents: world.agentCount)
             let outcome: RunSession.Outcome
             do {
-                outcome = try RunSession.run(world, out: out, threads: coreCount(), catalog: catalog) { done, elapsed in
+                outcome = try RunSession.run(world, out: out, threads: threadsPerProcess(), catalog: catalog, group: group) { done, elapsed in
                     progress?.update(ticksDone: done, elapsed: elapsed)
                 }
             } catch {
                 progress?.finish()
-                printError("error: \(error)")
+                if lead { printError("error: \(error)") }
                 throw Exit.failure
             }
             progress?.finish()
+            guard lead else { return }
             if json {
                 print(outcome.report.text)
             } else {
                 print(RunSummary.render(report: outcome.report, scenario: scenario, sim: outcome.simulation))
             }
-            if report { try writeReport(outcome.directory.path, catalog: catalog) }
+            if report, let catalog { try writeReport(outcome.directory.path, catalog: catalog) }
+        }
+
+        /// Worker threads per process: the cores, shared among the ranks mpirun put on this host.
+        private func threadsPerProcess() -> Int {
+            let local = Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "") ?? 1
+            return max(1, coreCount() / max(1, local))
         }
 
         /// Analyses the run, stores its figures and writes RUN_DIR/report.html.
@@ -101,16 +110,24 @@ extension AgoraCommand {
             if !json { print("  report   \(path)") }
         }
 
-        private func resumeRun(_ reference: String) throws {
-            let catalog = try catalogOptions.open()
-            let directory = try catalogOptions.runDirectory(reference)
+        private func resumeRun(_ reference: String, spread: Bool, lead: Bool) throws {
+            let catalog = lead ? try catalogOptions.open() : nil
+            let directory: String
+            do { directory = try catalogOptions.runDirectory(reference) } catch {
+                if lead { throw error }
+                throw Exit.badInput
+            }
+            let group: MPIWorld? = spread ? MPIWorld.shared : nil
+            defer { group?.finish() }
             let outcome: RunSession.Outcome
             do {
-                outcome = try RunSession.resume(directory: directory, threads: Int(options.threads ?? "") ?? coreCount(), catalog: catalog)
+                outcome = try RunSession.resume(directory: directory, threads: Int(options.threads ?? "") ?? threadsPerProcess(),
+                                                catalog: catalog, group: group)
             } catch {
-                printError("error: \(error)")
+                if lead { printError("error: \(error)") }
                 throw Exit.failure
             }
+            guard lead else { return }
             if json {
                 print(outcome.report.text)
             } else {
@@ -158,7 +175,7 @@ enum RunSummary {
         }
         return """
         agora: run \(text("run_id")) finished
-          model    \(scenario.model.name): \(grouped(sim.agentCount)) agents, \(scenario.ticks) ticks, \(text("shards")) shards on \(text("threads")) threads
+          model    \(scenario.model.name): \(grouped(sim.agentCount)) agents, \(scenario.ticks) ticks, \(text("shards")) shards on \(text("threads")) threads\(sim.processCount > 1 ? " × \(sim.processCount) processes" : "")
           time     \(String(format: "%.2f", number("wall_s"))) s run (\(humanRate(number("agent_steps_per_s"))) agent-steps/s), \(String(format: "%.2f", number("setup_s"))) s setup
           digest   \(sim.digest.hex)
           summary  \(summary)\(llm)\(notes)

@@ -37,6 +37,12 @@ public final class Column<Element: BitwiseCopyable>: @unchecked Sendable {
     /// The whole column as a buffer, for loops that want `for x in column.buffer`.
     @inlinable public var buffer: UnsafeMutableBufferPointer<Element> { .init(start: pointer, count: count) }
 
+    /// The elements `range` as a buffer (a process's agents, say).
+    @inlinable public func slice(_ range: Range<Int>) -> UnsafeMutableBufferPointer<Element> {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "slice \(range) out of 0..<\(count)")
+        return .init(start: pointer + range.lowerBound, count: range.count)
+    }
+
     /// Bytes held by this column.
     public var byteCount: Int { count * MemoryLayout<Element>.stride }
 

@@ -87,6 +87,31 @@ public struct StateReader {
         raw.withUnsafeBytes { UnsafeMutableRawBufferPointer(start: column.pointer, count: column.byteCount).copyMemory(from: $0) }
     }
 
+    /// Fills `destination` from values `write(_ values:)` wrote; their count must be its count.
+    public mutating func read<T: BitwiseCopyable>(into destination: UnsafeMutableBufferPointer<T>) throws(Failure) {
+        try readValues(of: T.self) { (values: UnsafeRawBufferPointer, count: Int) throws(Failure) in
+            guard count == destination.count else {
+                throw Failure(description: "state holds \(count) values where \(destination.count) were expected")
+            }
+            if count > 0 { UnsafeMutableRawBufferPointer(destination).copyMemory(from: values) }
+        }
+    }
+
+    /// Hands `body` the raw bytes and the count of values `write(_ values:)` wrote, however many.
+    public mutating func readValues<T: BitwiseCopyable>(of type: T.Type,
+                                                        _ body: (UnsafeRawBufferPointer, Int) throws(Failure) -> Void) throws(Failure) {
+        let count = try int(), stride = try int()
+        guard count >= 0, stride == MemoryLayout<T>.stride, count <= remainingBytes / Swift.max(1, stride) else {
+            throw Failure(description: "state values of \(count) × \(stride) bytes do not fit \(T.self) or the state's length")
+        }
+        let raw = try take(count * stride)
+        var failure: Failure?
+        raw.withUnsafeBytes { b in
+            do throws(Failure) { try body(b, count) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
     public mutating func int64s() throws(Failure) -> [Int64] {
         let n = try int()
         guard n >= 0 && n <= (bytes.count - offset) / 8 else { throw Failure(description: "checkpoint list of \(n) values is too long") }

@@ -1,3 +1,4 @@
+import AgoraEngine
 import CMPI
 import Foundation
 
@@ -14,6 +15,12 @@ public final class MPIWorld: @unchecked Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
+
+    /// Seconds spent in the first step of `transfer`, a tiny all-to-all of sizes that no rank can
+    /// leave before every rank has entered: time waiting for the slowest rank.
+    public private(set) var waitSeconds = 0.0
+    /// Seconds spent moving the bytes themselves.
+    public private(set) var moveSeconds = 0.0
 
     nonisolated(unsafe) private static var current: MPIWorld?
     private static let lock = NSLock()
@@ -66,6 +73,11 @@ public final class MPIWorld: @unchecked Sendable {
         isDistributed = true
     }
 
+    /// A one-line account of this process (`rank 1 of 3 on host, pid 1234`), for messages.
+    public var identity: String {
+        "rank \(rank) of \(size) on \(ProcessInfo.processInfo.hostName), pid \(ProcessInfo.processInfo.processIdentifier)"
+    }
+
     /// Ends MPI (call once, at exit).
     public func finish() {
         if isDistributed { MPI_Finalize() }
@@ -109,18 +121,24 @@ public final class MPIWorld: @unchecked Sendable {
 
     /// Sends `outgoing[d]` to rank d and returns what each rank sent here, `incoming[s]` from rank s —
     /// the bytes in order, whatever their size (pieces past `chunkLimit` go in several rounds).
-    public func exchange(_ outgoing: [[UInt8]], chunkLimit: Int = MPIWorld.chunk) throws(Failure) -> [[UInt8]] {
+    public func transfer(_ outgoing: [[UInt8]], chunkLimit requested: Int = MPIWorld.chunk) throws(Failure) -> [[UInt8]] {
         precondition(outgoing.count == size, "one buffer per rank")
         guard isDistributed else { return outgoing }
+        // A round sends at most chunkLimit bytes to each rank, and its total must fit in 32 bits.
+        let chunkLimit = Swift.max(1, Swift.min(requested, (Int(Int32.max) - 1) / size))
         // Every rank learns how much every other sends it.
         var sendSizes = outgoing.map { Int64($0.count) }
         var recvSizes = [Int64](repeating: 0, count: size)
+        let waitStart = DispatchTime.now().uptimeNanoseconds
         let code = sendSizes.withUnsafeMutableBufferPointer { s in
             recvSizes.withUnsafeMutableBufferPointer { r in
                 MPI_Alltoall(s.baseAddress, 1, agora_int64(), r.baseAddress, 1, agora_int64(), agora_comm_world())
             }
         }
         try check(code, "alltoall of sizes")
+        let moveStart = DispatchTime.now().uptimeNanoseconds
+        waitSeconds += Double(moveStart - waitStart) / 1e9
+        defer { moveSeconds += Double(DispatchTime.now().uptimeNanoseconds - moveStart) / 1e9 }
         var incoming = recvSizes.map { [UInt8](repeating: 0, count: Int($0)) }
         // Rounds of at most chunkLimit bytes per pair, until every pair is done; every rank runs
         // the same number of rounds (the largest pair anywhere decides).
@@ -173,5 +191,23 @@ public final class MPIWorld: @unchecked Sendable {
         var input = v, out: Int64 = 0
         try check(MPI_Allreduce(&input, &out, 1, agora_int64(), agora_max(), agora_comm_world()), "allreduce max")
         return out
+    }
+}
+
+extension MPIWorld: ProcessGroup {
+    /// `transfer`, for the engine: a failure says which process saw it and what failed, and stops
+    /// every process (a simulation missing a process cannot go on).
+    public func exchange(_ outgoing: [[UInt8]]) -> [[UInt8]] {
+        do {
+            return try transfer(outgoing)
+        } catch {
+            fail(error.description)
+        }
+    }
+
+    /// Writes `message` to standard error and stops every process of the run.
+    public func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("agora: \(message); stopping all \(size) processes\n".utf8))
+        abort(3)
     }
 }

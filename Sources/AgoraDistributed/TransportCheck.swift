@@ -31,7 +31,7 @@ public enum TransportCheck {
         for _ in 0..<Swift.max(1, `repeat`) {
             try world.barrier()
             let start = Date()
-            let incoming = try world.exchange(outgoing, chunkLimit: chunk)
+            let incoming = try world.transfer(outgoing, chunkLimit: chunk)
             best = Swift.min(best, Date().timeIntervalSince(start))
             for s in 0..<size {
                 let expected = length(s, me)

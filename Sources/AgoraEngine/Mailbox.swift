@@ -104,6 +104,30 @@ final class Mailbox<Message: BitwiseCopyable>: @unchecked Sendable {
         for d in 0..<layout.shardCount { row[d].count = 0 }
     }
 
+    /// Messages the shards `sources` sent this tick.
+    func sentCount(from sources: Range<Int>) -> Int {
+        var n = 0
+        for s in sources { for d in 0..<layout.shardCount { n += buckets[s * layout.shardCount + d].count } }
+        return n
+    }
+
+    /// Writes the messages from shard `source` to shard `destination`, for another process.
+    func write(source: Int, destination: Int, into w: inout StateWriter) {
+        let b = buckets[source * layout.shardCount + destination]
+        w.write(UnsafeBufferPointer(start: b.base, count: b.count))
+    }
+
+    /// Replaces the messages from `source` to `destination` with what another process's `write` wrote.
+    func read(source: Int, destination: Int, from r: inout StateReader) throws(StateReader.Failure) {
+        let bucket = buckets + (source * layout.shardCount + destination)
+        try r.readValues(of: Envelope<Message>.self) { raw, count in
+            bucket.pointee.count = 0
+            bucket.pointee.reserve(count)
+            if count > 0 { UnsafeMutableRawPointer(bucket.pointee.base).copyMemory(from: raw.baseAddress!, byteCount: raw.count) }
+            bucket.pointee.count = count
+        }
+    }
+
     /// Messages sent this tick, over all shards.
     var totalCount: Int {
         (0..<(layout.shardCount * layout.shardCount)).reduce(0) { $0 + buckets[$1].count }

@@ -95,6 +95,10 @@ public protocol SimulationRunner: AnyObject {
     func saveState() -> [UInt8]?
     /// Restores what `saveState` saved (into a simulation built from the same scenario).
     func loadState(_ bytes: [UInt8]) throws(StateReader.Failure)
+    /// How many processes the run is spread over (1: this one alone).
+    var processCount: Int { get }
+    /// What this process sent the others, when there are several.
+    var transport: TransportStats? { get }
 }
 
 extension Simulation: SimulationRunner {
@@ -119,11 +123,19 @@ extension Simulation: SimulationRunner {
     }
     public var agentCount: Int { model.agentCount }
     public var metricNames: [String] { model.metricNames }
-    public func summary() -> [(name: String, value: Double)] { model.summary() }
+    /// Spread over processes, every process must ask (the model's last sync point runs first).
+    public func summary() -> [(name: String, value: Double)] {
+        shareForSummary()
+        return model.summary()
+    }
     public var notes: [String] { model.notes }
 }
 
 /// Builds the simulation of a model whose type is only known at run time (opened existential).
-public func makeSimulation<M: Model>(_ model: M, shards: Int, threads: Int, logPolicy: LogPolicy = .none) -> any SimulationRunner {
-    Simulation(model: model, shards: shards, threads: threads, logPolicy: logPolicy)
+public func makeSimulation<M: Model>(_ model: M, shards: Int, threads: Int, logPolicy: LogPolicy = .none,
+                                     group: (any ProcessGroup)? = nil) -> any SimulationRunner {
+    Simulation(model: model, shards: shards, threads: threads, logPolicy: logPolicy, group: group)
 }
+
+/// Whether a model can be spread over several processes (it is a `DistributedModel`).
+public func isDistributable(_ model: any Model) -> Bool { model is any DistributedModel }

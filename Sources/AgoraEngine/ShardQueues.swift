@@ -41,6 +41,22 @@ public final class ShardQueues<Element: BitwiseCopyable>: @unchecked Sendable {
 
     public func clearAll() { for s in 0..<shardCount { clear(s) } }
 
+    /// Writes the queue of `shard`, for another process.
+    public func write(_ shard: Int, into w: inout StateWriter) {
+        w.write(contents(shard))
+    }
+
+    /// Replaces the queue of `shard` with what another process's `write` wrote.
+    public func read(_ shard: Int, from r: inout StateReader) throws(StateReader.Failure) {
+        let buffer = buffers + shard
+        try r.readValues(of: Element.self) { raw, count in
+            buffer.pointee.count = 0
+            buffer.pointee.reserve(count)
+            if count > 0 { UnsafeMutableRawPointer(buffer.pointee.base).copyMemory(from: raw.baseAddress!, byteCount: raw.count) }
+            buffer.pointee.count = count
+        }
+    }
+
     /// Elements over all queues.
     public var totalCount: Int { (0..<shardCount).reduce(0) { $0 + buffers[$1].count } }
 }

@@ -19,23 +19,40 @@ public final class Simulation<M: Model>: @unchecked Sendable {
 
     /// The model's event kinds, fixed at creation.
     public let kinds: [EventKind]
-    private let mailbox: Mailbox<M.Message>
+    let mailbox: Mailbox<M.Message>
     /// One recorder per shard, `recorderStride` bytes apart so that shards never share a cache line.
     private let recorders: UnsafeMutableRawPointer
     /// The recorder of `recordSerial`; its rows are already in canonical order.
     private var serialRecorder: ShardRecorder
     private static var recorderStride: Int { (MemoryLayout<ShardRecorder>.stride + 127) / 128 * 128 }
+    /// The shards this process runs: all of them, unless the run is spread over processes.
+    public let localShards: Range<Int>
+    /// The processes the shards are spread over, when there are several.
+    let distribution: Distribution?
 
     /// - Parameters:
-    ///   - shards: how many contiguous slices the agents are split into (≥ 1).
+    ///   - shards: how many contiguous slices the agents are split into (≥ 1; ≥ the processes).
     ///   - threads: worker threads, the calling thread included (≥ 1).
-    public init(model: M, shards: Int, threads: Int, logPolicy: LogPolicy = .none) {
+    ///   - group: the processes to spread the shards over (nil or one process: all shards here).
+    ///     With more than one, the model must be a `DistributedModel`, and every process must build
+    ///     the same model and step it in lockstep.
+    public init(model: M, shards: Int, threads: Int, logPolicy: LogPolicy = .none, group: (any ProcessGroup)? = nil) {
         precondition(shards >= 1, "shards must be at least 1")
         precondition(threads >= 1, "threads must be at least 1")
         self.model = model
         kinds = model.eventKinds
         precondition(Set(kinds.map(\.id)).count == kinds.count, "event kind ids must be unique")
         layout = ShardLayout(agentCount: model.agentCount, shardCount: shards)
+        if let group, group.size > 1 {
+            precondition(shards >= group.size, "\(shards) shards cannot be spread over \(group.size) processes")
+            precondition(model is any DistributedModel, "this model cannot be spread over processes")
+            let d = Distribution(group: group, layout: layout, syncPoints: (model as? any DistributedModel)?.syncPoints ?? [])
+            distribution = d
+            localShards = d.shardsOf[group.rank]
+        } else {
+            distribution = nil
+            localShards = 0..<shards
+        }
         pool = WorkerPool(threads: threads)
         mailbox = Mailbox(layout: layout)
         serialRecorder = ShardRecorder(kinds: kinds, counterCount: model.counterCount, policy: logPolicy)
@@ -48,7 +65,7 @@ public final class Simulation<M: Model>: @unchecked Sendable {
         model.prepare(layout: layout)
     }
 
-    private func recorder(_ shard: Int) -> UnsafeMutablePointer<ShardRecorder> {
+    func recorder(_ shard: Int) -> UnsafeMutablePointer<ShardRecorder> {
         (recorders + shard * Self.recorderStride).assumingMemoryBound(to: ShardRecorder.self)
     }
 
@@ -69,38 +86,51 @@ public final class Simulation<M: Model>: @unchecked Sendable {
         @Sendable func context(_ s: Int) -> ShardContext {
             ShardContext(shard: s, agents: layout.range(of: s), tick: t, layout: layout)
         }
-        let shards = layout.shardCount
+        let local = localShards
+        let first = local.lowerBound
+        var sent = 0
 
         if phases.contains(.observe) {
-            pool.run(tasks: shards) { s in model.observe(context(s)) }
+            pool.run(tasks: local.count) { i in model.observe(context(first + i)) }
+            sync(.afterObserve)
         }
         if phases.contains(.decide) {
-            pool.run(tasks: shards) { s in
-                mailbox.clearRow(shard: s)
-                model.decide(context(s), outbox: mailbox.outbox(shard: s))
+            pool.run(tasks: local.count) { i in
+                mailbox.clearRow(shard: first + i)
+                model.decide(context(first + i), outbox: mailbox.outbox(shard: first + i))
             }
+            sent = mailbox.sentCount(from: local)
+            if distribution != nil { exchangeMessages() }
+            sync(.afterDecide)
         }
         if phases.contains(.submit) {
-            pool.run(tasks: shards) { s in model.submit(context(s)) }
+            pool.run(tasks: local.count) { i in model.submit(context(first + i)) }
+            sync(.afterSubmit)
         }
         if phases.contains(.match) { model.match(tick: t) }
         if phases.contains(.propagate) {
-            if phases.contains(.decide) { messageCount += mailbox.totalCount }
-            pool.run(tasks: shards) { s in model.propagate(context(s), inbox: mailbox.inbox(shard: s)) }
+            pool.run(tasks: local.count) { i in model.propagate(context(first + i), inbox: mailbox.inbox(shard: first + i)) }
+            sync(.afterPropagate)
         }
         var kindHashes = Array(repeating: EventSetHash(), count: kinds.count)
         var counters = Array(repeating: Int64(0), count: model.counterCount)
         if phases.contains(.record) {
-            pool.run(tasks: shards) { s in
-                recorderPointers[s].pointer.pointee.reset(tick: t)
-                model.record(context(s), into: &recorderPointers[s].pointer.pointee)
+            pool.run(tasks: local.count) { i in
+                recorderPointers[first + i].pointer.pointee.reset(tick: t)
+                model.record(context(first + i), into: &recorderPointers[first + i].pointer.pointee)
             }
-            for s in 0..<shards {
+            for s in local {
                 let r = recorderPointers[s].pointer.pointee
                 for k in kindHashes.indices { kindHashes[k].merge(r.hashes[k]) }
                 for (k, v) in r.counters.enumerated() { counters[k] &+= v }
             }
         }
+        if distribution != nil {
+            sumOverProcesses(&kindHashes, &counters, &sent)
+            if phases.contains(.record) { gatherLoggedRows() }
+            sync(.afterRecord)
+        }
+        if phases.contains(.decide) && phases.contains(.propagate) { messageCount += sent }
         serialRecorder.reset(tick: t)
         model.recordSerial(t, into: &serialRecorder)
         for k in kindHashes.indices { kindHashes[k].merge(serialRecorder.hashes[k]) }
@@ -119,35 +149,49 @@ public final class Simulation<M: Model>: @unchecked Sendable {
         return TickResult(tick: t, events: events, kindHashes: kindHashes, metrics: metrics)
     }
 
-    /// The rows the last tick kept for the log: per kind, shard by shard, each shard's rows in a
-    /// stable order by agent (shards are contiguous, so this is the same for any shard count), then
-    /// the rows of `recordSerial` in the order recorded.
+    /// The string behind a text column's value in the last tick's rows.
     public func loggedString(_ hash: Int64) -> String? {
         if let s = serialRecorder.strings[hash] { return s }
-        for s in 0..<layout.shardCount { if let t = recorder(s).pointee.strings[hash] { return t } }
-        return nil
+        for s in localShards { if let t = recorder(s).pointee.strings[hash] { return t } }
+        return distribution?.remoteStrings[hash]
     }
 
+    /// The rows the last tick kept for the log: per kind, shard by shard, each shard's rows in a
+    /// stable order by agent (shards are contiguous, so this is the same for any shard count), then
+    /// the rows of `recordSerial` in the order recorded. Spread over processes, process 0 has every
+    /// process's rows (gathered in the record phase); the others, their own.
     public func loggedRows(_ body: (_ kind: EventKind, _ rows: UnsafeBufferPointer<Int64>, _ width: Int) -> Void) {
         for (k, kind) in kinds.enumerated() {
-            let width = 2 + kind.columns.count - 0
-            let stride = width - 1  // rows in the recorder are agent + values; the tick is added by the log
-            for s in 0..<layout.shardCount {
-                let rows = recorder(s).pointee.rows[k]
-                guard !rows.isEmpty else { continue }
-                if Self.sortedByAgent(rows, stride: stride) {
-                    rows.withUnsafeBufferPointer { body(kind, $0, stride) }
-                } else {
-                    let n = rows.count / stride
-                    let order = (0..<n).sorted { a, b in rows[a * stride] != rows[b * stride] ? rows[a * stride] < rows[b * stride] : a < b }
-                    var sorted: [Int64] = []
-                    sorted.reserveCapacity(rows.count)
-                    for r in order { sorted.append(contentsOf: rows[(r * stride)..<((r + 1) * stride)]) }
-                    sorted.withUnsafeBufferPointer { body(kind, $0, stride) }
+            let stride = 1 + kind.columns.count  // rows in the recorder are agent + values; the tick is added by the log
+            if let d = distribution {
+                for r in 0..<d.group.size {
+                    if r == d.group.rank {
+                        for s in localShards { shardRows(s, kind: k, stride: stride) { body(kind, $0, stride) } }
+                    } else if !d.remoteRows.isEmpty && !d.remoteRows[r][k].isEmpty {
+                        d.remoteRows[r][k].withUnsafeBufferPointer { body(kind, $0, stride) }
+                    }
                 }
+            } else {
+                for s in localShards { shardRows(s, kind: k, stride: stride) { body(kind, $0, stride) } }
             }
             let serial = serialRecorder.rows[k]
             if !serial.isEmpty { serial.withUnsafeBufferPointer { body(kind, $0, stride) } }
+        }
+    }
+
+    /// The rows shard `s` kept of kind slot `k`, in agent order (stable).
+    func shardRows(_ s: Int, kind k: Int, stride: Int, _ body: (UnsafeBufferPointer<Int64>) -> Void) {
+        let rows = recorder(s).pointee.rows[k]
+        guard !rows.isEmpty else { return }
+        if Self.sortedByAgent(rows, stride: stride) {
+            rows.withUnsafeBufferPointer { body($0) }
+        } else {
+            let n = rows.count / stride
+            let order = (0..<n).sorted { a, b in rows[a * stride] != rows[b * stride] ? rows[a * stride] < rows[b * stride] : a < b }
+            var sorted: [Int64] = []
+            sorted.reserveCapacity(rows.count)
+            for r in order { sorted.append(contentsOf: rows[(r * stride)..<((r + 1) * stride)]) }
+            sorted.withUnsafeBufferPointer { body($0) }
         }
     }
 

@@ -168,3 +168,14 @@ extension BoltzmannModel: CheckpointableModel {
     public func saveState(to w: inout StateWriter) { w.write(wealth) }
     public func loadState(from r: inout StateReader) throws(StateReader.Failure) { try r.read(into: wealth) }
 }
+
+/// Transfers are messages; the summary's inequality figures read every wealth, shared at the end.
+extension BoltzmannModel: DistributedModel {
+    public var syncPoints: [SyncPoint] { [.beforeSummary] }
+    public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
+        w.write(UnsafeBufferPointer(wealth.slice(agents)))
+    }
+    public func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from r: inout StateReader) throws(StateReader.Failure) {
+        try r.read(into: wealth.slice(agents))
+    }
+}

@@ -153,3 +153,6 @@ extension CascadeModel: CheckpointableModel {
         lastWave = try r.int()
     }
 }
+
+/// Activation travels in messages and the figures in counters: nothing else to share.
+extension CascadeModel: DistributedModel {}

@@ -134,3 +134,15 @@ extension OpinionModel: CheckpointableModel {
     public func saveState(to w: inout StateWriter) { w.write(opinion) }
     public func loadState(from r: inout StateReader) throws(StateReader.Failure) { try r.read(into: opinion) }
 }
+
+/// Agents read their neighbours' opinions directly, so every process shares its agents' new
+/// opinions after decide; `endTick` then makes the whole column current everywhere.
+extension OpinionModel: DistributedModel {
+    public var syncPoints: [SyncPoint] { [.afterDecide] }
+    public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
+        w.write(UnsafeBufferPointer(next.slice(agents)))
+    }
+    public func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from r: inout StateReader) throws(StateReader.Failure) {
+        try r.read(into: next.slice(agents))
+    }
+}

@@ -168,3 +168,6 @@ extension SIRModel: CheckpointableModel {
         last = [try r.double(), try r.double(), try r.double()]
     }
 }
+
+/// Infection travels in messages and the figures in counters: nothing else to share.
+extension SIRModel: DistributedModel {}

@@ -10,8 +10,15 @@ import Glibc
 /// Written whole to a temporary file, synced and renamed, so a kill leaves the previous checkpoint
 /// or the new one, never half of one.
 ///
-/// Layout: `AGORACKP`, u32 version 1, u32 CRC-32 of the rest, then (all i64) next tick, log
-/// length, metrics length, then the scenario hash (i64 length + UTF-8) and the state bytes.
+/// Layout: `AGORACKP`, u32 version 2, u32 CRC-32 of the rest, then (all i64) next tick, log
+/// length, metrics length, processes, then the scenario hash (i64 length + UTF-8) and the state
+/// bytes. (Version 1 has no processes field: one process.)
+///
+/// A run spread over processes checkpoints in two steps: every process writes its own state to
+/// `checkpoint-<tick>-rank<r>.bin` (this layout, `processes` set), and once all have, process 0
+/// writes `checkpoint.bin` with no state of its own, naming the tick and the number of processes.
+/// That file is the manifest: until it is renamed into place the previous checkpoint, whose
+/// per-process files are removed only after it, stays the one a resume reads.
 public struct Checkpoint: Sendable {
     public static let fileName = "checkpoint.bin"
     static let magic = Array("AGORACKP".utf8)
@@ -19,25 +26,40 @@ public struct Checkpoint: Sendable {
     public var nextTick: Int
     public var logLength: Int
     public var metricsLength: Int
+    /// How many processes made it (1: the state is here).
+    public var processes: Int = 1
     public var scenarioHash: String
     public var state: [UInt8]
+
+    public init(nextTick: Int, logLength: Int, metricsLength: Int, processes: Int = 1, scenarioHash: String, state: [UInt8]) {
+        self.nextTick = nextTick
+        self.logLength = logLength
+        self.metricsLength = metricsLength
+        self.processes = processes
+        self.scenarioHash = scenarioHash
+        self.state = state
+    }
+
+    /// The file of process `rank`'s state in a checkpoint taken before tick `nextTick`.
+    public static func processFileName(nextTick: Int, rank: Int) -> String { "checkpoint-\(nextTick)-rank\(rank).bin" }
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
 
-    public func write(to directory: String) throws {
+    public func write(to directory: String, name: String = Checkpoint.fileName) throws {
         var body = StateWriter()
         body.write(nextTick)
         body.write(logLength)
         body.write(metricsLength)
+        body.write(processes)
         body.write(scenarioHash)
         var bytes = Self.magic
-        withUnsafeBytes(of: UInt32(1).littleEndian) { bytes += $0 }
+        withUnsafeBytes(of: UInt32(2).littleEndian) { bytes += $0 }
         let payload = body.bytes + state
         withUnsafeBytes(of: CRC32.checksum(payload).littleEndian) { bytes += $0 }
         bytes += payload
-        let target = (directory as NSString).appendingPathComponent(Self.fileName)
+        let target = (directory as NSString).appendingPathComponent(name)
         let temporary = target + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw Failure(description: "\(temporary): cannot create (\(String(cString: strerror(errno))))") }
@@ -56,19 +78,24 @@ public struct Checkpoint: Sendable {
         }
     }
 
-    /// The checkpoint in `directory`, nil when there is none.
-    public static func read(from directory: String) throws -> Checkpoint? {
-        let path = (directory as NSString).appendingPathComponent(fileName)
+    /// The checkpoint in `directory` (or its file `name`), nil when there is none.
+    public static func read(from directory: String, name: String = Checkpoint.fileName) throws -> Checkpoint? {
+        let path = (directory as NSString).appendingPathComponent(name)
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let bytes = [UInt8](data)
         guard bytes.count >= 16, Array(bytes.prefix(8)) == magic else { throw Failure(description: "\(path): not a checkpoint") }
+        let version = UInt32(bytes[8]) | UInt32(bytes[9]) << 8 | UInt32(bytes[10]) << 16 | UInt32(bytes[11]) << 24
+        guard version == 1 || version == 2 else { throw Failure(description: "\(path): checkpoint version \(version) is not one this agora reads") }
         let crc = bytes[12..<16].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << UInt32(8 * $1.offset) }
         let payload = Array(bytes[16...])
         guard CRC32.checksum(payload) == crc else { throw Failure(description: "\(path): checksum mismatch (damaged checkpoint)") }
         var r = StateReader(payload)
         do {
-            let next = try r.int(), log = try r.int(), metrics = try r.int(), hash = try r.string()
-            return Checkpoint(nextTick: next, logLength: log, metricsLength: metrics, scenarioHash: hash, state: Array(payload[r.offset...]))
+            let next = try r.int(), log = try r.int(), metrics = try r.int()
+            let processes = version >= 2 ? try r.int() : 1
+            let hash = try r.string()
+            return Checkpoint(nextTick: next, logLength: log, metricsLength: metrics, processes: processes, scenarioHash: hash,
+                              state: Array(payload[r.offset...]))
         } catch {
             throw Failure(description: "\(path): \(error)")
         }

@@ -1,5 +1,6 @@
 import AgoraCatalog
 import AgoraCore
+import AgoraEngine
 import AgoraLLM
 import AgoraLog
 import AgoraScenario
@@ -10,10 +11,15 @@ import Foundation
 public enum LLMWiring {
     /// The live source for a scenario with an endpoint; nil when it has none (the model then
     /// answers every question with "no endpoint" and its agents follow their rules).
-    public static func liveSource(for scenario: Scenario, catalog: Catalog?) -> (any AnswerSource)? {
+    /// Spread over processes (`group`), process 0 alone asks the endpoint and passes the answers to
+    /// the others, so that every process applies the same ones and the endpoint sees each question once.
+    public static func liveSource(for scenario: Scenario, catalog: Catalog?, group: (any ProcessGroup)? = nil) -> (any AnswerSource)? {
         guard let llm = scenario.llm, let endpoint = llm.endpoint else { return nil }
-        let cache = llm.cache ? catalog.map { CatalogResponseCache(catalog: $0, model: endpoint.model) } : nil
-        return LiveEndpoint(client: LLMClient(settings: endpoint), cache: cache)
+        let lead = (group?.rank ?? 0) == 0
+        let cache = llm.cache && lead ? catalog.map { CatalogResponseCache(catalog: $0, model: endpoint.model) } : nil
+        let live = lead ? LiveEndpoint(client: LLMClient(settings: endpoint), cache: cache) : nil
+        if let group, group.size > 1 { return SharedAnswers(lead: live, group: group) }
+        return live
     }
 
     /// The answers recorded in a run's log (`llm` events), per tick asked and in order.
@@ -44,6 +50,55 @@ public enum LLMWiring {
         for r in rows.sorted(by: { ($0.tick, $0.index) < ($1.tick, $1.index) }) { book[r.tick, default: []].append((r.key, r.reply)) }
         return RecordedAnswers(book)
     }
+}
+
+/// The answers of process 0's source, on every process of a run spread over processes: process 0
+/// asks, and when the model collects the answers to a tick's questions (at the same point of the
+/// same tick everywhere) it sends them to the others. Every process — process 0 included — applies
+/// the replies as rebuilt from what was sent, so all apply the very same ones.
+final class SharedAnswers: AnswerSource, @unchecked Sendable {
+    let lead: (any AnswerSource)?
+    let group: any ProcessGroup
+
+    init(lead: (any AnswerSource)?, group: any ProcessGroup) {
+        precondition((group.rank == 0) == (lead != nil), "process 0, and only it, has the source")
+        self.lead = lead
+        self.group = group
+    }
+
+    func ask(_ asks: [LLMAsk]) { lead?.ask(asks) }
+
+    func answers(askedAt tick: Int) -> [LLMReply] {
+        var outgoing = [[UInt8]](repeating: [], count: group.size)
+        if let lead {
+            var w = StateWriter()
+            let replies = lead.answers(askedAt: tick)
+            w.write(replies.count)
+            for r in replies {
+                w.write(r.raw)
+                w.write(r.failure != nil)
+                w.write(r.failure ?? "")
+                w.write(r.attempts)
+                w.write(r.milliseconds)
+                w.write(r.source.rawValue)
+            }
+            outgoing = Array(repeating: w.bytes, count: group.size)
+        }
+        var r = StateReader(group.exchange(outgoing)[0])
+        do {
+            return try (0..<r.int()).map { _ throws(StateReader.Failure) in
+                let raw = try r.string(), failed = try r.bool(), failure = try r.string()
+                let attempts = try r.int(), ms = try r.int(), source = LLMReply.Source(rawValue: try r.int()) ?? .endpoint
+                return LLMReply.recorded(raw: raw, failure: failed ? failure : nil, attempts: attempts, milliseconds: ms, source: source)
+            }
+        } catch {
+            preconditionFailure("the LLM answers from process 0 do not read: \(error)")
+        }
+    }
+
+    var label: String { lead?.label ?? "the answers process 0 collected" }
+    var clientStats: LLMClientStats? { lead?.clientStats }
+    var isReplay: Bool { lead?.isReplay ?? false }
 }
 
 /// The LLM response cache in the run catalog, keyed by the request's hash.

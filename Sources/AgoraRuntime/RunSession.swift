@@ -22,16 +22,29 @@ public enum RunSession {
     /// - Parameters:
     ///   - out: the run directory (nil: `runs/<run-id>`).
     ///   - threads: worker threads (the scenario's `engine.threads` wins when set).
-    ///   - onTick: called after each tick with the ticks done and the seconds elapsed.
     ///   - catalog: where the run is recorded (nil: nowhere).
+    ///   - group: the processes to spread the run over (under mpirun). Every process calls this
+    ///     with the same world; process 0 writes the run directory, the log and the catalog row,
+    ///     every process its own checkpoint files.
+    ///   - onTick: called after each tick with the ticks done and the seconds elapsed.
     public static func run(_ world: World, out: String?, threads defaultThreads: Int, catalog: Catalog? = nil,
-                           onTick: (Int, Double) -> Void = { _, _ in }) throws -> Outcome {
+                           group: (any ProcessGroup)? = nil, onTick: (Int, Double) -> Void = { _, _ in }) throws -> Outcome {
         let scenario = world.scenario
+        let processes = RunProcesses(group: group)
+        try processes.check(world)
         let threads = scenario.engine.threads ?? defaultThreads
-        let shards = world.shardCount(threads: threads)
-        let runID = RunDirectory.makeRunID(name: scenario.name)
-        let directory = try RunDirectory.create(path: out ?? "runs/\(runID)", runID: runID, scenario: scenario)
+        let shards = try processes.shardCount(world, threads: threads)
+        // Process 0 names the run and makes its directory; the others take both from it.
+        let made = try processes.agree { () throws -> (String, String) in
+            guard processes.isLead else { return ("", "") }
+            let runID = RunDirectory.makeRunID(name: scenario.name)
+            let directory = try RunDirectory.create(path: out ?? "runs/\(runID)", runID: runID, scenario: scenario)
+            return (runID, directory.path)
+        }
+        let runID = processes.fromLead(made.0)
+        let directory = RunDirectory(path: processes.fromLead(made.1), runID: runID, scenario: scenario)
         let iso = ISO8601DateFormatter()
+        let catalog = processes.isLead ? catalog : nil
         try catalog?.insert(Catalog.Run(
             id: runID, runDirectory: directory.path, scenarioName: scenario.name, scenarioHash: contentHash(scenario.resolvedYAML),
             scenarioYAML: scenario.resolvedYAML, scenarioFile: scenario.sourcePath, model: scenario.model.name,
@@ -39,7 +52,7 @@ public enum RunSession {
             startedAt: iso.string(from: Date()), ticks: scenario.ticks))
         do {
             return try execute(world, directory: directory, runID: runID, threads: threads, shards: shards, catalog: catalog,
-                               onTick: onTick)
+                               processes: processes, onTick: onTick)
         } catch {
             try? catalog?.finish(id: runID, status: "failed", finishedAt: iso.string(from: Date()), digest: nil, agents: world.agentCount,
                                  shards: shards, threads: threads, wallSeconds: nil, error: "\(error)")
@@ -48,51 +61,78 @@ public enum RunSession {
     }
 
     private static func execute(_ world: World, directory: RunDirectory, runID: String, threads: Int, shards: Int, catalog: Catalog?,
-                                onTick: (Int, Double) -> Void) throws -> Outcome {
-        let sim = makeSimulation(world.model, shards: shards, threads: threads, logPolicy: world.logPolicy)
-        let log = try RunLog(path: directory.file(RunLog.fileName), kinds: sim.eventKinds, metrics: sim.metricNames, policy: world.logPolicy,
-                             meta: logMeta(runID: runID, scenario: world.scenario))
-        let metrics = try MetricsFile(path: directory.file("metrics.csv"), header: MetricsTable.header(sim.metricNames), continuingAt: nil)
-        return try drive(world, sim: sim, log: log, metrics: metrics, from: 0, directory: directory, runID: runID, threads: threads,
-                         shards: shards, catalog: catalog, onTick: onTick)
+                                processes: RunProcesses, onTick: (Int, Double) -> Void) throws -> Outcome {
+        let sim = makeSimulation(world.model, shards: shards, threads: threads, logPolicy: world.logPolicy, group: processes.group)
+        let files = try processes.agree { () throws -> (RunLog, MetricsFile)? in
+            guard processes.isLead else { return nil }
+            let log = try RunLog(path: directory.file(RunLog.fileName), kinds: sim.eventKinds, metrics: sim.metricNames,
+                                 policy: world.logPolicy, meta: logMeta(runID: runID, scenario: world.scenario))
+            let metrics = try MetricsFile(path: directory.file("metrics.csv"), header: MetricsTable.header(sim.metricNames), continuingAt: nil)
+            return (log, metrics)
+        }
+        return try drive(world, sim: sim, log: files?.0, metrics: files?.1, from: 0, directory: directory, runID: runID, threads: threads,
+                         shards: shards, catalog: catalog, processes: processes, onTick: onTick)
     }
 
     /// Continues an unfinished run in `directory` from its last checkpoint (or from tick 0 when it
     /// has none), appending to its log and metrics; the final digest equals an uninterrupted run's.
-    public static func resume(directory path: String, threads defaultThreads: Int, catalog: Catalog?,
+    /// A run spread over processes resumes with as many processes (`group`) as it had.
+    public static func resume(directory path: String, threads defaultThreads: Int, catalog: Catalog?, group: (any ProcessGroup)? = nil,
                               onTick: (Int, Double) -> Void = { _, _ in }) throws -> Outcome {
+        let processes = RunProcesses(group: group)
         let scenarioPath = (path as NSString).appendingPathComponent("scenario.yaml")
         let scenario: Scenario
         do { scenario = try ScenarioLoader.load(path: scenarioPath) } catch {
             throw RunDirectory.Failure(description: "the run's scenario.yaml no longer reads: \(error)")
         }
-        let world = try World.assemble(scenario, answers: LLMWiring.liveSource(for: scenario, catalog: catalog))
+        let catalog = processes.isLead ? catalog : nil
+        let world = try World.assemble(scenario, answers: LLMWiring.liveSource(for: scenario, catalog: catalog, group: group))
+        try processes.check(world)
         let logPath = (path as NSString).appendingPathComponent(RunLog.fileName)
         let runID = (try? LogReader(path: logPath).schema.meta["run_id"]) ?? nil ?? (path as NSString).lastPathComponent
         let directory = try RunDirectory.reopen(path: path, runID: runID, scenario: scenario)
         let threads = scenario.engine.threads ?? defaultThreads
-        let shards = world.shardCount(threads: threads)
-        let sim = makeSimulation(world.model, shards: shards, threads: threads, logPolicy: world.logPolicy)
-        let checkpoint = try Checkpoint.read(from: path)
-        if let checkpoint {
+        let shards = try processes.shardCount(world, threads: threads)
+        let sim = makeSimulation(world.model, shards: shards, threads: threads, logPolicy: world.logPolicy, group: group)
+        let checkpoint = try processes.agree { () throws -> Checkpoint? in
+            guard let checkpoint = try Checkpoint.read(from: path) else { return nil }
             guard checkpoint.scenarioHash == contentHash(scenario.resolvedYAML) else {
                 throw Checkpoint.Failure(description: "\(path): the checkpoint was made for another scenario")
             }
-            try sim.loadState(checkpoint.state)
+            guard checkpoint.processes == processes.size else {
+                throw Checkpoint.Failure(description: "\(path): the checkpoint was made by \(checkpoint.processes) process"
+                                         + "\(checkpoint.processes == 1 ? "" : "es"); resume it with as many "
+                                         + (checkpoint.processes == 1 ? "(agora run --resume, without mpirun)" : "(mpirun -np \(checkpoint.processes))"))
+            }
+            if processes.size == 1 {
+                try sim.loadState(checkpoint.state)
+            } else {
+                let name = Checkpoint.processFileName(nextTick: checkpoint.nextTick, rank: processes.rank)
+                guard let mine = try Checkpoint.read(from: path, name: name), mine.nextTick == checkpoint.nextTick else {
+                    throw Checkpoint.Failure(description: "\((path as NSString).appendingPathComponent(name)) is missing: "
+                                             + "this process's part of the checkpoint before tick \(checkpoint.nextTick)")
+                }
+                try sim.loadState(mine.state)
+            }
+            return checkpoint
         }
-        let log = try RunLog(path: logPath, kinds: sim.eventKinds, metrics: sim.metricNames, policy: world.logPolicy,
-                             meta: logMeta(runID: runID, scenario: scenario), continuingAt: checkpoint?.logLength)
-        let metrics = try MetricsFile(path: directory.file("metrics.csv"), header: MetricsTable.header(sim.metricNames),
-                                      continuingAt: checkpoint?.metricsLength)
-        if let catalog, (try? catalog.run(runID)) == nil {
-            try catalog.insert(Catalog.Run(
-                id: runID, runDirectory: path, scenarioName: scenario.name, scenarioHash: contentHash(scenario.resolvedYAML),
-                scenarioYAML: scenario.resolvedYAML, scenarioFile: scenario.sourcePath, model: scenario.model.name,
-                seed: String(scenario.seed), overrides: scenario.overrides, agoraVersion: AgoraVersion.string,
-                startedAt: ISO8601DateFormatter().string(from: Date()), ticks: scenario.ticks))
+        let files = try processes.agree { () throws -> (RunLog, MetricsFile)? in
+            guard processes.isLead else { return nil }
+            let log = try RunLog(path: logPath, kinds: sim.eventKinds, metrics: sim.metricNames, policy: world.logPolicy,
+                                 meta: logMeta(runID: runID, scenario: scenario), continuingAt: checkpoint?.logLength)
+            let metrics = try MetricsFile(path: directory.file("metrics.csv"), header: MetricsTable.header(sim.metricNames),
+                                          continuingAt: checkpoint?.metricsLength)
+            if let catalog, (try? catalog.run(runID)) == nil {
+                try catalog.insert(Catalog.Run(
+                    id: runID, runDirectory: path, scenarioName: scenario.name, scenarioHash: contentHash(scenario.resolvedYAML),
+                    scenarioYAML: scenario.resolvedYAML, scenarioFile: scenario.sourcePath, model: scenario.model.name,
+                    seed: String(scenario.seed), overrides: scenario.overrides, agoraVersion: AgoraVersion.string,
+                    startedAt: ISO8601DateFormatter().string(from: Date()), ticks: scenario.ticks))
+            }
+            return (log, metrics)
         }
-        return try drive(world, sim: sim, log: log, metrics: metrics, from: checkpoint?.nextTick ?? 0, directory: directory, runID: runID,
-                         threads: threads, shards: shards, catalog: catalog, onTick: onTick)
+        return try drive(world, sim: sim, log: files?.0, metrics: files?.1, from: checkpoint?.nextTick ?? 0, directory: directory,
+                         runID: runID, threads: threads, shards: shards, catalog: catalog, processes: processes, onTick: onTick)
     }
 
     static func logMeta(runID: String, scenario: Scenario) -> [String: String] {
@@ -100,9 +140,9 @@ public enum RunSession {
     }
 
     /// The tick loop shared by fresh and resumed runs.
-    private static func drive(_ world: World, sim: any SimulationRunner, log: RunLog, metrics: MetricsFile, from start: Int,
+    private static func drive(_ world: World, sim: any SimulationRunner, log: RunLog?, metrics: MetricsFile?, from start: Int,
                               directory: RunDirectory, runID: String, threads: Int, shards: Int, catalog: Catalog?,
-                              onTick: (Int, Double) -> Void) throws -> Outcome {
+                              processes: RunProcesses, onTick: (Int, Double) -> Void) throws -> Outcome {
         let scenario = world.scenario
         let every = scenario.checkpointEvery
         let hash = contentHash(scenario.resolvedYAML)
@@ -112,23 +152,31 @@ public enum RunSession {
         let started = Date()
         let clock = ProcessClock()
         var checkpoints = 0
+        var lastCheckpoint: Int? = nil
         for t in start..<scenario.ticks {
             let result = sim.step()
-            metrics.append(MetricsTable.line(result))
-            log.write(result, from: sim)
+            metrics?.append(MetricsTable.line(result))
+            log?.write(result, from: sim)
             if every > 0 && (t + 1) % every == 0 && t + 1 < scenario.ticks {
-                try log.writer.sync()
-                try metrics.flush()
-                try Checkpoint(nextTick: t + 1, logLength: log.writer.bytesWritten, metricsLength: metrics.length, scenarioHash: hash,
-                               state: sim.saveState()!).write(to: directory.path)
+                try checkpoint(sim, nextTick: t + 1, replacing: lastCheckpoint, log: log, metrics: metrics, hash: hash, directory: directory,
+                               processes: processes)
+                lastCheckpoint = t + 1
                 checkpoints += 1
             }
             onTick(t + 1, clock.elapsed)
         }
         let wall = clock.elapsed
-        try log.close()
-        try metrics.close()
-        try? FileManager.default.removeItem(atPath: directory.file(Checkpoint.fileName))
+        try processes.agree {
+            try log?.close()
+            try metrics?.close()
+        }
+        // The run is complete: no checkpoint of it is needed any more.
+        if processes.isLead { try? FileManager.default.removeItem(atPath: directory.file(Checkpoint.fileName)) }
+        if processes.size > 1, let own = try? FileManager.default.contentsOfDirectory(atPath: directory.path) {
+            for name in own where name.hasPrefix("checkpoint-") && name.hasSuffix("-rank\(processes.rank).bin") {
+                try? FileManager.default.removeItem(atPath: directory.file(name))
+            }
+        }
 
         var report = JSONLine()
         report.set("run_id", runID)
@@ -147,8 +195,18 @@ public enum RunSession {
         report.set("agent_steps_per_s", wall > 0 ? stepped / wall : 0)
         report.set("messages", sim.messageCount)
         report.set("log", RunLog.fileName)
-        report.set("log_bytes", log.writer.bytesWritten)
-        report.set("log_rows", log.rowsWritten)
+        report.set("log_bytes", log?.writer.bytesWritten ?? 0)
+        report.set("log_rows", log?.rowsWritten ?? 0)
+        if processes.size > 1 {
+            report.set("processes", processes.size)
+            let stats = sim.transport ?? TransportStats()
+            let ticks = max(1, scenario.ticks - start)
+            var transport = JSONLine()
+            transport.set("bytes_sent_per_tick", Double(stats.bytesSent) / Double(ticks))
+            transport.set("exchanges_per_tick", Double(stats.exchanges) / Double(ticks))
+            transport.set("exchange_s", stats.seconds)
+            report.set("transport", transport)
+        }
         if start > 0 { report.set("resumed_from_tick", start) }
         if every > 0 { report.set("checkpoints", checkpoints) }
         // A model's summary may walk its whole network: ask once.
@@ -157,12 +215,104 @@ public enum RunSession {
         for (name, value) in finalSummary { summary.set(name, value) }
         report.set("summary", summary)
         if !sim.notes.isEmpty { report.set("notes", .list(sim.notes.map { .text($0) })) }
-        try directory.finish(report: report, started: started, overrides: scenario.overrides)
+        try processes.agree {
+            guard processes.isLead else { return }
+            try directory.finish(report: report, started: started, overrides: scenario.overrides)
+        }
         try catalog?.finish(id: runID, status: "finished", finishedAt: ISO8601DateFormatter().string(from: Date()), digest: sim.digest.hex,
                             agents: world.agentCount, shards: shards, threads: threads, wallSeconds: wall,
                             metrics: [("wall_s", wall), ("agent_steps_per_s", wall > 0 ? stepped / wall : 0)]
                                 + finalSummary.map { ("summary.\($0.name)", $0.value) })
         return Outcome(runID: runID, directory: directory, report: report, simulation: sim)
+    }
+}
+
+extension RunSession {
+    /// Saves a checkpoint before tick `nextTick`. One process: `checkpoint.bin`, state inside.
+    /// Several: each writes its own state file, then process 0 the manifest that names them, then
+    /// each removes its files of the checkpoint this one replaces.
+    fileprivate static func checkpoint(_ sim: any SimulationRunner, nextTick: Int, replacing previous: Int?, log: RunLog?,
+                                       metrics: MetricsFile?, hash: String, directory: RunDirectory, processes: RunProcesses) throws {
+        try processes.agree {
+            try log?.writer.sync()
+            try metrics?.flush()
+        }
+        guard processes.size > 1 else {
+            try Checkpoint(nextTick: nextTick, logLength: log!.writer.bytesWritten, metricsLength: metrics!.length, scenarioHash: hash,
+                           state: sim.saveState()!).write(to: directory.path)
+            return
+        }
+        try processes.agree {
+            try Checkpoint(nextTick: nextTick, logLength: 0, metricsLength: 0, processes: processes.size, scenarioHash: hash,
+                           state: sim.saveState()!)
+                .write(to: directory.path, name: Checkpoint.processFileName(nextTick: nextTick, rank: processes.rank))
+        }
+        try processes.agree {
+            guard processes.isLead, let log, let metrics else { return }
+            try Checkpoint(nextTick: nextTick, logLength: log.writer.bytesWritten, metricsLength: metrics.length, processes: processes.size,
+                           scenarioHash: hash, state: []).write(to: directory.path)
+        }
+        if let previous {
+            try? FileManager.default.removeItem(atPath: directory.file(Checkpoint.processFileName(nextTick: previous, rank: processes.rank)))
+        }
+    }
+}
+
+/// The processes of a run spread over mpirun's ranks, as the run session sees them: process 0
+/// leads (it writes the run directory, the log and the catalog row), and steps that can fail on
+/// one process are agreed on, so that a failure anywhere stops every process with the same error
+/// instead of leaving the others waiting at the next exchange.
+struct RunProcesses {
+    let group: (any ProcessGroup)?
+
+    var rank: Int { group?.rank ?? 0 }
+    var size: Int { group?.size ?? 1 }
+    var isLead: Bool { rank == 0 }
+
+    /// Refuses a model that cannot be spread over processes.
+    func check(_ world: World) throws {
+        guard size > 1, !isDistributable(world.model) else { return }
+        throw RunDirectory.Failure(description: "the \(world.scenario.model.name) model cannot be spread over processes "
+                                   + "(docs/distributed.md lists those that can); run it without mpirun")
+    }
+
+    /// The run's shards: the scenario's, or enough for every process's threads.
+    func shardCount(_ world: World, threads: Int) throws -> Int {
+        guard size > 1 else { return world.shardCount(threads: threads) }
+        if let fixed = world.scenario.engine.shards {
+            guard fixed >= size else {
+                throw RunDirectory.Failure(description: "engine.shards is \(fixed): fewer shards than the \(size) processes")
+            }
+            return fixed
+        }
+        return max(size, world.shardCount(threads: threads * size))
+    }
+
+    /// Runs `body` here, then learns whether it failed anywhere: a failure on any process throws on
+    /// every process, naming the process.
+    func agree<T>(_ body: () throws -> T) throws -> T {
+        let result: Result<T, any Error>
+        do { result = .success(try body()) } catch { result = .failure(error) }
+        guard let group, group.size > 1 else { return try result.get() }
+        var w = StateWriter()
+        if case .failure(let error) = result { w.write("\(error)") }
+        for (p, bytes) in group.allGather(w.bytes).enumerated() where !bytes.isEmpty {
+            if p == rank { return try result.get() }
+            var r = StateReader(bytes)
+            throw RunDirectory.Failure(description: "process \(p) of \(size): " + ((try? r.string()) ?? "failed"))
+        }
+        return try result.get()
+    }
+
+    /// `value` as process 0 has it, on every process.
+    func fromLead(_ value: String) -> String {
+        guard let group, group.size > 1 else { return value }
+        var w = StateWriter()
+        w.write(value)
+        var outgoing = [[UInt8]](repeating: [], count: group.size)
+        if isLead { outgoing = Array(repeating: w.bytes, count: group.size) }
+        var r = StateReader(group.exchange(outgoing)[0])
+        return (try? r.string()) ?? ""
     }
 }
 

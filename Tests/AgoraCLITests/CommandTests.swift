@@ -562,9 +562,10 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
 
 /// The MPI transport between real processes started by mpirun.
 @Suite struct TransportTests {
-    @Test func oneRunOverSeveralRanksIsRefusedNotRunTwice() throws {
-        let out = try mpirun(2, ["run", "scenarios/boltzmann.yaml", "--quiet"], catalog: try temporaryDirectory() + "/c.sqlite")
+    @Test func aModelThatCannotBeSpreadIsRefusedWithItsName() throws {
+        let out = try mpirun(2, ["run", "scenarios/social-contagion.yaml", "--quiet"], catalog: try temporaryDirectory() + "/c.sqlite")
         #expect(out.status != 0 && !out.stdout.contains("finished"))
+        #expect(out.stderr.contains("the news model cannot be spread over processes"), "\(out.stderr)")
     }
 
     @Test func aSweepUnderMPISharesItsPointsAndRunsEachOnce() throws {
@@ -592,5 +593,147 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         #expect(j["ranks"] as? Int == ranks && j["wrong_bytes"] as? Int == 0)
         // Each pair's message is cut into about ten 64 KiB rounds, and ranks send different sizes.
         #expect((j["bytes_sent_per_rank"] as? Int ?? 0) > 500_000 * ranks)
+    }
+}
+
+/// One simulation spread over processes by mpirun: the same digest, metrics and log as one process,
+/// and a killed process stops the others and leaves a checkpoint to resume from.
+@Suite struct DistributedRunTests {
+    /// The quickstart at 10,000 traders (its network with them), with more of them escalated so
+    /// that the LLM side's shared state is exercised.
+    static let quickstart = ["scenarios/quickstart.yaml", "--set", "network.nodes=10000", "--set", "agents[0].count=3000",
+                             "--set", "agents[1].count=2000", "--set", "agents[2].count=4500", "--set", "agents[3].count=490",
+                             "--set", "agents[4].count=10", "--set", "llm.escalation.fraction=0.02"]
+
+    static func digest(_ out: Outcome) throws -> String {
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any], "\(out.stdout) \(out.stderr)")
+        return try #require(j["digest"] as? String)
+    }
+
+    @Test(arguments: [quickstart, KillAndResumeTests.market,
+                      ["scenarios/boltzmann.yaml", "--set", "agents[0].count=20000", "--ticks", "50"],
+                      ["scenarios/sir-network.yaml", "--set", "network.nodes=20000", "--ticks", "40"],
+                      ["scenarios/opinion.yaml", "--set", "network.nodes=5000", "--ticks", "20"]])
+    func oneTwoAndThreeProcessesGiveOneDigest(scenario: [String]) throws {
+        let dir = try temporaryDirectory()
+        let catalog = dir + "/c.sqlite"
+        let alone = try agora(["run"] + scenario + ["--json", "--out", dir + "/one"], catalog: catalog)
+        let expected = try Self.digest(alone)
+        for ranks in [2, 3] {
+            let out = try mpirun(ranks, ["run"] + scenario + ["--json", "--out", dir + "/r\(ranks)"], catalog: catalog)
+            #expect(out.status == 0, "\(out.stderr)")
+            #expect(try Self.digest(out) == expected, "\(ranks) processes")
+            #expect(out.stdout.contains("\"processes\":\(ranks)") || out.stdout.contains("\"processes\": \(ranks)"))
+            let metrics = { (run: String) in try String(contentsOfFile: dir + "/\(run)/metrics.csv", encoding: .utf8) }
+            #expect(try metrics("r\(ranks)") == metrics("one"), "the per-tick metrics of \(ranks) processes")
+        }
+        // The log of a spread run reads and replays like any other.
+        let check = try agora(["log", "check", dir + "/r3"], catalog: catalog)
+        #expect(check.status == 0 && check.stdout.contains("ok"), "\(check.stdout) \(check.stderr)")
+        let replay = try agora(["replay", dir + "/r3", "--verify"], catalog: catalog)
+        #expect(replay.status == 0 && replay.stdout.contains(expected), "\(replay.stdout) \(replay.stderr)")
+    }
+
+    /// The pid of the `agora` process mpirun started as `rank`, from its environment.
+    static func pid(ofRank rank: Int, under launcher: Process) -> pid_t? {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+        for entry in entries {
+            guard let pid = pid_t(entry), pid != launcher.processIdentifier,
+                  let cmd = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                  String(decoding: cmd, as: UTF8.self).hasPrefix(agoraBinary),
+                  let env = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { continue }
+            let vars = env.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if vars.contains("OMPI_COMM_WORLD_RANK=\(rank)") && vars.contains(where: { $0.hasPrefix("AGORA_CATALOG=") && $0.contains(launcher.environment?["AGORA_CATALOG"] ?? "-") }) {
+                return pid
+            }
+        }
+        return nil
+    }
+
+    @Test func aKilledProcessStopsTheOthersAndTheRunResumesFromItsCheckpoint() throws {
+        let dir = try temporaryDirectory()
+        let catalog = dir + "/c.sqlite"
+        let run = dir + "/run"
+        let scenario = KillAndResumeTests.market + ["--set", "checkpoint.every=40"]
+        let expected = try Self.digest(try agora(["run"] + scenario + ["--json", "--out", dir + "/alone"], catalog: catalog))
+
+        let stderr = dir + "/stderr.txt"
+        FileManager.default.createFile(atPath: stderr, contents: nil)
+        let launcher = Process()
+        launcher.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
+        launcher.arguments = ["-np", "2", "--oversubscribe", "--timeout", "300", agoraBinary, "run"] + scenario + ["--out", run, "--quiet"]
+        launcher.currentDirectoryURL = repositoryRoot
+        launcher.environment = testEnvironment(catalog: catalog, ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"])
+        launcher.standardOutput = FileHandle.nullDevice
+        launcher.standardError = FileHandle(forWritingAtPath: stderr)
+        try launcher.run()
+        // Wait (bounded) for the first complete checkpoint, then kill process 1 outright.
+        let deadline = Date().addingTimeInterval(240)
+        while !FileManager.default.fileExists(atPath: run + "/checkpoint.bin") && launcher.isRunning && Date() < deadline { usleep(2_000) }
+        let victim = try #require(Self.pid(ofRank: 1, under: launcher), "rank 1's process")
+        kill(victim, SIGKILL)
+        // The others stop on their own, in bounded time (mpirun's own --timeout is far longer).
+        let stopBy = Date().addingTimeInterval(60)
+        while launcher.isRunning && Date() < stopBy { usleep(10_000) }
+        let stopped = !launcher.isRunning
+        if !stopped { launcher.terminate() }
+        launcher.waitUntilExit()
+        #expect(stopped, "the surviving process must stop within a minute of its peer's death")
+        #expect(launcher.terminationStatus != 0)
+        let said = try String(contentsOfFile: stderr, encoding: .utf8)
+        #expect(said.contains("rank 1") && said.contains("signal 9"), "\(said)")
+        #expect(!FileManager.default.fileExists(atPath: run + "/manifest.json"))
+
+        // The checkpoint is whole: resuming with another number of processes is refused by name,
+        // and with two the run ends with the digest of an uninterrupted one.
+        let wrong = try agora(["run", "--resume", run, "--json"], catalog: catalog)
+        #expect(wrong.status != 0 && wrong.stderr.contains("made by 2 processes"), "\(wrong.stderr)")
+        let resumed = try mpirun(2, ["run", "--resume", run, "--json"], catalog: catalog)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try Self.digest(resumed) == expected)
+        #expect(resumed.stdout.contains("resumed_from_tick"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: run).filter { $0.hasPrefix("checkpoint") }
+        #expect(left.isEmpty, "a finished run keeps no checkpoint files: \(left)")
+    }
+}
+
+/// An LLM endpoint under mpirun: process 0 alone asks, every process applies the same answers.
+@Suite struct DistributedLLMTests {
+    @Test func processZeroAsksOnceAndEveryProcessActsOnTheAnswers() throws {
+        // Orders, posts and follows by the prompt's content, so that the answers steer the market
+        // and the network, and the same prompt always gets the same answer.
+        let server = try LoopbackServer { request in
+            let user = OpenAIFixture.body(request)?["messages"]?.array?.last?["content"]?.string ?? ""
+            if user.contains("central bank") {
+                return .respond(status: 200, body: OpenAIFixture.toolCall("place_order", arguments: #"{"side": "buy", "order_type": "market", "quantity": 20}"#))
+            }
+            switch user.count % 4 {
+            case 0: return .respond(status: 200, body: OpenAIFixture.toolCall("post", arguments: #"{"stance": "bearish"}"#))
+            case 1: return .respond(status: 200, body: OpenAIFixture.toolCall("follow", arguments: #"{"agent": 17}"#))
+            case 2: return .respond(status: 200, body: OpenAIFixture.toolCall("place_order", arguments: #"{"side": "sell", "order_type": "market", "quantity": 10}"#))
+            default: return .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}"))
+            }
+        }
+        defer { server.stop() }
+        let dir = try temporaryDirectory()
+        let catalog = dir + "/c.sqlite"
+        let args = ["run", "scenarios/rate-cut.yaml", "--json"] + LLMRunTests.small
+            + ["--set", "llm.endpoint.base_url=\(server.baseURL.absoluteString)", "--set", "llm.endpoint.model=fixture"]
+        let alone = try agora(args + ["--out", dir + "/one"], catalog: catalog)
+        #expect(alone.status == 0, "\(alone.stderr)")
+        let asked = server.requests.count
+        let spread = try mpirun(2, args + ["--out", dir + "/two"], catalog: catalog)
+        #expect(spread.status == 0, "\(spread.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(spread.stdout.utf8)) as? [String: Any])
+        let summary = try #require(report["summary"] as? [String: Any])
+        let decisions = try #require(summary["llm.decisions"] as? Double)
+        #expect(decisions > 0, "\(summary)")
+        #expect(server.requests.count == 2 * asked, "each question asked once by the spread run, as by the single one")
+        // The digest holds each answer's latency, which differs from run to run; what the answers
+        // did does not: the same per-tick metrics, and the spread run replays to its own digest.
+        let metrics = { (run: String) in try String(contentsOfFile: dir + "/\(run)/metrics.csv", encoding: .utf8) }
+        #expect(try metrics("two") == metrics("one"))
+        let replay = try agora(["replay", dir + "/two", "--verify"], catalog: catalog)
+        #expect(replay.status == 0, "\(replay.stdout) \(replay.stderr)")
     }
 }

@@ -665,3 +665,43 @@ extension MarketModel: CheckpointableModel {
         try llm?.load(from: &r)
     }
 }
+
+/// Spread over processes, every process runs the exchange on the whole tick's orders, so each
+/// shares its shards' order queues after submit; and the LLM side (a serial step) reads the state
+/// of its escalated traders, so each process shares theirs along with them.
+extension MarketModel: DistributedModel {
+    public var syncPoints: [SyncPoint] { [.afterSubmit] }
+
+    public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
+        for s in shards { requests.write(s, into: &w) }
+        guard let llm else { return }
+        for i in llm.escalated where agents.contains(i) {
+            w.write(liveOrder[i])
+            w.write(liveOrder2[i])
+            if let feeds {
+                w.write(feeds.heard[i])
+                w.write(Int(feeds.sentiment[i]))
+                w.write(Int(feeds.postsRead[i]))
+                let p = feeds.lastRead[i]
+                w.write(Int(p.author)); w.write(Int(p.symbol)); w.write(Int(p.news)); w.write(Int(p.sentiment))
+            }
+        }
+    }
+
+    public func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from r: inout StateReader)
+        throws(StateReader.Failure) {
+        for s in shards { try requests.read(s, from: &r) }
+        guard let llm else { return }
+        for i in llm.escalated where agents.contains(i) {
+            liveOrder[i] = try r.uint64()
+            liveOrder2[i] = try r.uint64()
+            if let feeds {
+                feeds.heard[i] = try r.uint64()
+                feeds.sentiment[i] = Int16(truncatingIfNeeded: try r.int())
+                feeds.postsRead[i] = UInt32(truncatingIfNeeded: try r.int())
+                feeds.lastRead[i] = TraderPost(author: UInt32(truncatingIfNeeded: try r.int()), symbol: UInt16(truncatingIfNeeded: try r.int()),
+                                               news: UInt8(truncatingIfNeeded: try r.int()), sentiment: Int8(truncatingIfNeeded: try r.int()))
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import AgoraCore
+
+/// The processes one simulation's shards are spread over, and the one collective operation the
+/// engine needs between them. The engine stays free of MPI: `AgoraDistributed.MPIWorld` is the
+/// implementation a run under `mpirun` passes in.
+///
+/// Every process calls `exchange` at the same points of a tick, in the same order. A failure of the
+/// transport (a process died, a peer cannot be reached) does not return: the implementation says
+/// which process failed and stops them all, because a simulation missing one of its processes
+/// cannot go on.
+public protocol ProcessGroup: AnyObject, Sendable {
+    /// This process's index, 0 ..< size.
+    var rank: Int { get }
+    var size: Int { get }
+    /// Sends `outgoing[d]` to process d and returns what every process sent here, `incoming[s]`
+    /// from process s, whatever the sizes.
+    func exchange(_ outgoing: [[UInt8]]) -> [[UInt8]]
+}
+
+extension ProcessGroup {
+    /// Every process contributes `bytes` and gets every process's, in process order.
+    public func allGather(_ bytes: [UInt8]) -> [[UInt8]] {
+        exchange(Array(repeating: bytes, count: size))
+    }
+
+    /// The shards process `rank` hosts: a contiguous block, so that "processes in order" is
+    /// "shards in order" is "agents in order".
+    public func shards(of rank: Int, shardCount: Int) -> Range<Int> {
+        (rank * shardCount / size) ..< ((rank + 1) * shardCount / size)
+    }
+}
+
+/// The points in a tick where a distributed model's processes share what their shards wrote.
+public enum SyncPoint: Int, Sendable, CaseIterable {
+    case afterObserve, afterDecide, afterSubmit, afterPropagate, afterRecord
+    /// Once, before the run's summary is asked for.
+    case beforeSummary
+}
+
+/// A model that can run with its shards spread over several processes.
+///
+/// Every process builds the whole model from the scenario and runs the serial hooks (`match`,
+/// `recordSerial`, `endTick`, `summary`) on the same inputs, so their state stays identical
+/// everywhere; each process runs the parallel phases for its own shards only. Messages cross
+/// processes in the engine, in the canonical order. What else a parallel phase writes and another
+/// process reads before it is written again — orders queued for the exchange, the state of agents
+/// a serial hook looks at — the model names here: at each of its `syncPoints`, every process
+/// writes what its shards produced with `share`, and reads every other process's with `absorb`.
+///
+/// A model whose every cross-agent effect goes through messages has no sync points.
+public protocol DistributedModel: Model {
+    var syncPoints: [SyncPoint] { get }
+    /// Writes what the shards `shards` (agents `agents`) of this process produced up to `point`.
+    func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into writer: inout StateWriter)
+    /// Reads what another process's shards produced, as its `share` wrote it.
+    func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from reader: inout StateReader) throws(StateReader.Failure)
+}
+
+extension DistributedModel {
+    public var syncPoints: [SyncPoint] { [] }
+    public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into writer: inout StateWriter) {}
+    public func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from reader: inout StateReader)
+        throws(StateReader.Failure) {}
+}
+
+/// What the processes of a distributed run sent each other, for `agora bench distributed` and the
+/// run's manifest.
+public struct TransportStats: Sendable {
+    /// Bytes this process sent to other processes.
+    public var bytesSent = 0
+    /// Collective calls made.
+    public var exchanges = 0
+    /// Seconds spent inside them: moving bytes, and waiting for the slowest process.
+    public var seconds = 0.0
+
+    public init() {}
+}
