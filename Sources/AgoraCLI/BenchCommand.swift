@@ -3,6 +3,7 @@ import AgoraCore
 import AgoraDistributed
 import AgoraExchange
 import AgoraLog
+import AgoraScenario
 import ArgumentParser
 import Foundation
 
@@ -12,20 +13,20 @@ extension AgoraCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a benchmark workload and print one JSON line of figures.",
             discussion: """
-            Workloads (docs/benchmarks.md): boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba, and under mpirun \
-            transport. Setup is outside \
-            the timer and every result is checked. Build in release (swift build -c release) before \
+            Workloads (docs/benchmarks.md): boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba; under mpirun \
+            transport; and distributed, which runs itself under mpirun for strong and weak scaling (docs/distributed.md). \
+            Setup is outside the timer and every result is checked. Build in release (swift build -c release) before \
             measuring.
             """)
 
-        @Argument(help: "The workload: boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba or transport.")
+        @Argument(help: "The workload: boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba, transport or distributed.")
         var workload: String
 
-        @Option(help: "boltzmann: number of agents.")
-        var agents = 100_000
+        @Option(help: "boltzmann: number of agents (default 100,000); distributed: the population of strong scaling (default 1,000,000).")
+        var agents: Int?
 
-        @Option(help: "Steps (ticks) to run.")
-        var steps = 100
+        @Option(help: "Steps (ticks) to run (default 100; distributed: 200).")
+        var steps: Int?
 
         @Option(help: "eventlog: number of records.")
         var records = 10_000_000
@@ -60,14 +61,43 @@ extension AgoraCommand {
         @Option(help: "Timed repetitions of the whole workload; the fastest is reported (shared machines are noisy).")
         var `repeat` = 3
 
+        @Option(help: "distributed: the scenario to scale (default scenarios/quickstart.yaml).")
+        var scenario = "scenarios/quickstart.yaml"
+
+        @Option(help: "distributed: the process counts to measure, comma-separated.")
+        var ranks = "1,2"
+
+        @Option(help: "distributed: the population of the projected run.")
+        var modelAgents = 100_000_000
+
+        @Option(help: "distributed: the processes of the projected run.")
+        var modelRanks = 64
+
+        @Option(help: "distributed: the projected network's bandwidth per process, in Gbit/s.")
+        var linkGbps = 100.0
+
+        @Option(help: "distributed: the projected latency of one collective step, in microseconds.")
+        var latencyMicroseconds = 5.0
+
+        @Flag(help: ArgumentHelp("distributed: run one configuration (what the command starts under mpirun).", visibility: .hidden))
+        var worker = false
+
         func validate() throws {
-            guard ["boltzmann", "sir_ba", "lob_cross", "lob_passive", "eventlog", "graph_ba", "transport"].contains(workload) else {
-                throw ValidationError("unknown workload '\(workload)'; choose boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba or transport")
+            guard ["boltzmann", "sir_ba", "lob_cross", "lob_passive", "eventlog", "graph_ba", "transport", "distributed"].contains(workload) else {
+                throw ValidationError("unknown workload '\(workload)'; choose boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba, transport or distributed")
+            }
+            if workload == "distributed" {
+                guard let list = rankList, !list.isEmpty, list.allSatisfy({ $0 >= 1 }) else {
+                    throw ValidationError("--ranks must be process counts, comma-separated (1,2)")
+                }
+                if modelAgents < 1 || modelRanks < 1 || linkGbps <= 0 || latencyMicroseconds < 0 {
+                    throw ValidationError("--model-agents, --model-ranks and --link-gbps must be positive")
+                }
             }
             if bytes < 1 || chunk < 1 || chunk >= Int(Int32.max) { throw ValidationError("--bytes must be positive and --chunk in 1..<2^31") }
             if records < 1 { throw ValidationError("--records must be at least 1") }
-            if agents < 2 { throw ValidationError("--agents must be at least 2") }
-            if steps < 1 { throw ValidationError("--steps must be at least 1") }
+            if let a = agents, a < 2 { throw ValidationError("--agents must be at least 2") }
+            if let n = steps, n < 1 { throw ValidationError("--steps must be at least 1") }
             if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
             if let s = shards, s < 1 { throw ValidationError("--shards must be at least 1") }
             if let n = nodes, n < 10 { throw ValidationError("--nodes must be at least 10") }
@@ -80,6 +110,9 @@ extension AgoraCommand {
                 .init(threads: t, shards: shards ?? min(64, max(t, (population + 262_143) / 262_144)))
             }
             if workload == "transport" { return try transport() }
+            if workload == "distributed" { return try distributed() }
+            let agents = self.agents ?? 100_000
+            let steps = self.steps ?? 100
             let report: BenchReport
             do {
                 switch workload {
@@ -129,6 +162,33 @@ extension AgoraCommand {
                 throw Exit.badInput
             }
             print(report.text)
+        }
+
+        var rankList: [Int]? {
+            let parts = ranks.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            return parts.contains(nil) ? nil : parts.map { $0! }
+        }
+
+        /// Strong and weak scaling of one simulation over processes (docs/distributed.md).
+        func distributed() throws {
+            let settings = DistributedBench.Settings(
+                scenario: scenario, agents: agents ?? 1_000_000, ticks: steps ?? 200, ranks: rankList!, threads: threads ?? 1,
+                modelAgents: modelAgents, modelRanks: modelRanks, linkBytesPerSecond: linkGbps * 1e9 / 8,
+                collectiveLatency: latencyMicroseconds / 1e6)
+            do {
+                if worker {
+                    defer { MPIWorld.shared.finish() }
+                    if let line = try DistributedBench.worker(settings) { print(line.text) }
+                } else {
+                    try DistributedBench.orchestrate(settings, binary: selfBinary()) { print($0) }
+                }
+            } catch let e as ScenarioErrors {
+                for issue in e.issues { printError("error: \(issue)") }
+                throw Exit.badInput
+            } catch {
+                printError("error: \(error)")
+                throw Exit.failure
+            }
         }
 
         /// The MPI transport between the ranks of this mpirun: throughput, and every byte checked.

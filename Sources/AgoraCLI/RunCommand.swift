@@ -90,8 +90,11 @@ extension AgoraCommand {
             if report, let catalog { try writeReport(outcome.directory.path, catalog: catalog) }
         }
 
-        /// Worker threads per process: the cores, shared among the ranks mpirun put on this host.
+        /// Worker threads per process: the cores it is bound to when a launcher bound it, else the
+        /// host's cores shared among the ranks mpirun put on this host.
         private func threadsPerProcess() -> Int {
+            let bound = usableCores()
+            if bound < coreCount() { return bound }
             let local = Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "") ?? 1
             return max(1, coreCount() / max(1, local))
         }

@@ -99,6 +99,8 @@ public protocol SimulationRunner: AnyObject {
     var processCount: Int { get }
     /// What this process sent the others, when there are several.
     var transport: TransportStats? { get }
+    /// Where the time went.
+    var timing: StepTiming { get }
 }
 
 extension Simulation: SimulationRunner {

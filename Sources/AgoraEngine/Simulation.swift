@@ -16,6 +16,8 @@ public final class Simulation<M: Model>: @unchecked Sendable {
     public internal(set) var tick: Tick = 0
     /// Messages delivered over the whole run.
     public internal(set) var messageCount = 0
+    /// Where the run's time went.
+    public internal(set) var timing = StepTiming()
 
     /// The model's event kinds, fixed at creation.
     public let kinds: [EventKind]
@@ -77,6 +79,7 @@ public final class Simulation<M: Model>: @unchecked Sendable {
     /// Runs one tick: every phase the model uses, in order, each behind a barrier.
     @discardableResult
     public func step() -> TickResult {
+        let stepStart = DispatchTime.now().uptimeNanoseconds
         let t = tick
         let phases = model.phases
         let model = self.model
@@ -107,7 +110,11 @@ public final class Simulation<M: Model>: @unchecked Sendable {
             pool.run(tasks: local.count) { i in model.submit(context(first + i)) }
             sync(.afterSubmit)
         }
-        if phases.contains(.match) { model.match(tick: t) }
+        if phases.contains(.match) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            model.match(tick: t)
+            timing.serialSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
         if phases.contains(.propagate) {
             pool.run(tasks: local.count) { i in model.propagate(context(first + i), inbox: mailbox.inbox(shard: first + i)) }
             sync(.afterPropagate)
@@ -131,6 +138,7 @@ public final class Simulation<M: Model>: @unchecked Sendable {
             sync(.afterRecord)
         }
         if phases.contains(.decide) && phases.contains(.propagate) { messageCount += sent }
+        let serialStart = DispatchTime.now().uptimeNanoseconds
         serialRecorder.reset(tick: t)
         model.recordSerial(t, into: &serialRecorder)
         for k in kindHashes.indices { kindHashes[k].merge(serialRecorder.hashes[k]) }
@@ -145,6 +153,9 @@ public final class Simulation<M: Model>: @unchecked Sendable {
             }
         }
         let metrics = model.endTick(t, counters: counters)
+        let end = DispatchTime.now().uptimeNanoseconds
+        timing.serialSeconds += Double(end - serialStart) / 1e9
+        timing.stepSeconds += Double(end - stepStart) / 1e9
         tick += 1
         return TickResult(tick: t, events: events, kindHashes: kindHashes, metrics: metrics)
     }
@@ -210,6 +221,15 @@ public final class Simulation<M: Model>: @unchecked Sendable {
     public func run(ticks count: Int, onTick: (TickResult) -> Void = { _ in }) {
         for _ in 0..<count { onTick(step()) }
     }
+}
+
+/// Where a simulation's time went: whole steps, and within them the serial hooks (`match`,
+/// `recordSerial`, `endTick`) that every process of a spread run runs whole. The rest is the
+/// parallel phases and, spread over processes, the exchanges between them (`TransportStats`).
+public struct StepTiming: Sendable {
+    public var stepSeconds = 0.0
+    public var serialSeconds = 0.0
+    public init() {}
 }
 
 /// What one tick produced.

@@ -737,3 +737,28 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         #expect(replay.status == 0, "\(replay.stdout) \(replay.stderr)")
     }
 }
+
+/// `agora bench distributed`: it runs itself under mpirun and reports scaling and a projection.
+@Suite struct DistributedBenchTests {
+    @Test func itMeasuresStrongAndWeakScalingAndProjectsALargerRun() throws {
+        let out = try agora(["bench", "distributed", "--agents", "20000", "--steps", "30", "--ranks", "1,2", "--model-agents", "1000000000"],
+                            environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let lines = try out.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        try #require(lines.count == 5, "\(out.stdout)")
+        let strong = lines.filter { $0["scaling"] as? String == "strong" }, weak = lines.filter { $0["scaling"] as? String == "weak" }
+        #expect(strong.map { $0["ranks"] as? Int } == [1, 2] && weak.map { $0["ranks"] as? Int } == [1, 2])
+        #expect(weak.map { $0["agents"] as? Int } == [10_000, 20_000])
+        // The same simulation on one process and on two.
+        #expect(strong[0]["digest"] as? String == strong[1]["digest"] as? String)
+        #expect(strong[0]["bytes_sent_per_tick_per_rank"] as? Double == 0)
+        #expect((strong[1]["bytes_sent_per_tick_per_rank"] as? Double ?? 0) > 0)
+        let model = lines[4]
+        #expect(model["workload"] as? String == "distributed_model" && model["agents"] as? Int == 1_000_000_000)
+        let parts = ["parallel_s_per_tick", "serial_s_per_tick", "transport_s_per_tick"].map { model[$0] as? Double ?? -1 }
+        #expect(parts.allSatisfy { $0 >= 0 } && abs(parts.reduce(0, +) - (model["s_per_tick"] as? Double ?? 0)) < 1e-9)
+        #expect((model["limit"] as? String ?? "").isEmpty == false)
+    }
+}
