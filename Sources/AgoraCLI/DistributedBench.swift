@@ -179,7 +179,7 @@ enum DistributedBench {
         let bytes = bytesPerAgent * n * (p - 1) / p
         let exchanges = number(most, "exchanges_per_tick")
         let transport = bytes / s.linkBytesPerSecond + exchanges * s.collectiveLatency * (log2(p).rounded(.up))
-        let terms = [("the serial hooks every process runs whole (the exchange's matching)", serial),
+        let terms = [("the serial hooks: ordering the requests and merging and recording the reports on every process, one book's matching", serial),
                      ("the agents' parallel phases", parallel), ("moving bytes between processes", transport)]
         var model = JSONLine()
         model.set("workload", "distributed_model")

@@ -3,7 +3,7 @@ import Foundation
 
 /// A simulation's share of a run spread over processes: which shards each process hosts, what the
 /// processes sent each other, and the log rows the others sent process 0 in the last tick.
-final class Distribution: @unchecked Sendable {
+final class Distribution: ProcessGroup, @unchecked Sendable {
     let group: any ProcessGroup
     /// Per process, its shards and their agents (contiguous, ascending).
     let shardsOf: [Range<Int>]
@@ -27,7 +27,7 @@ final class Distribution: @unchecked Sendable {
     var rank: Int { group.rank }
     var size: Int { group.size }
 
-    /// `group.exchange`, counted.
+    /// `group.exchange`, counted; what the model's serial hooks exchange is counted with the rest.
     func exchange(_ outgoing: [[UInt8]]) -> [[UInt8]] {
         let start = DispatchTime.now().uptimeNanoseconds
         let incoming = group.exchange(outgoing)

@@ -49,6 +49,11 @@ public enum SyncPoint: Int, Sendable, CaseIterable {
 ///
 /// A model whose every cross-agent effect goes through messages has no sync points.
 public protocol DistributedModel: Model {
+    /// Called once, before `prepare`, when the run is spread over processes: the processes, for a
+    /// serial hook that shares work out among them (the market's books, each run by one process)
+    /// and must then exchange the results itself — every process calling `exchange` at the same
+    /// point of the same hook.
+    func join(_ processes: any ProcessGroup)
     var syncPoints: [SyncPoint] { get }
     /// Writes what the shards `shards` (agents `agents`) of this process produced up to `point`.
     func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into writer: inout StateWriter)
@@ -57,6 +62,7 @@ public protocol DistributedModel: Model {
 }
 
 extension DistributedModel {
+    public func join(_ processes: any ProcessGroup) {}
     public var syncPoints: [SyncPoint] { [] }
     public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into writer: inout StateWriter) {}
     public func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from reader: inout StateReader)

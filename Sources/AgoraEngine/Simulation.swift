@@ -51,6 +51,7 @@ public final class Simulation<M: Model>: @unchecked Sendable {
             let d = Distribution(group: group, layout: layout, syncPoints: (model as? any DistributedModel)?.syncPoints ?? [])
             distribution = d
             localShards = d.shardsOf[group.rank]
+            (model as? any DistributedModel)?.join(d)
         } else {
             distribution = nil
             localShards = 0..<shards
@@ -111,9 +112,10 @@ public final class Simulation<M: Model>: @unchecked Sendable {
             sync(.afterSubmit)
         }
         if phases.contains(.match) {
-            let start = DispatchTime.now().uptimeNanoseconds
+            // Exchanges the model makes inside match count as exchanges, not as serial work.
+            let start = DispatchTime.now().uptimeNanoseconds, exchanged = distribution?.stats.seconds ?? 0
             model.match(tick: t)
-            timing.serialSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            timing.serialSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 - ((distribution?.stats.seconds ?? 0) - exchanged)
         }
         if phases.contains(.propagate) {
             pool.run(tasks: local.count) { i in model.propagate(context(first + i), inbox: mailbox.inbox(shard: first + i)) }

@@ -108,7 +108,7 @@ public struct TradePrint: Sendable, Hashable {
 }
 
 /// One trade with its counterparties, for the event log (not shown to agents).
-public struct TradeRecord: Sendable, Hashable {
+public struct TradeRecord: Sendable, Hashable, BitwiseCopyable {
     public var symbol: Int
     public var price: Price
     public var quantity: Quantity
@@ -245,7 +245,8 @@ public final class Accounts: @unchecked Sendable {
     public let reservedPosition: Column<Int64>
     /// Bought today, not sellable before tomorrow under T+1.
     public let unsettled: Column<Int64>
-    public internal(set) var feesCollected: Int64 = 0
+    /// Changed only by the exchange, and by a run spread over processes adding its peers' fees.
+    public var feesCollected: Int64 = 0
 
     public init(agents: Int, symbols: Int, cash: Int64 = 0, position: Int64 = 0) {
         agentCount = agents
@@ -304,7 +305,22 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
         var reservePrice: Price
     }
     @exclusivity(unchecked) var live: [UInt64: Live] = [:]
-    @exclusivity(unchecked) var nextOrderID: UInt64 = 1
+    /// Per instrument, how many orders it has numbered. Order ids are `sequence × instruments +
+    /// symbol + 1`: each book numbers its own, so books run apart (on different processes) give
+    /// the ids they would give together. With one instrument the ids are 1, 2, 3, …
+    @exclusivity(unchecked) var orderSequence: [UInt64]
+    /// Which books this exchange runs: all, unless a run spread over processes gave it a share
+    /// (`owns`). `endTick` closes only these; the others' market data comes from their owners.
+    @exclusivity(unchecked) public var owned: [Bool]
+    /// Where `endTick`'s reports and trades came from: per book it ran, the uncross or the day's
+    /// expiry (`expiry`), and the ranges of the reports and trades it appended.
+    public struct EndTickPart: Sendable {
+        public var symbol: Int
+        public var expiry: Bool
+        public var reports: Range<Int>
+        public var trades: Range<Int>
+    }
+    @exclusivity(unchecked) public private(set) var endTickParts: [EndTickPart] = []
     @exclusivity(unchecked) var lastPrices: [Price]
     /// The current tick's snapshot per symbol, being built.
     @exclusivity(unchecked) var current: [MarketSnapshot]
@@ -332,6 +348,8 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
         haltedUntil = Array(repeating: 0, count: config.instruments.count)
         haltReference = referencePrices
         lastPrices = Array(repeating: 0, count: config.instruments.count)
+        orderSequence = Array(repeating: 0, count: config.instruments.count)
+        owned = Array(repeating: true, count: config.instruments.count)
         phase = config.schedule.phase(at: 0)
         current = config.instruments.map { MarketSnapshot(tick: 0, phase: .closed, referencePrice: $0.referencePrice) }
         history = current.map { Array(repeating: $0, count: config.maxLatencyTicks + 1) }
@@ -403,8 +421,9 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
             if let reason = reserve(agent: Int(r.agent), symbol: Int(r.symbol), side: r.side, price: reservePrice, quantity: r.quantity) {
                 return reject(reason)
             }
-            let id = nextOrderID
-            nextOrderID += 1
+            let symbolIndex = Int(r.symbol)
+            let id = orderSequence[symbolIndex] &* UInt64(books.count) &+ UInt64(symbolIndex) &+ 1
+            orderSequence[symbolIndex] += 1
             live[id] = Live(agent: r.agent, symbol: r.symbol, side: r.side, tag: r.tag, reservePrice: reservePrice)
             let order = NewOrder(id: id, owner: r.agent, side: r.side, price: isMarket ? nil : r.price / inst.tickSize,
                                  quantity: r.quantity, timeInForce: isMarket ? .ioc : r.timeInForce, postOnly: r.postOnly)
@@ -468,31 +487,43 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
     public func endTick(reports: inout [ExchangeReport]) {
         let t = tick
         let sessionUncross = config.schedule.uncrossesAfter(t)
-        for s in books.indices {
+        endTickParts.removeAll(keepingCapacity: true)
+        func part(_ s: Int, expiry: Bool, _ body: () -> Void) {
+            let r0 = reports.count, t0 = tickTrades.count
+            body()
+            if reports.count > r0 || tickTrades.count > t0 {
+                endTickParts.append(EndTickPart(symbol: s, expiry: expiry, reports: r0..<reports.count, trades: t0..<tickTrades.count))
+            }
+        }
+        for s in books.indices where owned[s] {
             // A halt that ends with this tick reopens with an uncross, unless the session's own
             // uncross or the close comes first.
             let reopens = haltedUntil[s] == t + 1 && config.schedule.phase(at: t) == .continuous
             if sessionUncross || reopens {
-                events.removeAll(keepingCapacity: true)
-                let u = books[s].uncross(reference: referencePrices[s] / config.instruments[s].tickSize, events: &events)
-                if let u {
-                    current[s].auctionPrice = u.price * config.instruments[s].tickSize
-                    current[s].auctionVolume = u.volume
+                part(s, expiry: false) {
+                    events.removeAll(keepingCapacity: true)
+                    let u = books[s].uncross(reference: referencePrices[s] / config.instruments[s].tickSize, events: &events)
+                    if let u {
+                        current[s].auctionPrice = u.price * config.instruments[s].tickSize
+                        current[s].auctionVolume = u.volume
+                    }
+                    apply(events, symbol: s, reports: &reports)
                 }
-                apply(events, symbol: s, reports: &reports)
                 if reopens && lastPrices[s] > 0 { haltReference[s] = lastPrices[s] }
             }
         }
         if config.schedule.endsDay(t) {
-            for s in books.indices {
+            for s in books.indices where owned[s] {
                 // Day orders expire; the close becomes tomorrow's reference.
                 var expiring: [UInt64] = []
                 books[s].forEachRestingOrder { if $0.timeInForce == .day { expiring.append($0.id) } }
-                for id in expiring {
-                    events.removeAll(keepingCapacity: true)
-                    books[s].cancel(id: id, events: &events)
-                    for i in events.indices where events[i].kind == .cancelled { events[i].reason = .dayOrderExpired }
-                    apply(events, symbol: s, reports: &reports)
+                part(s, expiry: true) {
+                    for id in expiring {
+                        events.removeAll(keepingCapacity: true)
+                        books[s].cancel(id: id, events: &events)
+                        for i in events.indices where events[i].kind == .cancelled { events[i].reason = .dayOrderExpired }
+                        apply(events, symbol: s, reports: &reports)
+                    }
                 }
                 if lastPrices[s] > 0 { referencePrices[s] = lastPrices[s] }
             }
@@ -500,7 +531,7 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
                 for k in 0..<accounts.unsettled.count { accounts.unsettled[k] = 0 }
             }
         }
-        for s in books.indices {
+        for s in books.indices where owned[s] {
             var snap = current[s]
             let b = books[s]
             let ts = config.instruments[s].tickSize
@@ -598,15 +629,8 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
                 settleFill(orderID: e.counterID, side: e.side.opposite, maker: true, price: price, quantity: e.quantity,
                            remaining: e.counterRemaining, symbol: symbol, auction: auction, reports: &reports)
                 lastPrices[symbol] = price
-                var snap = current[symbol]
-                if snap.trades == 0 { snap.open = price; snap.high = price; snap.low = price }
-                snap.high = max(snap.high, price)
-                snap.low = min(snap.low, price)
-                snap.close = price
-                snap.volume += e.quantity
-                snap.trades += 1
-                snap.prints.append(TradePrint(price: price, quantity: e.quantity))
-                current[symbol] = snap
+                // In place: a copy of the snapshot would copy its growing trade feed on every fill.
+                Self.record(fill: price, quantity: e.quantity, into: &current[symbol])
             case .cancelled:
                 guard let meta = live.removeValue(forKey: e.orderID) else { continue }
                 release(meta, quantity: e.remaining)
@@ -621,6 +645,16 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
                 reports.append(report(meta, e, price: e.price * ts))
             }
         }
+    }
+
+    private static func record(fill price: Price, quantity: Quantity, into snap: inout MarketSnapshot) {
+        if snap.trades == 0 { snap.open = price; snap.high = price; snap.low = price }
+        snap.high = max(snap.high, price)
+        snap.low = min(snap.low, price)
+        snap.close = price
+        snap.volume += quantity
+        snap.trades += 1
+        snap.prints.append(TradePrint(price: price, quantity: quantity))
     }
 
     private func report(_ meta: Live, _ e: BookEvent, price: Price) -> ExchangeReport {
@@ -652,6 +686,9 @@ public final class Exchange<Book: OrderBook>: @unchecked Sendable {
                                       maker: maker, orderID: orderID, tag: meta.tag, price: price, quantity: quantity,
                                       remaining: remaining, fee: fee))
     }
+
+    /// Replaces the tick's trades (with those of books that ran elsewhere, in the order of one exchange).
+    public func replaceTickTrades(_ trades: [TradeRecord]) { tickTrades = trades }
 
     /// Live orders the exchange is tracking (for invariant checks).
     public var liveOrderCount: Int { live.count }

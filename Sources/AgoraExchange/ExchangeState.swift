@@ -7,7 +7,7 @@ extension Exchange {
     public func saveState(to w: inout StateWriter) {
         w.write(tick)
         w.write(Int(phase.rawValue))
-        w.write(Int(nextOrderID))
+        w.write(orderSequence.map { Int64(bitPattern: $0) })
         w.write(referencePrices)
         w.write(lastPrices)
         w.write(haltedUntil.map(Int64.init))
@@ -41,7 +41,9 @@ extension Exchange {
         tick = try r.int()
         guard let p = SessionPhase(rawValue: UInt8(clamping: try r.int())) else { throw StateReader.Failure(description: "bad session phase") }
         phase = p
-        nextOrderID = UInt64(try r.int())
+        let sequences = try r.int64s()
+        guard sequences.count == books.count else { throw StateReader.Failure(description: "checkpoint is for another set of instruments") }
+        orderSequence = sequences.map { UInt64(bitPattern: $0) }
         referencePrices = try r.int64s()
         lastPrices = try r.int64s()
         haltedUntil = try r.int64s().map(Int.init)
@@ -77,6 +79,20 @@ extension Exchange {
         try r.read(into: accounts.cash); try r.read(into: accounts.reservedCash); try r.read(into: accounts.position)
         try r.read(into: accounts.reservedPosition); try r.read(into: accounts.unsettled)
         accounts.feesCollected = try r.int64()
+    }
+
+    /// One book's market data as its owner has it after `endTick` — the snapshot, last and
+    /// reference prices, halt — for a process that does not run that book.
+    public func writeMarketState(symbol s: Int, to w: inout StateWriter) {
+        Self.write(current[s], to: &w)
+        w.write(lastPrices[s]); w.write(referencePrices[s]); w.write(haltedUntil[s]); w.write(haltReference[s])
+    }
+
+    /// Takes in what `writeMarketState` wrote on the book's owner, at the same tick.
+    public func readMarketState(symbol s: Int, from r: inout StateReader) throws(StateReader.Failure) {
+        current[s] = try Self.readSnapshot(&r)
+        lastPrices[s] = try r.int64(); referencePrices[s] = try r.int64(); haltedUntil[s] = try r.int(); haltReference[s] = try r.int64()
+        history[s][tick % history[s].count] = current[s]
     }
 
     static func write(_ s: MarketSnapshot, to w: inout StateWriter) {

@@ -259,3 +259,40 @@ func send<B>(_ x: Exchange<B>, _ requests: OrderRequest...) -> [ExchangeReport] 
             .contains { $0.kind == .fill })
     }
 }
+
+/// Books run apart — each exchange running only some of them — give what one exchange gives: the
+/// same ids, reports and market data for their instruments.
+@Suite struct OwnedBookTests {
+    @Test func aBookRunAloneNumbersAndReportsAsInTheWholeExchange() {
+        let whole = makeExchange(LadderBook.init, agents: 6, symbols: 3)
+        let alone = makeExchange(LadderBook.init, agents: 6, symbols: 3)
+        alone.owned = [false, true, false]
+        // Agents 0–1 trade S0, 2–3 S1, 4–5 S2; requests interleave the books.
+        let requests: [OrderRequest] = [
+            .limit(agent: 0, symbol: 0, .buy, price: 10_000, quantity: 10), .limit(agent: 2, symbol: 1, .sell, price: 10_050, quantity: 20),
+            .limit(agent: 4, symbol: 2, .buy, price: 9_950, quantity: 10), .limit(agent: 3, symbol: 1, .buy, price: 10_050, quantity: 10),
+            .limit(agent: 1, symbol: 0, .sell, price: 10_000, quantity: 10), .limit(agent: 2, symbol: 1, .buy, price: 9_900, quantity: 10),
+        ]
+        var wholeReports: [ExchangeReport] = [], aloneReports: [ExchangeReport] = []
+        whole.beginTick(0)
+        alone.beginTick(0)
+        for r in requests {
+            whole.process(r, reports: &wholeReports)
+            if alone.owned[Int(r.symbol)] { alone.process(r, reports: &aloneReports) }
+        }
+        whole.endTick(reports: &wholeReports)
+        alone.endTick(reports: &aloneReports)
+        #expect(aloneReports == wholeReports.filter { $0.symbol == 1 })
+        #expect(aloneReports.contains { $0.kind == .fill })
+        // Ids: the n-th order of book s is n × 3 + s + 1, whatever the other books did.
+        #expect(Set(wholeReports.map(\.orderID)) == [1, 2, 3, 5, 4, 8])
+        #expect(alone.snapshot(symbol: 1) == whole.snapshot(symbol: 1))
+        #expect(alone.tickTrades == whole.tickTrades.filter { $0.symbol == 1 })
+        // Market data of a book that ran elsewhere comes from its owner.
+        var w = StateWriter()
+        whole.writeMarketState(symbol: 0, to: &w)
+        var r = StateReader(w.bytes)
+        #expect(throws: Never.self) { try alone.readMarketState(symbol: 0, from: &r) }
+        #expect(alone.snapshot(symbol: 0) == whole.snapshot(symbol: 0) && alone.snapshot(symbol: 0).trades == 1)
+    }
+}

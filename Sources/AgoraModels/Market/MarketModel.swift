@@ -108,6 +108,11 @@ public final class MarketModel: Model, @unchecked Sendable {
     let feeds: TraderFeeds?
     /// The LLM side, when the scenario escalates some traders.
     let llm: LLMTraders?
+    /// The processes of a run spread over several: each runs the books of the instruments
+    /// `symbol % size == rank` (see `matchOwnedBooks`).
+    private var processes: (any ProcessGroup)?
+    /// Spread over processes: per agent, the tick (+1) a report of this process's books last named it.
+    private lazy var touchedAt = Column<Int32>(count: agentCount, repeating: 0)
     /// Per news item: its symbol, the tick it broke, and the factor (×10⁴) by which it moved the fundamental.
     private let newsJumps: [(symbol: Int, tick: Int, basisPoints: Int64)]
     private let headlines: [String?]
@@ -359,17 +364,18 @@ public final class MarketModel: Model, @unchecked Sendable {
         requestCount = order.count
         reports.clearAll()
         tickReports.removeAll(keepingCapacity: true)
-        for item in order {
-            let r = q.contents(Int(item.shard))[Int(item.index)]
-            scratch.removeAll(keepingCapacity: true)
-            exchange.process(r, reports: &scratch)
-            for rep in scratch { reports.append(rep, shard: layout.shard(of: Int(rep.agent))) }
-            tickReports += scratch
+        if let processes, processes.size > 1 {
+            matchOwnedBooks(processes, tick: tick)
+        } else {
+            for item in order {
+                let r = q.contents(Int(item.shard))[Int(item.index)]
+                scratch.removeAll(keepingCapacity: true)
+                exchange.process(r, reports: &scratch)
+                tickReports += scratch
+            }
+            exchange.endTick(reports: &tickReports)
         }
-        scratch.removeAll(keepingCapacity: true)
-        exchange.endTick(reports: &scratch)
-        for rep in scratch { reports.append(rep, shard: layout.shard(of: Int(rep.agent))) }
-        tickReports += scratch
+        for rep in tickReports { reports.append(rep, shard: layout.shard(of: Int(rep.agent))) }
         publishViews(afterTick: tick)
         llm?.step(tick: tick, market: self)
     }
@@ -670,6 +676,11 @@ extension MarketModel: CheckpointableModel {
 /// shares its shards' order queues after submit; and the LLM side (a serial step) reads the state
 /// of its escalated traders, so each process shares theirs along with them.
 extension MarketModel: DistributedModel {
+    public func join(_ processes: any ProcessGroup) {
+        self.processes = processes
+        for s in exchange.owned.indices { exchange.owned[s] = s % processes.size == processes.rank }
+    }
+
     public var syncPoints: [SyncPoint] { [.afterSubmit] }
 
     public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
@@ -702,6 +713,118 @@ extension MarketModel: DistributedModel {
                 feeds.lastRead[i] = TraderPost(author: UInt32(truncatingIfNeeded: try r.int()), symbol: UInt16(truncatingIfNeeded: try r.int()),
                                                news: UInt8(truncatingIfNeeded: try r.int()), sentiment: Int8(truncatingIfNeeded: try r.int()))
             }
+        }
+    }
+}
+
+// MARK: books on owner processes
+
+extension MarketModel {
+    /// Spread over processes, each process runs only its own instruments' books: it takes the
+    /// tick's requests for them in the tick's order (every process has all of them, shared after
+    /// submit) and closes them; then every process sends every other what came out — the reports
+    /// and trades, each keyed by its place in one exchange's order (the request's position, then
+    /// per book its uncross and its day-end expiry), its books' market data, and the accounts of the
+    /// traders it touched — and all merge them into the same tick one exchange would have made.
+    /// The books are independent because every trader trades one instrument: no request reaches
+    /// two books, and no account is touched by two.
+    fileprivate func matchOwnedBooks(_ group: any ProcessGroup, tick: Int) {
+        let q: ShardQueues<OrderRequest> = requests
+        let symbols = spec.exchange.instruments.count
+        var keys: [Int64] = [], mine: [ExchangeReport] = []
+        var tradeKeys: [Int64] = []
+        let feesBefore = exchange.accounts.feesCollected
+        for (k, item) in order.enumerated() {
+            let r = q.contents(Int(item.shard))[Int(item.index)]
+            guard exchange.owned[Int(r.symbol)] else { continue }
+            precondition(Int(r.symbol) == Int(symbol[Int(r.agent)]), "a trader sent an order for an instrument it does not trade")
+            scratch.removeAll(keepingCapacity: true)
+            let trades = exchange.tickTrades.count
+            exchange.process(r, reports: &scratch)
+            mine += scratch
+            keys += repeatElement(Int64(k), count: scratch.count)
+            tradeKeys += repeatElement(Int64(k), count: exchange.tickTrades.count - trades)
+        }
+        // The closing's reports and trades, keyed after every request: uncrosses by book, then
+        // expiries by book (the parts' ranges index `mine` and the tick's trades).
+        exchange.endTick(reports: &mine)
+        keys += repeatElement(-1, count: mine.count - keys.count)
+        tradeKeys += repeatElement(-1, count: exchange.tickTrades.count - tradeKeys.count)
+        for part in exchange.endTickParts {
+            let key = Int64(order.count + (part.expiry ? symbols : 0) + part.symbol)
+            for i in part.reports { keys[i] = key }
+            for i in part.trades { tradeKeys[i] = key }
+        }
+        precondition(!keys.contains(-1) && !tradeKeys.contains(-1), "every report and trade has its place")
+
+        var w = StateWriter()
+        w.write(keys)
+        mine.withUnsafeBufferPointer { w.write($0) }
+        w.write(tradeKeys)
+        exchange.tickTrades.withUnsafeBufferPointer { w.write($0) }
+        for s in 0..<symbols where exchange.owned[s] { exchange.writeMarketState(symbol: s, to: &w) }
+        // The accounts of every trader a report of these books names, once each.
+        let acc = exchange.accounts
+        let stamp = Int32(truncatingIfNeeded: tick + 1)
+        var agents: [UInt32] = []
+        for r in mine where touchedAt[Int(r.agent)] != stamp {
+            touchedAt[Int(r.agent)] = stamp
+            agents.append(r.agent)
+        }
+        w.write(agents.count)
+        for a in agents {
+            let i = Int(a), slot = acc.slot(i, Int(symbol[i]))
+            w.write(Int(a)); w.write(acc.cash[i]); w.write(acc.reservedCash[i])
+            w.write(acc.position[slot]); w.write(acc.reservedPosition[slot]); w.write(acc.unsettled[slot])
+        }
+        w.write(acc.feesCollected - feesBefore)
+
+        var allKeys: [[Int64]] = []
+        var allReports: [[ExchangeReport]] = [], allTrades: [(keys: [Int64], trades: [TradeRecord])] = []
+        for (p, bytes) in group.exchange(Array(repeating: w.bytes, count: group.size)).enumerated() {
+            var r = StateReader(bytes)
+            do {
+                let k = try r.int64s()
+                var reps: [ExchangeReport] = []
+                try r.readValues(of: ExchangeReport.self) { raw, n in reps = Array(raw.bindMemory(to: ExchangeReport.self).prefix(n)) }
+                let tk = try r.int64s()
+                var trades: [TradeRecord] = []
+                try r.readValues(of: TradeRecord.self) { raw, n in trades = Array(raw.bindMemory(to: TradeRecord.self).prefix(n)) }
+                guard k.count == reps.count, tk.count == trades.count else { throw StateReader.Failure(description: "keys do not match") }
+                allKeys.append(k)
+                allReports.append(reps)
+                allTrades.append((tk, trades))
+                guard p != group.rank else { continue }
+                for s in 0..<symbols where s % group.size == p { try exchange.readMarketState(symbol: s, from: &r) }
+                for _ in 0..<(try r.int()) {
+                    let i = try r.int(), slot = acc.slot(i, Int(symbol[i]))
+                    acc.cash[i] = try r.int64(); acc.reservedCash[i] = try r.int64()
+                    acc.position[slot] = try r.int64(); acc.reservedPosition[slot] = try r.int64(); acc.unsettled[slot] = try r.int64()
+                }
+                acc.feesCollected += try r.int64()
+            } catch {
+                preconditionFailure("the books of process \(p) do not read: \(error)")
+            }
+        }
+        // One exchange's order: by place. Each process's list is in place order and a place
+        // belongs to one process, so merging the lists gives it.
+        tickReports = Self.merge(allReports, keys: allKeys)
+        exchange.replaceTickTrades(Self.merge(allTrades.map(\.trades), keys: allTrades.map(\.keys)))
+    }
+
+    /// Merges lists each sorted by its keys into one sorted list (ties: the earlier list first).
+    static func merge<T>(_ lists: [[T]], keys: [[Int64]]) -> [T] {
+        var out: [T] = []
+        out.reserveCapacity(lists.reduce(0) { $0 + $1.count })
+        var next = [Int](repeating: 0, count: lists.count)
+        while true {
+            var best = -1
+            for p in lists.indices where next[p] < lists[p].count {
+                if best < 0 || keys[p][next[p]] < keys[best][next[best]] { best = p }
+            }
+            guard best >= 0 else { return out }
+            out.append(lists[best][next[best]])
+            next[best] += 1
         }
     }
 }
