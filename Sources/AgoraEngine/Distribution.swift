@@ -1,8 +1,8 @@
 import AgoraCore
 import Foundation
 
-/// A simulation's share of a run spread over processes: which shards each process hosts, what the
-/// processes sent each other, and the log rows the others sent process 0 in the last tick.
+/// A simulation's share of a run spread over processes: which shards each process hosts, and what
+/// the processes sent each other.
 final class Distribution: ProcessGroup, @unchecked Sendable {
     let group: any ProcessGroup
     /// Per process, its shards and their agents (contiguous, ascending).
@@ -10,9 +10,6 @@ final class Distribution: ProcessGroup, @unchecked Sendable {
     let agentsOf: [Range<Int>]
     let syncPoints: Set<SyncPoint>
     var stats = TransportStats()
-    /// On process 0, per process and kind slot: the rows that process kept in the last tick.
-    var remoteRows: [[[Int64]]] = []
-    var remoteStrings: [Int64: String] = [:]
     var summaryShared = false
 
     init(group: any ProcessGroup, layout: ShardLayout, syncPoints: [SyncPoint]) {
@@ -108,43 +105,6 @@ extension Simulation {
                 sent += try r.int()
             } catch {
                 preconditionFailure("the tick totals of process \(p) do not read: \(error)")
-            }
-        }
-    }
-
-    /// When the tick keeps rows for the log, every process sends process 0 its shards' rows (in
-    /// agent order) and the strings of their text columns.
-    func gatherLoggedRows() {
-        guard let d = distribution else { return }
-        guard let s0 = localShards.first, recorder(s0).pointee.logging.contains(true) else {
-            d.remoteRows = []
-            return
-        }
-        var outgoing = [[UInt8]](repeating: [], count: d.size)
-        if d.rank != 0 {
-            var w = StateWriter()
-            for (k, kind) in kinds.enumerated() {
-                var rows: [Int64] = []
-                for s in localShards { shardRows(s, kind: k, stride: 1 + kind.columns.count) { rows.append(contentsOf: $0) } }
-                w.write(rows)
-            }
-            var strings: [(Int64, String)] = []
-            for s in localShards { strings += recorder(s).pointee.strings.map { ($0.key, $0.value) } }
-            w.write(strings.count)
-            for (h, text) in strings { w.write(h); w.write(text) }
-            outgoing[0] = w.bytes
-        }
-        let incoming = d.exchange(outgoing)
-        guard d.rank == 0 else { return }
-        d.remoteRows = Array(repeating: Array(repeating: [], count: kinds.count), count: d.size)
-        d.remoteStrings.removeAll(keepingCapacity: true)
-        for p in 1..<d.size {
-            var r = StateReader(incoming[p])
-            do {
-                for k in kinds.indices { d.remoteRows[p][k] = try r.int64s() }
-                for _ in 0..<(try r.int()) { d.remoteStrings[try r.int64()] = try r.string() }
-            } catch {
-                preconditionFailure("the log rows of process \(p) do not read: \(error)")
             }
         }
     }

@@ -89,8 +89,8 @@ public protocol SimulationRunner: AnyObject {
     var notes: [String] { get }
     /// The string behind a text column's value (its `textHash`) in the last tick's rows.
     func loggedString(_ hash: Int64) -> String?
-    /// The rows the last tick kept for the log, per kind in canonical order.
-    func loggedRows(_ body: (_ kind: EventKind, _ rows: UnsafeBufferPointer<Int64>, _ width: Int) -> Void)
+    /// The rows the last tick kept for the log (`part` of them), per kind in canonical order.
+    func loggedRows(_ part: LoggedPart, _ body: (_ kind: EventKind, _ rows: UnsafeBufferPointer<Int64>, _ width: Int) -> Void)
     /// The engine's and the model's state, or nil when the model cannot be checkpointed.
     func saveState() -> [UInt8]?
     /// Restores what `saveState` saved (into a simulation built from the same scenario).

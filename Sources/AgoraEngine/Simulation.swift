@@ -136,7 +136,6 @@ public final class Simulation<M: Model>: @unchecked Sendable {
         }
         if distribution != nil {
             sumOverProcesses(&kindHashes, &counters, &sent)
-            if phases.contains(.record) { gatherLoggedRows() }
             sync(.afterRecord)
         }
         if phases.contains(.decide) && phases.contains(.propagate) { messageCount += sent }
@@ -166,29 +165,22 @@ public final class Simulation<M: Model>: @unchecked Sendable {
     public func loggedString(_ hash: Int64) -> String? {
         if let s = serialRecorder.strings[hash] { return s }
         for s in localShards { if let t = recorder(s).pointee.strings[hash] { return t } }
-        return distribution?.remoteStrings[hash]
+        return nil
     }
 
     /// The rows the last tick kept for the log: per kind, shard by shard, each shard's rows in a
     /// stable order by agent (shards are contiguous, so this is the same for any shard count), then
-    /// the rows of `recordSerial` in the order recorded. Spread over processes, process 0 has every
-    /// process's rows (gathered in the record phase); the others, their own.
-    public func loggedRows(_ body: (_ kind: EventKind, _ rows: UnsafeBufferPointer<Int64>, _ width: Int) -> Void) {
+    /// the rows of `recordSerial` in the order recorded. `part` picks this process's shards' rows,
+    /// the serial rows, or both; spread over processes, each writes its shards' rows to its own log
+    /// segment and process 0 the serial ones to the main log (`LogMerge` puts them together).
+    public func loggedRows(_ part: LoggedPart, _ body: (_ kind: EventKind, _ rows: UnsafeBufferPointer<Int64>, _ width: Int) -> Void) {
         for (k, kind) in kinds.enumerated() {
             let stride = 1 + kind.columns.count  // rows in the recorder are agent + values; the tick is added by the log
-            if let d = distribution {
-                for r in 0..<d.group.size {
-                    if r == d.group.rank {
-                        for s in localShards { shardRows(s, kind: k, stride: stride) { body(kind, $0, stride) } }
-                    } else if !d.remoteRows.isEmpty && !d.remoteRows[r][k].isEmpty {
-                        d.remoteRows[r][k].withUnsafeBufferPointer { body(kind, $0, stride) }
-                    }
-                }
-            } else {
+            if part != .serial {
                 for s in localShards { shardRows(s, kind: k, stride: stride) { body(kind, $0, stride) } }
             }
             let serial = serialRecorder.rows[k]
-            if !serial.isEmpty { serial.withUnsafeBufferPointer { body(kind, $0, stride) } }
+            if part != .shards && !serial.isEmpty { serial.withUnsafeBufferPointer { body(kind, $0, stride) } }
         }
     }
 
@@ -223,6 +215,11 @@ public final class Simulation<M: Model>: @unchecked Sendable {
     public func run(ticks count: Int, onTick: (TickResult) -> Void = { _ in }) {
         for _ in 0..<count { onTick(step()) }
     }
+}
+
+/// Which of a tick's logged rows: this process's shards', the serial hooks', or both.
+public enum LoggedPart: Sendable {
+    case all, shards, serial
 }
 
 /// Where a simulation's time went: whole steps, and within them the serial hooks (`match`,

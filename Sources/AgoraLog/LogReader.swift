@@ -70,13 +70,58 @@ public final class LogReader {
     /// - Parameter kinds: only these kinds (nil: all); other chunks are skipped undecoded.
     @discardableResult
     public func forEachChunk(kinds: Set<UInt16>? = nil, _ body: (LogChunk) throws -> Void) rethrows -> [LogProblem] {
-        var problems: [LogProblem] = []
-        strings = []
         let decompressor = ZstdDecompressor()
         var raw: [UInt8] = []
         // Reused across chunks: when the caller keeps no chunk, its columns are decoded in place;
         // when it does, copy-on-write leaves the kept one alone.
         var columns: [[Int64]] = []
+        return try frames(kinds: kinds) { h, payload, at, frame, kind in
+            try body(try decode(h, payload: payload, kind: kind, offset: at, frame: frame, decompressor: decompressor,
+                                raw: &raw, columns: &columns))
+        }
+    }
+
+    /// Where one chunk is in the file, found without decoding it (see `index`).
+    public struct ChunkRef: Sendable {
+        public let kind: UInt16
+        public let firstTick: Int64
+        public let lastTick: Int64
+        public let records: Int
+        public let offset: Int
+        public let frame: Int
+    }
+
+    /// Every readable chunk in file order, without decoding any; reads the whole string table.
+    public func index() -> (chunks: [ChunkRef], problems: [LogProblem]) {
+        var refs: [ChunkRef] = []
+        let problems = frames(kinds: nil) { h, _, at, frame, _ in
+            refs.append(ChunkRef(kind: h.kind, firstTick: h.firstTick, lastTick: h.lastTick, records: h.records, offset: at, frame: frame))
+        }
+        return (refs, problems)
+    }
+
+    /// Decodes one chunk `index` found.
+    public func read(_ ref: ChunkRef, decompressor: ZstdDecompressor) throws -> LogChunk {
+        var raw: [UInt8] = [], columns: [[Int64]] = []
+        return try data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+            guard let h = FrameHeader.parse(b, at: ref.offset), let kind = schema.kind(h.kind),
+                  ref.offset + LogFormat.frameHeaderSize + h.storedLength <= b.count else {
+                throw LogError.malformed("no chunk at byte \(ref.offset)")
+            }
+            let start = ref.offset + LogFormat.frameHeaderSize
+            return try decode(h, payload: UnsafeRawBufferPointer(rebasing: b[start..<(start + h.storedLength)]), kind: kind,
+                              offset: ref.offset, frame: ref.frame, decompressor: decompressor, raw: &raw, columns: &columns)
+        }
+    }
+
+    /// Walks the frames in file order: reads string frames into the table, hands every chunk frame
+    /// whose payload checks out (of `kinds`, nil: all) to `body`, and reports damage — a bad header
+    /// is skipped to the next sync marker whose header checks out, a bad payload to the next frame.
+    private func frames(kinds: Set<UInt16>?,
+                        _ body: (FrameHeader, UnsafeRawBufferPointer, _ offset: Int, _ frame: Int, EventKindSchema) throws -> Void) rethrows
+        -> [LogProblem] {
+        var problems: [LogProblem] = []
+        strings = []
         try data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
             var at = firstFrame
             var frame = 1
@@ -119,9 +164,7 @@ public final class LogReader {
                     continue
                 }
                 do {
-                    let chunk = try decode(h, payload: payload, kind: kind, offset: at, frame: frame, decompressor: decompressor,
-                                           raw: &raw, columns: &columns)
-                    try body(chunk)
+                    try body(h, payload, at, frame, kind)
                 } catch let e as LogError {
                     problems.append(LogProblem(frame: frame, offset: at, length: end - at, reason: e.description))
                 } catch let e as Zstd.Failure {

@@ -38,17 +38,34 @@ public final class RunLog {
                                continuingAt: continuingAt)
     }
 
-    /// Writes one tick: its digest rows, then the rows the simulation kept.
-    public func write(_ result: TickResult, from sim: any SimulationRunner) {
+    /// What a log file holds: a whole run's rows; or, for a run spread over processes, the main
+    /// log (digests, metrics and the rows of serial hooks, written by process 0) or one process's
+    /// segment (its shards' rows). `LogMerge` makes the whole log of the main log and the segments.
+    public enum Contents: Sendable {
+        case whole, main, segment
+    }
+
+    /// A segment's file name.
+    public static func segmentName(rank: Int) -> String { "events.rank\(rank).agl" }
+
+    /// Writes one tick: its digest rows and metrics, then the rows the simulation kept (as
+    /// `contents` says).
+    public func write(_ result: TickResult, from sim: any SimulationRunner, contents: Contents = .whole) {
         let t = Int64(result.tick)
-        for (k, kind) in kinds.enumerated() {
-            let h = result.kindHashes[k]
-            let digestRow: [Int64] = [t, Int64(kind.id), Int64(bitPattern: h.lane0), Int64(bitPattern: h.lane1), Int64(bitPattern: h.count)]
-            digestRow.withUnsafeBufferPointer { writer.append(kind: 0, $0) }
+        if contents != .segment {
+            for (k, kind) in kinds.enumerated() {
+                let h = result.kindHashes[k]
+                let digestRow: [Int64] = [t, Int64(kind.id), Int64(bitPattern: h.lane0), Int64(bitPattern: h.lane1), Int64(bitPattern: h.count)]
+                digestRow.withUnsafeBufferPointer { writer.append(kind: 0, $0) }
+            }
+            let metrics = [t] + result.metrics.map { Int64(bitPattern: $0.bitPattern) }
+            metrics.withUnsafeBufferPointer { writer.append(kind: Self.metricsKindID, $0) }
         }
-        let metrics = [t] + result.metrics.map { Int64(bitPattern: $0.bitPattern) }
-        metrics.withUnsafeBufferPointer { writer.append(kind: Self.metricsKindID, $0) }
-        sim.loggedRows { kind, rows, width in
+        writeRows(t, from: sim, part: contents == .whole ? .all : contents == .main ? .serial : .shards)
+    }
+
+    private func writeRows(_ t: Int64, from sim: any SimulationRunner, part: LoggedPart) {
+        sim.loggedRows(part) { kind, rows, width in
             if let types = kind.types, types.contains("text") {
                 // Text columns carry the string's hash in memory; the log stores the string.
                 var copy = Array(rows)

@@ -63,14 +63,10 @@ public enum RunSession {
     private static func execute(_ world: World, directory: RunDirectory, runID: String, threads: Int, shards: Int, catalog: Catalog?,
                                 processes: RunProcesses, onTick: (Int, Double) -> Void) throws -> Outcome {
         let sim = makeSimulation(world.model, shards: shards, threads: threads, logPolicy: world.logPolicy, group: processes.group)
-        let files = try processes.agree { () throws -> (RunLog, MetricsFile)? in
-            guard processes.isLead else { return nil }
-            let log = try RunLog(path: directory.file(RunLog.fileName), kinds: sim.eventKinds, metrics: sim.metricNames,
-                                 policy: world.logPolicy, meta: logMeta(runID: runID, scenario: world.scenario))
-            let metrics = try MetricsFile(path: directory.file("metrics.csv"), header: MetricsTable.header(sim.metricNames), continuingAt: nil)
-            return (log, metrics)
+        let files = try processes.agree {
+            try RunFiles.open(directory, sim: sim, world: world, runID: runID, processes: processes, continuing: nil)
         }
-        return try drive(world, sim: sim, log: files?.0, metrics: files?.1, from: 0, directory: directory, runID: runID, threads: threads,
+        return try drive(world, sim: sim, files: files, from: 0, directory: directory, runID: runID, threads: threads,
                          shards: shards, catalog: catalog, processes: processes, onTick: onTick)
     }
 
@@ -94,7 +90,7 @@ public enum RunSession {
         let threads = scenario.engine.threads ?? defaultThreads
         let shards = try processes.shardCount(world, threads: threads)
         let sim = makeSimulation(world.model, shards: shards, threads: threads, logPolicy: world.logPolicy, group: group)
-        let checkpoint = try processes.agree { () throws -> Checkpoint? in
+        let resumed = try processes.agree { () throws -> (main: Checkpoint, segmentLength: Int)? in
             guard let checkpoint = try Checkpoint.read(from: path) else { return nil }
             guard checkpoint.scenarioHash == contentHash(scenario.resolvedYAML) else {
                 throw Checkpoint.Failure(description: "\(path): the checkpoint was made for another scenario")
@@ -106,22 +102,20 @@ public enum RunSession {
             }
             if processes.size == 1 {
                 try sim.loadState(checkpoint.state)
-            } else {
-                let name = Checkpoint.processFileName(nextTick: checkpoint.nextTick, rank: processes.rank)
-                guard let mine = try Checkpoint.read(from: path, name: name), mine.nextTick == checkpoint.nextTick else {
-                    throw Checkpoint.Failure(description: "\((path as NSString).appendingPathComponent(name)) is missing: "
-                                             + "this process's part of the checkpoint before tick \(checkpoint.nextTick)")
-                }
-                try sim.loadState(mine.state)
+                return (checkpoint, 0)
             }
-            return checkpoint
+            let name = Checkpoint.processFileName(nextTick: checkpoint.nextTick, rank: processes.rank)
+            guard let mine = try Checkpoint.read(from: path, name: name), mine.nextTick == checkpoint.nextTick else {
+                throw Checkpoint.Failure(description: "\((path as NSString).appendingPathComponent(name)) is missing: "
+                                         + "this process's part of the checkpoint before tick \(checkpoint.nextTick)")
+            }
+            try sim.loadState(mine.state)
+            return (checkpoint, mine.logLength)
         }
-        let files = try processes.agree { () throws -> (RunLog, MetricsFile)? in
-            guard processes.isLead else { return nil }
-            let log = try RunLog(path: logPath, kinds: sim.eventKinds, metrics: sim.metricNames, policy: world.logPolicy,
-                                 meta: logMeta(runID: runID, scenario: scenario), continuingAt: checkpoint?.logLength)
-            let metrics = try MetricsFile(path: directory.file("metrics.csv"), header: MetricsTable.header(sim.metricNames),
-                                          continuingAt: checkpoint?.metricsLength)
+        let checkpoint = resumed?.main
+        let files = try processes.agree { () throws -> RunFiles in
+            let files = try RunFiles.open(directory, sim: sim, world: world, runID: runID, processes: processes,
+                                          continuing: resumed.map { ($0.main.logLength, $0.segmentLength, $0.main.metricsLength) })
             if let catalog, (try? catalog.run(runID)) == nil {
                 try catalog.insert(Catalog.Run(
                     id: runID, runDirectory: path, scenarioName: scenario.name, scenarioHash: contentHash(scenario.resolvedYAML),
@@ -129,9 +123,9 @@ public enum RunSession {
                     seed: String(scenario.seed), overrides: scenario.overrides, agoraVersion: AgoraVersion.string,
                     startedAt: ISO8601DateFormatter().string(from: Date()), ticks: scenario.ticks))
             }
-            return (log, metrics)
+            return files
         }
-        return try drive(world, sim: sim, log: files?.0, metrics: files?.1, from: checkpoint?.nextTick ?? 0, directory: directory,
+        return try drive(world, sim: sim, files: files, from: checkpoint?.nextTick ?? 0, directory: directory,
                          runID: runID, threads: threads, shards: shards, catalog: catalog, processes: processes, onTick: onTick)
     }
 
@@ -140,9 +134,10 @@ public enum RunSession {
     }
 
     /// The tick loop shared by fresh and resumed runs.
-    private static func drive(_ world: World, sim: any SimulationRunner, log: RunLog?, metrics: MetricsFile?, from start: Int,
+    private static func drive(_ world: World, sim: any SimulationRunner, files: RunFiles, from start: Int,
                               directory: RunDirectory, runID: String, threads: Int, shards: Int, catalog: Catalog?,
                               processes: RunProcesses, onTick: (Int, Double) -> Void) throws -> Outcome {
+        let log = files.log, metrics = files.metrics
         let scenario = world.scenario
         let every = scenario.checkpointEvery
         let hash = contentHash(scenario.resolvedYAML)
@@ -156,9 +151,10 @@ public enum RunSession {
         for t in start..<scenario.ticks {
             let result = sim.step()
             metrics?.append(MetricsTable.line(result))
-            log?.write(result, from: sim)
+            log?.write(result, from: sim, contents: files.segment == nil ? .whole : .main)
+            files.segment?.write(result, from: sim, contents: .segment)
             if every > 0 && (t + 1) % every == 0 && t + 1 < scenario.ticks {
-                try checkpoint(sim, nextTick: t + 1, replacing: lastCheckpoint, log: log, metrics: metrics, hash: hash, directory: directory,
+                try checkpoint(sim, nextTick: t + 1, replacing: lastCheckpoint, files: files, hash: hash, directory: directory,
                                processes: processes)
                 lastCheckpoint = t + 1
                 checkpoints += 1
@@ -168,7 +164,21 @@ public enum RunSession {
         let wall = clock.elapsed
         try processes.agree {
             try log?.close()
+            try files.segment?.close()
             try metrics?.close()
+        }
+        // Spread over processes: process 0 makes the one log of the main log and the segments.
+        var logBytes = log?.writer.bytesWritten ?? 0, logRows = log?.rowsWritten ?? 0
+        var mergeSeconds = 0.0
+        if processes.size > 1 {
+            try processes.agree {
+                guard processes.isLead else { return }
+                let mergeClock = ProcessClock()
+                defer { mergeSeconds = mergeClock.elapsed }
+                let merged = try RunFiles.merge(directory, processes: processes.size, meta: logMeta(runID: runID, scenario: scenario))
+                logBytes = merged.bytes
+                logRows = merged.rows.filter { $0.key != 0 && $0.key != RunLog.metricsKindID }.reduce(0) { $0 + $1.value }
+            }
         }
         // The run is complete: no checkpoint of it is needed any more.
         if processes.isLead { try? FileManager.default.removeItem(atPath: directory.file(Checkpoint.fileName)) }
@@ -195,8 +205,8 @@ public enum RunSession {
         report.set("agent_steps_per_s", wall > 0 ? stepped / wall : 0)
         report.set("messages", sim.messageCount)
         report.set("log", RunLog.fileName)
-        report.set("log_bytes", log?.writer.bytesWritten ?? 0)
-        report.set("log_rows", log?.rowsWritten ?? 0)
+        report.set("log_bytes", logBytes)
+        report.set("log_rows", logRows)
         if processes.size > 1 {
             report.set("processes", processes.size)
             let stats = sim.transport ?? TransportStats()
@@ -206,6 +216,7 @@ public enum RunSession {
             transport.set("exchanges_per_tick", Double(stats.exchanges) / Double(ticks))
             transport.set("exchange_s", stats.seconds)
             report.set("transport", transport)
+            report.set("log_merge_s", mergeSeconds)
         }
         if start > 0 { report.set("resumed_from_tick", start) }
         if every > 0 { report.set("checkpoints", checkpoints) }
@@ -231,10 +242,12 @@ extension RunSession {
     /// Saves a checkpoint before tick `nextTick`. One process: `checkpoint.bin`, state inside.
     /// Several: each writes its own state file, then process 0 the manifest that names them, then
     /// each removes its files of the checkpoint this one replaces.
-    fileprivate static func checkpoint(_ sim: any SimulationRunner, nextTick: Int, replacing previous: Int?, log: RunLog?,
-                                       metrics: MetricsFile?, hash: String, directory: RunDirectory, processes: RunProcesses) throws {
+    fileprivate static func checkpoint(_ sim: any SimulationRunner, nextTick: Int, replacing previous: Int?, files: RunFiles,
+                                       hash: String, directory: RunDirectory, processes: RunProcesses) throws {
+        let log = files.log, metrics = files.metrics
         try processes.agree {
             try log?.writer.sync()
+            try files.segment?.writer.sync()
             try metrics?.flush()
         }
         guard processes.size > 1 else {
@@ -243,8 +256,8 @@ extension RunSession {
             return
         }
         try processes.agree {
-            try Checkpoint(nextTick: nextTick, logLength: 0, metricsLength: 0, processes: processes.size, scenarioHash: hash,
-                           state: sim.saveState()!)
+            try Checkpoint(nextTick: nextTick, logLength: files.segment!.writer.bytesWritten, metricsLength: 0, processes: processes.size,
+                           scenarioHash: hash, state: sim.saveState()!)
                 .write(to: directory.path, name: Checkpoint.processFileName(nextTick: nextTick, rank: processes.rank))
         }
         try processes.agree {
@@ -255,6 +268,47 @@ extension RunSession {
         if let previous {
             try? FileManager.default.removeItem(atPath: directory.file(Checkpoint.processFileName(nextTick: previous, rank: processes.rank)))
         }
+    }
+}
+
+/// The files a process writes as a run goes: the log and metrics.csv (process 0), and spread over
+/// processes, each process's log segment (docs/distributed.md).
+struct RunFiles {
+    /// The whole log (one process), or the main log (process 0 of several).
+    var log: RunLog?
+    var segment: RunLog?
+    var metrics: MetricsFile?
+
+    /// Creates the files, or with `continuing` (main log, segment, metrics lengths from a
+    /// checkpoint) reopens them cut back to those lengths.
+    static func open(_ directory: RunDirectory, sim: any SimulationRunner, world: World, runID: String, processes: RunProcesses,
+                     continuing: (log: Int, segment: Int, metrics: Int)?) throws -> RunFiles {
+        var files = RunFiles()
+        var meta = RunSession.logMeta(runID: runID, scenario: world.scenario)
+        if processes.size > 1 {
+            meta["segments"] = String(processes.size)
+            files.segment = try RunLog(path: directory.file(RunLog.segmentName(rank: processes.rank)), kinds: sim.eventKinds,
+                                       metrics: sim.metricNames, policy: world.logPolicy, meta: meta, continuingAt: continuing?.segment)
+        }
+        guard processes.isLead else { return files }
+        files.log = try RunLog(path: directory.file(RunLog.fileName), kinds: sim.eventKinds, metrics: sim.metricNames,
+                               policy: world.logPolicy, meta: meta, continuingAt: continuing?.log)
+        files.metrics = try MetricsFile(path: directory.file("metrics.csv"), header: MetricsTable.header(sim.metricNames),
+                                        continuingAt: continuing?.metrics)
+        return files
+    }
+
+    /// Merges the main log and the segments of a finished run into its one `events.agl`, and
+    /// removes the segments.
+    static func merge(_ directory: RunDirectory, processes: Int, meta: [String: String]) throws -> LogMerge.Result {
+        let main = directory.file(RunLog.fileName), merged = main + ".merged"
+        let segments = (0..<processes).map { directory.file(RunLog.segmentName(rank: $0)) }
+        let result = try LogMerge.merge(main: main, segments: segments, into: merged, meta: meta)
+        guard rename(merged, main) == 0 else {
+            throw RunDirectory.Failure(description: "cannot move \(merged) to \(main): \(String(cString: strerror(errno)))")
+        }
+        for s in segments { try? FileManager.default.removeItem(atPath: s) }
+        return result
     }
 }
 

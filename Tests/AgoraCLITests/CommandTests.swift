@@ -683,6 +683,10 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         let said = try String(contentsOfFile: stderr, encoding: .utf8)
         #expect(said.contains("rank 1") && said.contains("signal 9"), "\(said)")
         #expect(!FileManager.default.fileExists(atPath: run + "/manifest.json"))
+        // Each process wrote its own log segment and checkpoint file.
+        let written = try FileManager.default.contentsOfDirectory(atPath: run)
+        #expect(written.contains("events.rank0.agl") && written.contains("events.rank1.agl"), "\(written)")
+        #expect(written.contains { $0.hasSuffix("-rank1.bin") }, "\(written)")
 
         // The checkpoint is whole: resuming with another number of processes is refused by name,
         // and with two the run ends with the digest of an uninterrupted one.
@@ -692,8 +696,10 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try Self.digest(resumed) == expected)
         #expect(resumed.stdout.contains("resumed_from_tick"))
-        let left = try FileManager.default.contentsOfDirectory(atPath: run).filter { $0.hasPrefix("checkpoint") }
-        #expect(left.isEmpty, "a finished run keeps no checkpoint files: \(left)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: run).filter { $0.hasPrefix("checkpoint") || $0.hasPrefix("events.rank") }
+        #expect(left.isEmpty, "a finished run keeps no checkpoint files or log segments: \(left)")
+        // The merged log checks and replays like one process's.
+        #expect(try agora(["replay", run, "--verify"], catalog: catalog).status == 0)
     }
 }
 

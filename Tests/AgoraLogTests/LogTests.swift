@@ -234,3 +234,62 @@ func readAll(_ path: String) throws -> (columns: [UInt16: [[Int64]]], problems: 
         #expect(r.schema.kind(3)?.type(ofColumn: 2) == "text")
     }
 }
+
+/// Per-process segments and a main log merge into the log one process would have written.
+@Suite struct LogMergeTests {
+    @Test func segmentsAndTheMainLogMergeTickByTickInProcessOrder() throws {
+        let textKind = EventKindSchema(id: 9, name: "note", columns: ["tick", "agent", "text"], types: ["i64", "i64", "text"])
+        let schema = LogSchema(kinds: [tradeKind, stateKind, textKind], meta: ["run": "merge"])
+        // Three processes' shard rows (agents 0–9, 10–19, 20–29) and serial rows (agent 100+) in
+        // the main log; small chunks so that chunks end mid-tick and at different ticks per file.
+        let whole = try LogWriter(path: temporaryLogPath(), schema: schema, chunkRecords: 5)
+        let segments = try (0..<3).map { _ in try LogWriter(path: temporaryLogPath(), schema: schema, chunkRecords: 3 + Int.random(in: 0...4)) }
+        let main = try LogWriter(path: temporaryLogPath(), schema: schema, chunkRecords: 4)
+        var rng = SplitMix64(seed: 9)
+        for tick in Int64(0)..<40 {
+            for p in 0..<3 {
+                // Some ticks a process keeps nothing.
+                for a in 0..<Int(rng.next() % 4) {
+                    let row: [Int64] = [tick, Int64(p * 10 + a), Int64(rng.next() % 1_000), 1]
+                    row.withUnsafeBufferPointer { segments[p].append(kind: 1, $0); whole.append(kind: 1, $0) }
+                }
+                if rng.next() % 3 == 0 {
+                    let text = "process \(p) at \(tick)"
+                    let segmentRow: [Int64] = [tick, Int64(p * 10), segments[p].intern(text)]
+                    let wholeRow: [Int64] = [tick, Int64(p * 10), whole.intern(text)]
+                    segmentRow.withUnsafeBufferPointer { segments[p].append(kind: 9, $0) }
+                    wholeRow.withUnsafeBufferPointer { whole.append(kind: 9, $0) }
+                }
+            }
+            for a in 0..<Int(rng.next() % 3) {
+                let row: [Int64] = [tick, Int64(100 + a), Int64(rng.next() % 1_000), 2]
+                row.withUnsafeBufferPointer { main.append(kind: 1, $0); whole.append(kind: 1, $0) }
+            }
+            let state: [Int64] = [tick, 0, tick * 7]
+            state.withUnsafeBufferPointer { main.append(kind: 7, $0); whole.append(kind: 7, $0) }
+        }
+        for w in segments + [main, whole] { try w.close() }
+        let merged = temporaryLogPath()
+        let result = try LogMerge.merge(main: main.path, segments: segments.map(\.path), into: merged, meta: ["run": "merged"])
+        let expected = try readAll(whole.path), got = try readAll(merged)
+        #expect(got.problems.isEmpty)
+        #expect(got.columns[1] == expected.columns[1] && got.columns[7] == expected.columns[7])
+        #expect(result.rows[1] == expected.columns[1]?[0].count && result.rows[7] == 40)
+        // Text values name the same strings, through the merged log's own table.
+        func texts(_ path: String) throws -> [String] {
+            let r = try LogReader(path: path)
+            var out: [String] = []
+            r.forEachChunk(kinds: [9]) { c in out += c.columns[2].map { r.string($0) ?? "?" } }
+            return out
+        }
+        #expect(try texts(merged) == texts(whole.path) && !(try texts(merged)).isEmpty)
+        #expect(try LogReader(path: merged).schema.meta == ["run": "merged"])
+    }
+
+    @Test func aSegmentWithOtherKindsIsRefused() throws {
+        let main = try LogWriter(path: temporaryLogPath(), schema: testSchema)
+        let other = try LogWriter(path: temporaryLogPath(), schema: LogSchema(kinds: [tradeKind]))
+        try main.close(); try other.close()
+        #expect(throws: LogError.self) { try LogMerge.merge(main: main.path, segments: [other.path], into: temporaryLogPath(), meta: [:]) }
+    }
+}

@@ -60,7 +60,7 @@ import Testing
         var rows: [[Int64]] = []
         var strings: [Int64: String] = [:]
         sim.run(ticks: ticks) { r in
-            sim.loggedRows { kind, buffer, width in
+            sim.loggedRows(.all) { kind, buffer, width in
                 guard kind.id == LLMTraders.event.id else { return }
                 for row in stride(from: 0, to: buffer.count, by: width) {
                     let values = Array(buffer[row..<(row + width)])

@@ -125,7 +125,7 @@ import Testing
         var lowest = 0.0
         sim.run(ticks: 75) { r in
             lowest = min(lowest, r.metrics[sentiment])
-            sim.loggedRows { kind, rows, width in
+            sim.loggedRows(.all) { kind, rows, width in
                 guard kind.id == MarketModel.Event.order.id else { return }
                 for row in stride(from: 0, to: rows.count, by: width) where noise.contains(Int(rows[row])) {
                     // Columns after the agent: action, instrument, side, …; new orders only, on AAA.

@@ -147,7 +147,7 @@ import Testing
         sim.run(ticks: 40) { r in
             for p in posts { cascadeOf[p.post] = p.cascade }
             posts.removeAll()
-            sim.loggedRows { kind, rows, width in
+            sim.loggedRows(.all) { kind, rows, width in
                 guard kind.id == NewsModel.postEvent.id else { return }
                 for row in stride(from: 0, to: rows.count, by: width) {
                     // agent, origin, origin tick, parent, parent tick, attitude, emotion
