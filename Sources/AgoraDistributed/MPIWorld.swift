@@ -54,6 +54,11 @@ public final class MPIWorld: @unchecked Sendable {
         return Int(env["OMPI_COMM_WORLD_RANK"] ?? env["PMI_RANK"] ?? env["PMIX_RANK"] ?? "") ?? 0
     }
 
+    /// Seconds a process waits for the others at an exchange before it gives up on them and stops
+    /// the run, naming those it has not heard from (`AGORA_MPI_TIMEOUT`, default 600): a process
+    /// that is alive but stuck, or cut off, must not hang the rest for ever.
+    public let patience: Double = Double(ProcessInfo.processInfo.environment["AGORA_MPI_TIMEOUT"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 600
+
     private init() {
         guard Self.launchedByMPI else {
             rank = 0
@@ -120,69 +125,123 @@ public final class MPIWorld: @unchecked Sendable {
     public static let chunk = 1 << 30
 
     /// Sends `outgoing[d]` to rank d and returns what each rank sent here, `incoming[s]` from rank s —
-    /// the bytes in order, whatever their size (pieces past `chunkLimit` go in several rounds).
+    /// the bytes in order, whatever their size. Every rank first tells every other how much it will
+    /// send, then the bytes go point to point in pieces of at most `chunkLimit` (MPI counts are
+    /// 32-bit), all at once. Both steps are polled against `patience`: a rank that never answers —
+    /// stopped, or cut off — is named, rather than waited for for ever.
     public func transfer(_ outgoing: [[UInt8]], chunkLimit requested: Int = MPIWorld.chunk) throws(Failure) -> [[UInt8]] {
         precondition(outgoing.count == size, "one buffer per rank")
         guard isDistributed else { return outgoing }
-        // A round sends at most chunkLimit bytes to each rank, and its total must fit in 32 bits.
-        let chunkLimit = Swift.max(1, Swift.min(requested, (Int(Int32.max) - 1) / size))
-        // Every rank learns how much every other sends it.
+        let chunkLimit = Swift.max(1, Swift.min(requested, Int(Int32.max) - 1))
         var sendSizes = outgoing.map { Int64($0.count) }
-        var recvSizes = [Int64](repeating: 0, count: size)
         let waitStart = DispatchTime.now().uptimeNanoseconds
-        let code = sendSizes.withUnsafeMutableBufferPointer { s in
-            recvSizes.withUnsafeMutableBufferPointer { r in
-                MPI_Alltoall(s.baseAddress, 1, agora_int64(), r.baseAddress, 1, agora_int64(), agora_comm_world())
-            }
-        }
-        try check(code, "alltoall of sizes")
+        let recvSizes = try exchangeSizes(&sendSizes)
         let moveStart = DispatchTime.now().uptimeNanoseconds
         waitSeconds += Double(moveStart - waitStart) / 1e9
         defer { moveSeconds += Double(DispatchTime.now().uptimeNanoseconds - moveStart) / 1e9 }
-        var incoming = recvSizes.map { [UInt8](repeating: 0, count: Int($0)) }
-        // Rounds of at most chunkLimit bytes per pair, until every pair is done; every rank runs
-        // the same number of rounds (the largest pair anywhere decides).
-        let mine = Swift.max(sendSizes.max() ?? 0, recvSizes.max() ?? 0)
-        let rounds = try largest(Int64((Int(mine) + chunkLimit - 1) / chunkLimit))
-        var sendCounts = [Int32](repeating: 0, count: size), recvCounts = [Int32](repeating: 0, count: size)
-        var sendDispls = [Int32](repeating: 0, count: size), recvDispls = [Int32](repeating: 0, count: size)
-        for round in 0..<Int(rounds) {
-            let start: Int = round * chunkLimit
-            var sendBuffer: [UInt8] = []
-            var total = 0
-            for d in 0..<size {
-                let n = Swift.max(0, Swift.min(chunkLimit, outgoing[d].count - start))
-                sendCounts[d] = Int32(n)
-                sendDispls[d] = Int32(total)
-                if n > 0 { sendBuffer.append(contentsOf: outgoing[d][start..<(start + n)]) }
-                total += n
+        // One buffer for everything received, one for everything sent (the caller's arrays are not
+        // pinned for the life of the requests).
+        var recvOffsets = [Int](repeating: 0, count: size + 1), sendOffsets = [Int](repeating: 0, count: size + 1)
+        for p in 0..<size {
+            recvOffsets[p + 1] = recvOffsets[p] + (p == rank ? 0 : Int(recvSizes[p]))
+            sendOffsets[p + 1] = sendOffsets[p] + (p == rank ? 0 : outgoing[p].count)
+        }
+        let recvBuffer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, recvOffsets[size]), alignment: 16)
+        let sendBuffer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, sendOffsets[size]), alignment: 16)
+        defer { recvBuffer.deallocate(); sendBuffer.deallocate() }
+        for p in 0..<size where p != rank && !outgoing[p].isEmpty {
+            outgoing[p].withUnsafeBytes { (sendBuffer + sendOffsets[p]).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
+        var requests: [MPI_Request?] = []
+        var sources: [Int] = []  // per receive request, its rank
+        let tag: Int32 = 0x4148
+        for p in 0..<size where p != rank {
+            var at = 0
+            while at < Int(recvSizes[p]) {
+                let n = Swift.min(chunkLimit, Int(recvSizes[p]) - at)
+                var request = agora_request_null()
+                try check(MPI_Irecv(recvBuffer + recvOffsets[p] + at, Int32(n), agora_byte(), Int32(p), tag, agora_comm_world(), &request),
+                          "receive")
+                requests.append(request)
+                sources.append(p)
+                at += n
             }
-            var recvTotal = 0
-            for s in 0..<size {
-                let n = Swift.max(0, Swift.min(chunkLimit, incoming[s].count - start))
-                recvCounts[s] = Int32(n)
-                recvDispls[s] = Int32(recvTotal)
-                recvTotal += n
+        }
+        let receives = requests.count
+        for p in 0..<size where p != rank {
+            var at = 0
+            while at < outgoing[p].count {
+                let n = Swift.min(chunkLimit, outgoing[p].count - at)
+                var request = agora_request_null()
+                try check(MPI_Isend(sendBuffer + sendOffsets[p] + at, Int32(n), agora_byte(), Int32(p), tag, agora_comm_world(), &request),
+                          "send")
+                requests.append(request)
+                at += n
             }
-            precondition(total < Int(Int32.max) && recvTotal < Int(Int32.max), "a round over 2 GiB: lower chunkLimit")
-            var recvBuffer = [UInt8](repeating: 0, count: recvTotal)
-            let code = sendBuffer.withUnsafeBytes { sb in
-                recvBuffer.withUnsafeMutableBytes { rb in
-                    MPI_Alltoallv(sb.baseAddress, sendCounts, sendDispls, agora_byte(), rb.baseAddress, recvCounts, recvDispls, agora_byte(),
-                                  agora_comm_world())
-                }
-            }
-            try check(code, "alltoallv")
-            for s in 0..<size where recvCounts[s] > 0 {
-                let from = Int(recvDispls[s]), n = Int(recvCounts[s])
-                incoming[s].withUnsafeMutableBytes { dst in
-                    recvBuffer.withUnsafeBytes { src in
-                        (dst.baseAddress! + start).copyMemory(from: src.baseAddress! + from, byteCount: n)
-                    }
-                }
+        }
+        try waitFor(&requests) { pending in
+            Set((0..<receives).filter { pending[$0] }.map { sources[$0] }).sorted()
+        }
+        var incoming: [[UInt8]] = []
+        for p in 0..<size {
+            if p == rank {
+                incoming.append(outgoing[p])
+            } else {
+                incoming.append(Array(UnsafeRawBufferPointer(start: recvBuffer + recvOffsets[p], count: Int(recvSizes[p]))))
             }
         }
         return incoming
+    }
+
+    /// Every rank tells every other how many bytes it will send it.
+    private func exchangeSizes(_ send: inout [Int64]) throws(Failure) -> [Int64] {
+        var recv = [Int64](repeating: 0, count: size)
+        recv[rank] = send[rank]
+        let tag: Int32 = 0x4147
+        let sendBuffer = UnsafeMutablePointer<Int64>.allocate(capacity: size), recvBuffer = UnsafeMutablePointer<Int64>.allocate(capacity: size)
+        defer { sendBuffer.deallocate(); recvBuffer.deallocate() }
+        sendBuffer.initialize(from: send, count: size)
+        recvBuffer.initialize(repeating: 0, count: size)
+        var requests: [MPI_Request?] = []
+        var sources: [Int] = []
+        for p in 0..<size where p != rank {
+            var request = agora_request_null()
+            try check(MPI_Irecv(recvBuffer + p, 1, agora_int64(), Int32(p), tag, agora_comm_world(), &request), "receive")
+            requests.append(request)
+            sources.append(p)
+        }
+        for p in 0..<size where p != rank {
+            var request = agora_request_null()
+            try check(MPI_Isend(sendBuffer + p, 1, agora_int64(), Int32(p), tag, agora_comm_world(), &request), "send")
+            requests.append(request)
+        }
+        try waitFor(&requests) { pending in (0..<sources.count).filter { pending[$0] }.map { sources[$0] } }
+        for p in 0..<size where p != rank { recv[p] = recvBuffer[p] }
+        return recv
+    }
+
+    /// Polls `requests` until all are done, or — after `patience` seconds — fails naming the ranks
+    /// `silent` picks out of the pending ones (by index).
+    private func waitFor(_ requests: inout [MPI_Request?], silent: ([Bool]) -> [Int]) throws(Failure) {
+        guard !requests.isEmpty else { return }
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(patience * 1e9)
+        var polls = 0
+        while true {
+            var done: Int32 = 0
+            try check(MPI_Testall(Int32(requests.count), &requests, &done, agora_statuses_ignore()), "wait")
+            if done != 0 { return }
+            if DispatchTime.now().uptimeNanoseconds > deadline {
+                // A completed request becomes the null request.
+                let pending = requests.map { $0 != agora_request_null() }
+                let ranks = silent(pending)
+                throw Failure(description: "rank \(rank) of \(size): no word from rank\(ranks.count == 1 ? "" : "s") "
+                              + ranks.map(String.init).joined(separator: ", ") + " for \(Int(patience)) s "
+                              + "(stopped, or cut off; AGORA_MPI_TIMEOUT sets how long to wait)")
+            }
+            // Spin briefly (exchanges are frequent and short), then let the core go.
+            polls += 1
+            if polls > 2_000 { usleep(100) } else { sched_yield() }
+        }
     }
 
     /// The largest value over ranks.

@@ -11,3 +11,5 @@ static inline MPI_Status *agora_status_ignore(void) { return MPI_STATUS_IGNORE; 
 static inline void *agora_in_place(void) { return MPI_IN_PLACE; }
 static inline int agora_success(void) { return MPI_SUCCESS; }
 static inline MPI_Errhandler agora_errors_return(void) { return MPI_ERRORS_RETURN; }
+static inline MPI_Request agora_request_null(void) { return MPI_REQUEST_NULL; }
+static inline MPI_Status *agora_statuses_ignore(void) { return MPI_STATUSES_IGNORE; }

@@ -650,6 +650,45 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         return nil
     }
 
+    /// Starts the market on two processes with checkpoints, waits (bounded) for the first complete
+    /// checkpoint, sends rank 1 `signal`, and waits at most a minute for mpirun to stop; returns
+    /// whether it stopped, and what it said.
+    static func signalRankOne(_ signal: Int32, scenario: [String], run: String, catalog: String,
+                              environment: [String: String] = [:]) throws -> (stopped: Bool, status: Int32, said: String) {
+        let stderr = run + ".stderr.txt"
+        FileManager.default.createFile(atPath: stderr, contents: nil)
+        let launcher = Process()
+        launcher.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
+        launcher.arguments = ["-np", "2", "--oversubscribe", "--timeout", "300", agoraBinary, "run"] + scenario + ["--out", run, "--quiet"]
+        launcher.currentDirectoryURL = repositoryRoot
+        launcher.environment = testEnvironment(catalog: catalog, ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"]
+                                                   .merging(environment) { $1 })
+        launcher.standardOutput = FileHandle.nullDevice
+        launcher.standardError = FileHandle(forWritingAtPath: stderr)
+        try launcher.run()
+        let deadline = Date().addingTimeInterval(240)
+        while !FileManager.default.fileExists(atPath: run + "/checkpoint.bin") && launcher.isRunning && Date() < deadline { usleep(2_000) }
+        let victim = try #require(pid(ofRank: 1, under: launcher), "rank 1's process")
+        kill(victim, signal)
+        // The others stop on their own, in bounded time (mpirun's own --timeout is far longer).
+        let stopBy = Date().addingTimeInterval(60)
+        while launcher.isRunning && Date() < stopBy { usleep(10_000) }
+        let stopped = !launcher.isRunning
+        if !stopped { launcher.terminate() }
+        launcher.waitUntilExit()
+        kill(victim, SIGKILL)
+        return (stopped, launcher.terminationStatus, try String(contentsOfFile: stderr, encoding: .utf8))
+    }
+
+    @Test func aStuckProcessIsNamedAndTheOthersStopInsteadOfWaiting() throws {
+        let dir = try temporaryDirectory()
+        let outcome = try Self.signalRankOne(SIGSTOP, scenario: KillAndResumeTests.market + ["--set", "checkpoint.every=40"],
+                                             run: dir + "/run", catalog: dir + "/c.sqlite", environment: ["AGORA_MPI_TIMEOUT": "5"])
+        #expect(outcome.stopped, "rank 0 gives up on a stopped rank 1 after AGORA_MPI_TIMEOUT")
+        #expect(outcome.status != 0)
+        #expect(outcome.said.contains("rank 0 of 2: no word from rank 1 for 5 s"), "\(outcome.said)")
+    }
+
     @Test func aKilledProcessStopsTheOthersAndTheRunResumesFromItsCheckpoint() throws {
         let dir = try temporaryDirectory()
         let catalog = dir + "/c.sqlite"
@@ -657,30 +696,11 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         let scenario = KillAndResumeTests.market + ["--set", "checkpoint.every=40"]
         let expected = try Self.digest(try agora(["run"] + scenario + ["--json", "--out", dir + "/alone"], catalog: catalog))
 
-        let stderr = dir + "/stderr.txt"
-        FileManager.default.createFile(atPath: stderr, contents: nil)
-        let launcher = Process()
-        launcher.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
-        launcher.arguments = ["-np", "2", "--oversubscribe", "--timeout", "300", agoraBinary, "run"] + scenario + ["--out", run, "--quiet"]
-        launcher.currentDirectoryURL = repositoryRoot
-        launcher.environment = testEnvironment(catalog: catalog, ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"])
-        launcher.standardOutput = FileHandle.nullDevice
-        launcher.standardError = FileHandle(forWritingAtPath: stderr)
-        try launcher.run()
-        // Wait (bounded) for the first complete checkpoint, then kill process 1 outright.
-        let deadline = Date().addingTimeInterval(240)
-        while !FileManager.default.fileExists(atPath: run + "/checkpoint.bin") && launcher.isRunning && Date() < deadline { usleep(2_000) }
-        let victim = try #require(Self.pid(ofRank: 1, under: launcher), "rank 1's process")
-        kill(victim, SIGKILL)
-        // The others stop on their own, in bounded time (mpirun's own --timeout is far longer).
-        let stopBy = Date().addingTimeInterval(60)
-        while launcher.isRunning && Date() < stopBy { usleep(10_000) }
-        let stopped = !launcher.isRunning
-        if !stopped { launcher.terminate() }
-        launcher.waitUntilExit()
-        #expect(stopped, "the surviving process must stop within a minute of its peer's death")
-        #expect(launcher.terminationStatus != 0)
-        let said = try String(contentsOfFile: stderr, encoding: .utf8)
+        // Kill process 1 outright once the first checkpoint is complete.
+        let outcome = try Self.signalRankOne(SIGKILL, scenario: scenario, run: run, catalog: catalog)
+        #expect(outcome.stopped, "the surviving process must stop within a minute of its peer's death")
+        #expect(outcome.status != 0)
+        let said = outcome.said
         #expect(said.contains("rank 1") && said.contains("signal 9"), "\(said)")
         #expect(!FileManager.default.fileExists(atPath: run + "/manifest.json"))
         // Each process wrote its own log segment and checkpoint file.
