@@ -117,6 +117,10 @@ public final class NewsModel: Model, @unchecked Sendable {
     /// many original posts there have been.
     private var cascadeParts: [CountTable] = []
     private var originals = 0
+    /// Spread over processes: this process's rank and count, and the agents of other processes
+    /// whose follow requests the last absorb set (cleared at the next).
+    private var processes: (rank: Int, size: Int) = (0, 1)
+    private var foreignRequests: [Int] = []
 
     public var agentCount: Int { graph.nodeCount }
 
@@ -164,6 +168,10 @@ public final class NewsModel: Model, @unchecked Sendable {
     }
 
     /// Reposts per original post that has any, over all shards.
+    /// The first shard this process runs (0 unless the run is spread over processes), where a
+    /// checkpoint's cascade counts go back.
+    var firstLocalShard: Int { processes.rank * cascadeParts.count / processes.size }
+
     func cascades() -> CountTable {
         let all = CountTable()
         for part in cascadeParts { all.merge(part) }
@@ -418,7 +426,67 @@ extension NewsModel: CheckpointableModel {
         for _ in 0..<count {
             let key = UInt64(bitPattern: Int64(try r.int())), size = try r.int()
             guard key != .max, size > 0 && size <= Int(UInt32.max) else { throw StateReader.Failure(description: "news cascades: bad entry \(key): \(size)") }
-            cascadeParts[0].add(key, UInt32(size))
+            cascadeParts[firstLocalShard].add(key, UInt32(size))
+        }
+    }
+}
+
+/// Spread over processes. Agents read the like counts of the authors in their feeds (with the
+/// engagement ranking), so each process shares its agents' after propagate; every process applies
+/// every follow request in endTick, so each shares its agents' requests after record; and the
+/// summary reads every agent's activity and attitude and every shard's cascade counts.
+extension NewsModel: DistributedModel {
+    public func join(_ group: any ProcessGroup) {
+        processes = (group.rank, group.size)
+    }
+
+    public var syncPoints: [SyncPoint] {
+        (params.ranking == .engagement ? [.afterPropagate] : []) + [.afterRecord, .beforeSummary]
+    }
+
+    public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
+        switch point {
+        case .afterPropagate:
+            w.write(UnsafeBufferPointer(lastPostTick.slice(agents)))
+            w.write(UnsafeBufferPointer(likes.slice(agents)))
+        case .afterRecord:
+            // Other processes' requests of the last tick have been applied: drop them before this
+            // tick's arrive (share comes first at every sync point).
+            for v in foreignRequests { request[v].followee = .max }
+            foreignRequests.removeAll(keepingCapacity: true)
+            let rq = request.pointer
+            let asking = agents.filter { rq[$0].followee != .max }
+            w.write(asking.count)
+            for v in asking { w.write(v); w.write(Int(rq[v].followee)); w.write(rq[v].follow) }
+        default:
+            w.write(UnsafeBufferPointer(activity.slice(agents)))
+            w.write(UnsafeBufferPointer(attitude.slice(agents)))
+            for s in shards {
+                let counts = cascadeParts[s].sorted()
+                w.write(counts.count)
+                for (key, n) in counts { w.write(key); w.write(Int(n)) }
+            }
+        }
+    }
+
+    public func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from r: inout StateReader) throws(StateReader.Failure) {
+        switch point {
+        case .afterPropagate:
+            try r.read(into: lastPostTick.slice(agents))
+            try r.read(into: likes.slice(agents))
+        case .afterRecord:
+            for _ in 0..<(try r.int()) {
+                let v = try r.int(), followee = UInt32(truncatingIfNeeded: try r.int()), follow = try r.bool()
+                guard agents.contains(v) else { throw StateReader.Failure(description: "a follow request of agent \(v), not of \(agents)") }
+                request[v] = FollowGraph.Change(followee: followee, follower: UInt32(v), follow: follow)
+                foreignRequests.append(v)
+            }
+        default:
+            try r.read(into: activity.slice(agents))
+            try r.read(into: attitude.slice(agents))
+            for s in shards {
+                for _ in 0..<(try r.int()) { cascadeParts[s].add(try r.uint64(), UInt32(clamping: try r.int())) }
+            }
         }
     }
 }

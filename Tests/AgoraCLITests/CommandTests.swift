@@ -562,12 +562,6 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
 
 /// The MPI transport between real processes started by mpirun.
 @Suite struct TransportTests {
-    @Test func aModelThatCannotBeSpreadIsRefusedWithItsName() throws {
-        let out = try mpirun(2, ["run", "scenarios/social-contagion.yaml", "--quiet"], catalog: try temporaryDirectory() + "/c.sqlite")
-        #expect(out.status != 0 && !out.stdout.contains("finished"))
-        #expect(out.stderr.contains("the news model cannot be spread over processes"), "\(out.stderr)")
-    }
-
     @Test func aSweepUnderMPISharesItsPointsAndRunsEachOnce() throws {
         let dir = try temporaryDirectory()
         let catalog = dir + "/catalog.sqlite"
@@ -610,10 +604,19 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         return try #require(j["digest"] as? String)
     }
 
+    /// The end-of-run figures of a `--json` run, as text (NaN-free JSON numbers compare exactly).
+    static func summary(_ out: Outcome) throws -> String {
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let s = try #require(j["summary"] as? [String: Any])
+        return String(decoding: try JSONSerialization.data(withJSONObject: s, options: [.sortedKeys]), as: UTF8.self)
+    }
+
     @Test(arguments: [quickstart, KillAndResumeTests.market,
                       ["scenarios/boltzmann.yaml", "--set", "agents[0].count=20000", "--ticks", "50"],
                       ["scenarios/sir-network.yaml", "--set", "network.nodes=20000", "--ticks", "40"],
-                      ["scenarios/opinion.yaml", "--set", "network.nodes=5000", "--ticks", "20"]])
+                      ["scenarios/opinion.yaml", "--set", "network.nodes=5000", "--ticks", "20"],
+                      ["scenarios/social-contagion.yaml", "--set", "network.nodes=20000", "--ticks", "40"],
+                      ["scenarios/echo-chambers.yaml", "--set", "network.nodes=20000", "--ticks", "40"]])
     func oneTwoAndThreeProcessesGiveOneDigest(scenario: [String]) throws {
         let dir = try temporaryDirectory()
         let catalog = dir + "/c.sqlite"
@@ -623,6 +626,7 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
             let out = try mpirun(ranks, ["run"] + scenario + ["--json", "--out", dir + "/r\(ranks)"], catalog: catalog)
             #expect(out.status == 0, "\(out.stderr)")
             #expect(try Self.digest(out) == expected, "\(ranks) processes")
+            #expect(try Self.summary(out) == Self.summary(alone), "the summary of \(ranks) processes")
             #expect(out.stdout.contains("\"processes\":\(ranks)") || out.stdout.contains("\"processes\": \(ranks)"))
             let metrics = { (run: String) in try String(contentsOfFile: dir + "/\(run)/metrics.csv", encoding: .utf8) }
             #expect(try metrics("r\(ranks)") == metrics("one"), "the per-tick metrics of \(ranks) processes")
