@@ -117,7 +117,9 @@ enum DistributedBench {
                 environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
                 environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
             }
-            let args = ["-np", String(ranks), "--oversubscribe", binary, "bench", "distributed", "--worker", "--scenario", s.scenario,
+            // A rank with several threads must not be bound to one core (mpirun's default for few ranks).
+            let binding = s.threads > 1 ? ["--bind-to", "none"] : []
+            let args = ["-np", String(ranks), "--oversubscribe"] + binding + [binary, "bench", "distributed", "--worker", "--scenario", s.scenario,
                         "--agents", String(agents), "--steps", String(s.ticks), "--threads", String(s.threads)]
             let p = Process()
             p.executableURL = URL(fileURLWithPath: mpirun)

@@ -167,18 +167,20 @@ public enum RunSession {
             try files.segment?.close()
             try metrics?.close()
         }
-        // Spread over processes: process 0 makes the one log of the main log and the segments.
+        // A model's summary may walk its whole network: ask once. Spread over processes, this is
+        // the last step they take together.
+        let finalSummary = sim.summary()
+        // From here process 0 goes on alone — merging the log segments into the one log, writing
+        // the manifest — and the others do not wait for it: a long merge must not look to them like
+        // a stuck process.
         var logBytes = log?.writer.bytesWritten ?? 0, logRows = log?.rowsWritten ?? 0
         var mergeSeconds = 0.0
-        if processes.size > 1 {
-            try processes.agree {
-                guard processes.isLead else { return }
-                let mergeClock = ProcessClock()
-                defer { mergeSeconds = mergeClock.elapsed }
-                let merged = try RunFiles.merge(directory, processes: processes.size, meta: logMeta(runID: runID, scenario: scenario))
-                logBytes = merged.bytes
-                logRows = merged.rows.filter { $0.key != 0 && $0.key != RunLog.metricsKindID }.reduce(0) { $0 + $1.value }
-            }
+        if processes.size > 1 && processes.isLead {
+            let mergeClock = ProcessClock()
+            let merged = try RunFiles.merge(directory, processes: processes.size, meta: logMeta(runID: runID, scenario: scenario))
+            mergeSeconds = mergeClock.elapsed
+            logBytes = merged.bytes
+            logRows = merged.rows.filter { $0.key != 0 && $0.key != RunLog.metricsKindID }.reduce(0) { $0 + $1.value }
         }
         // The run is complete: no checkpoint of it is needed any more.
         if processes.isLead { try? FileManager.default.removeItem(atPath: directory.file(Checkpoint.fileName)) }
@@ -220,16 +222,11 @@ public enum RunSession {
         }
         if start > 0 { report.set("resumed_from_tick", start) }
         if every > 0 { report.set("checkpoints", checkpoints) }
-        // A model's summary may walk its whole network: ask once.
-        let finalSummary = sim.summary()
         var summary = JSONLine()
         for (name, value) in finalSummary { summary.set(name, value) }
         report.set("summary", summary)
         if !sim.notes.isEmpty { report.set("notes", .list(sim.notes.map { .text($0) })) }
-        try processes.agree {
-            guard processes.isLead else { return }
-            try directory.finish(report: report, started: started, overrides: scenario.overrides)
-        }
+        if processes.isLead { try directory.finish(report: report, started: started, overrides: scenario.overrides) }
         try catalog?.finish(id: runID, status: "finished", finishedAt: ISO8601DateFormatter().string(from: Date()), digest: sim.digest.hex,
                             agents: world.agentCount, shards: shards, threads: threads, wallSeconds: wall,
                             metrics: [("wall_s", wall), ("agent_steps_per_s", wall > 0 ? stepped / wall : 0)]
