@@ -813,13 +813,15 @@ extension MarketModel {
     }
 
     /// Merges lists each sorted by its keys into one sorted list (ties: the earlier list first).
+    /// Only processes that own books have lists, so the scan per element is over few of them.
     static func merge<T>(_ lists: [[T]], keys: [[Int64]]) -> [T] {
         var out: [T] = []
         out.reserveCapacity(lists.reduce(0) { $0 + $1.count })
+        let live = lists.indices.filter { !lists[$0].isEmpty }
         var next = [Int](repeating: 0, count: lists.count)
         while true {
             var best = -1
-            for p in lists.indices where next[p] < lists[p].count {
+            for p in live where next[p] < lists[p].count {
                 if best < 0 || keys[p][next[p]] < keys[best][next[best]] { best = p }
             }
             guard best >= 0 else { return out }
