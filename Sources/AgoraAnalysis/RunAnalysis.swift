@@ -119,7 +119,10 @@ public struct RunAnalysis: Sendable {
             throw Failure(description: "\(scenarioPath): \(error)")
         }
         let reader: LogReader
-        do { reader = try LogReader(path: (directory as NSString).appendingPathComponent(RunLog.fileName)) } catch {
+        do {
+            reader = try LogReader(path: (directory as NSString).appendingPathComponent(RunLog.fileName))
+            try RunLog.requireWhole(reader)
+        } catch {
             throw Failure(description: "\(directory): \(error)")
         }
         let manifest = RunReference.manifest(directory) ?? [:]

@@ -26,6 +26,7 @@ public enum LogCheck {
     public static func run(directory: String) throws(LogError) -> Report {
         let path = (directory as NSString).appendingPathComponent(RunLog.fileName)
         let reader = try LogReader(path: path)
+        try RunLog.requireWhole(reader)
         var report = Report()
         report.manifestDigest = RunReference.manifest(directory)?["digest"] as? String
         // Kinds logged in full (every tick, every agent) can be re-hashed row by row.

@@ -48,6 +48,15 @@ public final class RunLog {
     /// A segment's file name.
     public static func segmentName(rank: Int) -> String { "events.rank\(rank).agl" }
 
+    /// Refuses the main log of an unfinished run spread over processes, whose shards' rows are
+    /// still in the segments: read as it is, it would look as if they were lost.
+    public static func requireWhole(_ reader: LogReader) throws(LogError) {
+        guard let n = reader.schema.meta["segments"] else { return }
+        throw LogError.misuse("\(reader.path) is the main log of an unfinished run spread over \(n) processes: its shards' events "
+                              + "are in \(segmentName(rank: 0)) … until the run is resumed (mpirun -np \(n) agora run --resume) "
+                              + "and its logs merged")
+    }
+
     /// Writes one tick: its digest rows and metrics, then the rows the simulation kept (as
     /// `contents` says).
     public func write(_ result: TickResult, from sim: any SimulationRunner, contents: Contents = .whole) {

@@ -711,6 +711,9 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         let written = try FileManager.default.contentsOfDirectory(atPath: run)
         #expect(written.contains("events.rank0.agl") && written.contains("events.rank1.agl"), "\(written)")
         #expect(written.contains { $0.hasSuffix("-rank1.bin") }, "\(written)")
+        // Until it is resumed, its log is not taken for a damaged one.
+        let early = try agora(["log", "check", run], catalog: catalog)
+        #expect(early.status != 0 && early.stderr.contains("unfinished run spread over 2 processes"), "\(early.stderr)")
 
         // The checkpoint is whole: resuming with another number of processes is refused by name,
         // and with two the run ends with the digest of an uninterrupted one.
