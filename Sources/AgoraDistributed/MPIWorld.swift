@@ -224,13 +224,19 @@ public final class MPIWorld: @unchecked Sendable {
     /// `silent` picks out of the pending ones (by index).
     private func waitFor(_ requests: inout [MPI_Request?], silent: ([Bool]) -> [Int]) throws(Failure) {
         guard !requests.isEmpty else { return }
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(patience * 1e9)
-        var polls = 0
+        var deadline = DispatchTime.now().uptimeNanoseconds + UInt64(patience * 1e9)
+        var polls = 0, pollsAtLastCheck = 0
         while true {
             var done: Int32 = 0
             try check(MPI_Testall(Int32(requests.count), &requests, &done, agora_statuses_ignore()), "wait")
             if done != 0 { return }
-            if DispatchTime.now().uptimeNanoseconds > deadline {
+            let now = DispatchTime.now().uptimeNanoseconds
+            if now > deadline && polls - pollsAtLastCheck < 100 {
+                // This process polled only a handful of times in the whole wait: it was the one
+                // frozen (stopped, swapped out), not its peers. Give them the time again.
+                deadline = now + UInt64(patience * 1e9)
+                pollsAtLastCheck = polls
+            } else if now > deadline {
                 // A completed request becomes the null request.
                 let pending = requests.map { $0 != agora_request_null() }
                 let ranks = silent(pending)
