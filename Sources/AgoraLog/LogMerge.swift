@@ -18,8 +18,8 @@ public enum LogMerge {
     }
 
     /// Merges `segments` (in process order) and `main` into a new log at `output`, whose schema is
-    /// `main`'s with `meta` in place of its meta.
-    public static func merge(main: String, segments: [String], into output: String, meta: [String: String]) throws -> Result {
+    /// `main`'s — its meta too (the run, the log policy), less the keys `dropping` names.
+    public static func merge(main: String, segments: [String], into output: String, dropping: Set<String> = []) throws -> Result {
         let mainReader = try LogReader(path: main)
         let readers = try segments.map { try LogReader(path: $0) } + [mainReader]
         let schema = mainReader.schema
@@ -35,7 +35,7 @@ public enum LogMerge {
             refs.append(Dictionary(grouping: chunks, by: \.kind))
             for c in chunks { first = min(first, c.firstTick); last = max(last, c.lastTick) }
         }
-        let writer = try LogWriter(path: output, schema: LogSchema(kinds: schema.kinds, meta: meta))
+        let writer = try LogWriter(path: output, schema: LogSchema(kinds: schema.kinds, meta: schema.meta.filter { !dropping.contains($0.key) }))
         let decompressor = ZstdDecompressor()
         var rows: [UInt16: Int] = [:]
         // Per file and kind: the chunk being read, and the next row in it.

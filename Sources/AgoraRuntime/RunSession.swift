@@ -177,7 +177,7 @@ public enum RunSession {
         var mergeSeconds = 0.0
         if processes.size > 1 && processes.isLead {
             let mergeClock = ProcessClock()
-            let merged = try RunFiles.merge(directory, processes: processes.size, meta: logMeta(runID: runID, scenario: scenario))
+            let merged = try RunFiles.merge(directory, processes: processes.size)
             mergeSeconds = mergeClock.elapsed
             logBytes = merged.bytes
             logRows = merged.rows.filter { $0.key != 0 && $0.key != RunLog.metricsKindID }.reduce(0) { $0 + $1.value }
@@ -297,10 +297,10 @@ struct RunFiles {
 
     /// Merges the main log and the segments of a finished run into its one `events.agl`, and
     /// removes the segments.
-    static func merge(_ directory: RunDirectory, processes: Int, meta: [String: String]) throws -> LogMerge.Result {
+    static func merge(_ directory: RunDirectory, processes: Int) throws -> LogMerge.Result {
         let main = directory.file(RunLog.fileName), merged = main + ".merged"
         let segments = (0..<processes).map { directory.file(RunLog.segmentName(rank: $0)) }
-        let result = try LogMerge.merge(main: main, segments: segments, into: merged, meta: meta)
+        let result = try LogMerge.merge(main: main, segments: segments, into: merged, dropping: ["segments"])
         guard rename(merged, main) == 0 else {
             throw RunDirectory.Failure(description: "cannot move \(merged) to \(main): \(String(cString: strerror(errno)))")
         }

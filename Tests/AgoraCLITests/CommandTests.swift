@@ -631,9 +631,12 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
             let metrics = { (run: String) in try String(contentsOfFile: dir + "/\(run)/metrics.csv", encoding: .utf8) }
             #expect(try metrics("r\(ranks)") == metrics("one"), "the per-tick metrics of \(ranks) processes")
         }
-        // The log of a spread run reads and replays like any other.
+        // The log of a spread run reads, checks and replays like any other: the same kinds
+        // re-hashed against their digest rows as one process's log.
         let check = try agora(["log", "check", dir + "/r3"], catalog: catalog)
         #expect(check.status == 0 && check.stdout.contains("ok"), "\(check.stdout) \(check.stderr)")
+        let rehashed = { (out: Outcome) in out.stdout.split(separator: "\n").first { $0.hasPrefix("re-hashed:") }.map(String.init) }
+        #expect(rehashed(check) == rehashed(try agora(["log", "check", dir + "/one"], catalog: catalog)))
         let replay = try agora(["replay", dir + "/r3", "--verify"], catalog: catalog)
         #expect(replay.status == 0 && replay.stdout.contains(expected), "\(replay.stdout) \(replay.stderr)")
     }

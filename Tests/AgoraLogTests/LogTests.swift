@@ -239,7 +239,7 @@ func readAll(_ path: String) throws -> (columns: [UInt16: [[Int64]]], problems: 
 @Suite struct LogMergeTests {
     @Test func segmentsAndTheMainLogMergeTickByTickInProcessOrder() throws {
         let textKind = EventKindSchema(id: 9, name: "note", columns: ["tick", "agent", "text"], types: ["i64", "i64", "text"])
-        let schema = LogSchema(kinds: [tradeKind, stateKind, textKind], meta: ["run": "merge"])
+        let schema = LogSchema(kinds: [tradeKind, stateKind, textKind], meta: ["run": "merge", "segments": "3"])
         // Three processes' shard rows (agents 0–9, 10–19, 20–29) and serial rows (agent 100+) in
         // the main log; small chunks so that chunks end mid-tick and at different ticks per file.
         let whole = try LogWriter(path: temporaryLogPath(), schema: schema, chunkRecords: 5)
@@ -270,7 +270,7 @@ func readAll(_ path: String) throws -> (columns: [UInt16: [[Int64]]], problems: 
         }
         for w in segments + [main, whole] { try w.close() }
         let merged = temporaryLogPath()
-        let result = try LogMerge.merge(main: main.path, segments: segments.map(\.path), into: merged, meta: ["run": "merged"])
+        let result = try LogMerge.merge(main: main.path, segments: segments.map(\.path), into: merged, dropping: ["segments"])
         let expected = try readAll(whole.path), got = try readAll(merged)
         #expect(got.problems.isEmpty)
         #expect(got.columns[1] == expected.columns[1] && got.columns[7] == expected.columns[7])
@@ -283,13 +283,14 @@ func readAll(_ path: String) throws -> (columns: [UInt16: [[Int64]]], problems: 
             return out
         }
         #expect(try texts(merged) == texts(whole.path) && !(try texts(merged)).isEmpty)
-        #expect(try LogReader(path: merged).schema.meta == ["run": "merged"])
+        // The main log's meta is kept, less what was only true of the parts.
+        #expect(try LogReader(path: merged).schema.meta == ["run": "merge"])
     }
 
     @Test func aSegmentWithOtherKindsIsRefused() throws {
         let main = try LogWriter(path: temporaryLogPath(), schema: testSchema)
         let other = try LogWriter(path: temporaryLogPath(), schema: LogSchema(kinds: [tradeKind]))
         try main.close(); try other.close()
-        #expect(throws: LogError.self) { try LogMerge.merge(main: main.path, segments: [other.path], into: temporaryLogPath(), meta: [:]) }
+        #expect(throws: LogError.self) { try LogMerge.merge(main: main.path, segments: [other.path], into: temporaryLogPath()) }
     }
 }
