@@ -71,7 +71,7 @@ extension Simulation {
         guard let d = distribution, d.syncPoints.contains(point), let m = model as? any DistributedModel else { return }
         var w = StateWriter()
         m.share(point, shards: localShards, agents: d.agentsOf[d.rank], into: &w)
-        let incoming = d.exchange(Array(repeating: w.bytes, count: d.size))
+        let incoming = d.allGather(w.bytes)
         for p in 0..<d.size where p != d.rank {
             var r = StateReader(incoming[p])
             do {
@@ -91,7 +91,7 @@ extension Simulation {
         for h in hashes { w.write(h.lane0); w.write(h.lane1); w.write(h.count) }
         for c in counters { w.write(c) }
         w.write(sent)
-        let incoming = d.exchange(Array(repeating: w.bytes, count: d.size))
+        let incoming = d.allGather(w.bytes)
         for k in hashes.indices { hashes[k] = EventSetHash() }
         for k in counters.indices { counters[k] = 0 }
         sent = 0

@@ -23,6 +23,11 @@ extension ProcessGroup {
         exchange(Array(repeating: bytes, count: size))
     }
 
+    /// Process 0's `bytes` on every process (the others pass anything; it is not sent).
+    public func fromProcessZero(_ bytes: [UInt8]) -> [UInt8] {
+        exchange(rank == 0 ? Array(repeating: bytes, count: size) : Array(repeating: [], count: size))[0]
+    }
+
     /// The shards process `rank` hosts: a contiguous block, so that "processes in order" is
     /// "shards in order" is "agents in order".
     public func shards(of rank: Int, shardCount: Int) -> Range<Int> {

@@ -69,9 +69,8 @@ final class SharedAnswers: AnswerSource, @unchecked Sendable {
     func ask(_ asks: [LLMAsk]) { lead?.ask(asks) }
 
     func answers(askedAt tick: Int) -> [LLMReply] {
-        var outgoing = [[UInt8]](repeating: [], count: group.size)
+        var w = StateWriter()
         if let lead {
-            var w = StateWriter()
             let replies = lead.answers(askedAt: tick)
             w.write(replies.count)
             for r in replies {
@@ -82,9 +81,8 @@ final class SharedAnswers: AnswerSource, @unchecked Sendable {
                 w.write(r.milliseconds)
                 w.write(r.source.rawValue)
             }
-            outgoing = Array(repeating: w.bytes, count: group.size)
         }
-        var r = StateReader(group.exchange(outgoing)[0])
+        var r = StateReader(group.fromProcessZero(w.bytes))
         do {
             return try (0..<r.int()).map { _ throws(StateReader.Failure) in
                 let raw = try r.string(), failed = try r.bool(), failure = try r.string()

@@ -360,9 +360,7 @@ struct RunProcesses {
         guard let group, group.size > 1 else { return value }
         var w = StateWriter()
         w.write(value)
-        var outgoing = [[UInt8]](repeating: [], count: group.size)
-        if isLead { outgoing = Array(repeating: w.bytes, count: group.size) }
-        var r = StateReader(group.exchange(outgoing)[0])
+        var r = StateReader(group.fromProcessZero(w.bytes))
         return (try? r.string()) ?? ""
     }
 }

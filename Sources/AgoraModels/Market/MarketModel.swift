@@ -781,7 +781,7 @@ extension MarketModel {
 
         var allKeys: [[Int64]] = []
         var allReports: [[ExchangeReport]] = [], allTrades: [(keys: [Int64], trades: [TradeRecord])] = []
-        for (p, bytes) in group.exchange(Array(repeating: w.bytes, count: group.size)).enumerated() {
+        for (p, bytes) in group.allGather(w.bytes).enumerated() {
             var r = StateReader(bytes)
             do {
                 let k = try r.int64s()
