@@ -52,11 +52,14 @@ enum DistributedBench {
     static func worker(_ s: Settings) throws -> JSONLine? {
         let mpi = MPIWorld.shared
         let scenario = try scaled(s.scenario, agents: s.agents, ticks: s.ticks)
-        let world = try World.assemble(scenario)
+        let placement = World.Placement(rank: mpi.rank, processes: mpi.size, threads: s.threads)
+        let world = try World.assemble(scenario, placement: placement)
         guard mpi.size == 1 || isDistributable(world.model) else {
             throw Failure(description: "the \(scenario.model.name) model cannot be spread over processes")
         }
-        let shards = max(mpi.size, world.shardCount(threads: s.threads * mpi.size))
+        guard let shards = placement.shardCount(agents: world.agentCount, fixed: scenario.engine.shards) else {
+            throw Failure(description: "\(s.scenario): engine.shards is fewer than the \(mpi.size) processes")
+        }
         let sim = makeSimulation(world.model, shards: shards, threads: s.threads, group: mpi.size > 1 ? mpi : nil)
         try mpi.barrier()
         let clock = ProcessClock()
@@ -64,10 +67,11 @@ enum DistributedBench {
         let wall = clock.elapsed
         let summary = sim.summary()
         let transport = sim.transport ?? TransportStats()
-        // Per process: step, serial, exchange, wait and move seconds, and bytes sent.
+        // Per process: step, serial, exchange, wait and move seconds, bytes sent and state held.
         var w = StateWriter()
         for v in [sim.timing.stepSeconds, sim.timing.serialSeconds, transport.seconds, mpi.waitSeconds, mpi.moveSeconds] { w.write(v) }
         w.write(transport.bytesSent)
+        w.write(world.model.stateBytes)
         var outgoing = [[UInt8]](repeating: [], count: mpi.size)
         outgoing[0] = w.bytes
         let incoming = mpi.exchange(outgoing)
@@ -75,7 +79,7 @@ enum DistributedBench {
         var rows: [[Double]] = []
         for bytes in incoming {
             var r = StateReader(bytes)
-            rows.append(try (0..<5).map { _ throws(StateReader.Failure) in try r.double() } + [Double(try r.int())])
+            rows.append(try (0..<5).map { _ throws(StateReader.Failure) in try r.double() } + [Double(try r.int()), Double(try r.int())])
         }
         func largest(_ k: Int) -> Double { rows.map { $0[k] }.max() ?? 0 }
         let ticks = Double(s.ticks)
@@ -98,7 +102,8 @@ enum DistributedBench {
         j.set("exchanges_per_tick", Double(transport.exchanges) / ticks)
         j.set("messages_per_tick", Double(sim.messageCount) / ticks)
         if let orders = summary.first(where: { $0.name == "orders" }) { j.set("orders_per_tick", orders.value / ticks) }
-        j.set("state_bytes_per_agent", Double(world.model.stateBytes) / Double(max(1, world.agentCount)))
+        // The state the largest process holds, per agent of the whole run.
+        j.set("state_bytes_per_agent", largest(6) / Double(max(1, world.agentCount)))
         j.set("digest", sim.digest.hex)
         return j
     }
@@ -197,7 +202,15 @@ enum DistributedBench {
         model.set("transport_s_per_tick", transport)
         model.set("bytes_per_tick_per_rank", bytes)
         model.set("s_per_tick", parallel + serial + transport)
-        model.set("memory_per_rank_bytes", number(strongBase, "state_bytes_per_agent") * n)
+        // Memory: what every process holds (replicated) and what is split among them (partitioned),
+        // per agent, from the state the largest process held on the fewest and the most ranks.
+        let whole = number(strongBase, "state_bytes_per_agent"), spread = number(most, "state_bytes_per_agent")
+        let p1 = number(strongBase, "ranks")
+        let partitioned = p0 > p1 ? max(0, (whole - spread) / (1 / p1 - 1 / p0)) : 0
+        let replicated = max(0, whole - partitioned / p1)
+        model.set("replicated_bytes_per_agent", replicated)
+        model.set("partitioned_bytes_per_agent", partitioned)
+        model.set("memory_per_rank_bytes", (replicated + partitioned / p) * n)
         model.set("limit", terms.max { $0.1 < $1.1 }!.0)
         emit(model.text)
     }

@@ -63,8 +63,12 @@ extension AgoraCommand {
             let world: World
             let group: MPIWorld? = spread ? MPIWorld.shared : nil
             defer { group?.finish() }
+            let threads = threadsPerProcess()
+            // Spread, a process builds only its own agents' network rows when the model allows.
+            let placement = group.map { World.Placement(rank: $0.rank, processes: $0.size, threads: scenario.engine.threads ?? threads) }
             do {
-                world = try World.assemble(scenario, answers: LLMWiring.liveSource(for: scenario, catalog: catalog, group: group))
+                world = try World.assemble(scenario, answers: LLMWiring.liveSource(for: scenario, catalog: catalog, group: group),
+                                           placement: placement)
             } catch {
                 if lead { for issue in error.issues { printError("error: \(issue)") } }
                 throw Exit.badInput
@@ -72,7 +76,7 @@ extension AgoraCommand {
             let progress = (json || quiet || !lead || !isTerminal(2)) ? nil : ProgressBar(total: scenario.ticks, agents: world.agentCount)
             let outcome: RunSession.Outcome
             do {
-                outcome = try RunSession.run(world, out: out, threads: threadsPerProcess(), catalog: catalog, group: group) { done, elapsed in
+                outcome = try RunSession.run(world, out: out, threads: threads, catalog: catalog, group: group) { done, elapsed in
                     progress?.update(ticksDone: done, elapsed: elapsed)
                 }
             } catch {

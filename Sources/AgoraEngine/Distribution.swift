@@ -15,9 +15,7 @@ final class Distribution: ProcessGroup, @unchecked Sendable {
     init(group: any ProcessGroup, layout: ShardLayout, syncPoints: [SyncPoint]) {
         self.group = group
         shardsOf = (0..<group.size).map { group.shards(of: $0, shardCount: layout.shardCount) }
-        agentsOf = shardsOf.map { shards in
-            layout.range(of: shards.lowerBound).lowerBound ..< layout.range(of: shards.upperBound - 1).upperBound
-        }
+        agentsOf = (0..<group.size).map { layout.agents(ofProcess: $0, processes: group.size) }
         self.syncPoints = Set(syncPoints)
     }
 

@@ -31,7 +31,7 @@ extension ProcessGroup {
     /// The shards process `rank` hosts: a contiguous block, so that "processes in order" is
     /// "shards in order" is "agents in order".
     public func shards(of rank: Int, shardCount: Int) -> Range<Int> {
-        (rank * shardCount / size) ..< ((rank + 1) * shardCount / size)
+        ShardLayout.shards(ofProcess: rank, processes: size, shardCount: shardCount)
     }
 }
 
@@ -44,7 +44,7 @@ public enum SyncPoint: Int, Sendable, CaseIterable {
 
 /// A model that can run with its shards spread over several processes.
 ///
-/// Every process builds the whole model from the scenario and runs the serial hooks (`match`,
+/// Every process builds the model from the scenario and runs the serial hooks (`match`,
 /// `recordSerial`, `endTick`, `summary`) on the same inputs, so their state stays identical
 /// everywhere; each process runs the parallel phases for its own shards only. Messages cross
 /// processes in the engine, in the canonical order. What else a parallel phase writes and another
@@ -57,8 +57,9 @@ public protocol DistributedModel: Model {
     /// Called once, before `prepare`, when the run is spread over processes: the processes, for a
     /// serial hook that shares work out among them (the market's books, each run by one process)
     /// and must then exchange the results itself — every process calling `exchange` at the same
-    /// point of the same hook.
-    func join(_ processes: any ProcessGroup)
+    /// point of the same hook; and `agents`, those this process hosts, so that the model can let
+    /// go of what only the others need (the network rows of their agents).
+    func join(_ processes: any ProcessGroup, agents: Range<Int>)
     var syncPoints: [SyncPoint] { get }
     /// Writes what the shards `shards` (agents `agents`) of this process produced up to `point`.
     func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into writer: inout StateWriter)
@@ -67,7 +68,7 @@ public protocol DistributedModel: Model {
 }
 
 extension DistributedModel {
-    public func join(_ processes: any ProcessGroup) {}
+    public func join(_ processes: any ProcessGroup, agents: Range<Int>) {}
     public var syncPoints: [SyncPoint] { [] }
     public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into writer: inout StateWriter) {}
     public func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from reader: inout StateReader)

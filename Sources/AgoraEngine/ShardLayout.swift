@@ -31,6 +31,19 @@ public struct ShardLayout: Sendable, Hashable {
         return lower ..< min(lower + blockSize, agentCount)
     }
 
+    /// The shards process `rank` of `processes` hosts when a run is spread over processes: a
+    /// contiguous block, so that "processes in order" is "shards in order" is "agents in order".
+    public static func shards(ofProcess rank: Int, processes: Int, shardCount: Int) -> Range<Int> {
+        (rank * shardCount / processes) ..< ((rank + 1) * shardCount / processes)
+    }
+
+    /// The agents process `rank` of `processes` hosts: those of its shards.
+    public func agents(ofProcess rank: Int, processes: Int) -> Range<Int> {
+        let shards = Self.shards(ofProcess: rank, processes: processes, shardCount: shardCount)
+        guard !shards.isEmpty else { return agentCount ..< agentCount }
+        return range(of: shards.lowerBound).lowerBound ..< range(of: shards.upperBound - 1).upperBound
+    }
+
     /// The shard that owns `agent`. - Complexity: O(1), one multiply.
     @inlinable @inline(__always)
     public func shard(of agent: Int) -> Int {

@@ -51,7 +51,7 @@ public final class Simulation<M: Model>: @unchecked Sendable {
             let d = Distribution(group: group, layout: layout, syncPoints: (model as? any DistributedModel)?.syncPoints ?? [])
             distribution = d
             localShards = d.shardsOf[group.rank]
-            (model as? any DistributedModel)?.join(d)
+            (model as? any DistributedModel)?.join(d, agents: d.agentsOf[group.rank])
         } else {
             distribution = nil
             localShards = 0..<shards

@@ -20,7 +20,8 @@ public final class CascadeModel: Model, @unchecked Sendable {
     /// Event kind: a node became active; the value is the tick it was reached from (its wave).
     public static let activationEvent = EventKind(id: 3, name: "activation", columns: ["wave"])
 
-    public let graph: CSRGraph
+    /// The network: whole, or spread over processes the rows of this process's agents.
+    public private(set) var graph: CSRGraph
     public let rule: Rule
     public let probability: Probability
     public let random: RandomStream
@@ -68,15 +69,13 @@ public final class CascadeModel: Model, @unchecked Sendable {
     }
 
     public func decide(_ ctx: ShardContext, outbox: Outbox<NoPayload>) {
-        let off = graph.offsets.pointer, adj = graph.targets.pointer
         for v in ctx.agents where spreading(v, tick: ctx.tick) {
-            for e in Int(off[v])..<Int(off[v + 1]) { outbox.send(to: Int(adj[e]), NoPayload()) }
+            for u in graph.neighbors(v) { outbox.send(to: Int(u), NoPayload()) }
         }
     }
 
     public func propagate(_ ctx: ShardContext, inbox: Inbox<NoPayload>) {
         let a = activatedAt.pointer, x = reached.pointer, th = threshold.pointer
-        let off = graph.offsets.pointer
         var touched: [Int] = []
         for segment in inbox.segments {
             for env in segment {
@@ -105,7 +104,7 @@ public final class CascadeModel: Model, @unchecked Sendable {
                 for _ in 0..<min(k, 1_024) { escape *= 1 - p.value }
                 if p.isCertain || r.next() < Probability(1 - escape).threshold { a[v] = next }
             case .linearThreshold:
-                let degree = UInt64(off[v + 1] - off[v])
+                let degree = UInt64(graph.degree(v))
                 // Active share ≥ θ  ⇔  count · 2^32 ≥ θ · degree.
                 if UInt64(x[v]) << 32 >= UInt64(th[v]) * degree { a[v] = next }
             }
@@ -154,5 +153,10 @@ extension CascadeModel: CheckpointableModel {
     }
 }
 
-/// Activation travels in messages and the figures in counters: nothing else to share.
-extension CascadeModel: DistributedModel {}
+/// Activation travels in messages and the figures in counters: nothing else to share, and a
+/// process keeps the network rows of its own agents only.
+extension CascadeModel: DistributedModel {
+    public func join(_ processes: any ProcessGroup, agents: Range<Int>) {
+        graph = graph.restricted(to: agents)
+    }
+}

@@ -160,6 +160,9 @@ public struct ModelDescriptor: Sendable {
     public let usesExchange: Bool
     /// Whether a scenario may escalate agents to an LLM (an `llm` section).
     public var usesLLM: Bool = false
+    /// Spread over processes, whether a process walks only its own agents' network rows, so that
+    /// each can build and keep just those (see `CSRGraph.rows`).
+    public var walksOwnRows: Bool = false
     public let build: @Sendable (ModelInputs) throws(ModelBuildError) -> any Model
 
     public func kind(_ name: String) -> AgentKindDescriptor? { agentKinds.first { $0.name == name } }
@@ -216,7 +219,7 @@ public enum ModelCatalog {
         ])],
         maxPopulations: 1,
         network: .required,
-        usesExchange: false,
+        usesExchange: false, walksOwnRows: true,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard let graph = inputs.network else {
                 throw ModelBuildError(parameter: "network", "the sir model needs a `network` section")
@@ -256,7 +259,7 @@ public enum ModelCatalog {
             ParameterSpec("seed_count", .integer(min: 1, max: Int(Int32.max)), default: .integer(10),
                           "How many nodes to activate at tick 0 when `seeds` is absent, drawn from the seed."),
         ])],
-        maxPopulations: 1, network: .required, usesExchange: false,
+        maxPopulations: 1, network: .required, usesExchange: false, walksOwnRows: true,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let graph = try networkOf(inputs)
             let seeds = try seedNodes(inputs, graph: graph, list: "seeds", count: "seed_count")
@@ -272,7 +275,7 @@ public enum ModelCatalog {
             ParameterSpec("epsilon", .number(min: 0, max: 1), default: .number(0.2), "Confidence bound: only opinions this close count."),
             ParameterSpec("mu", .probability, default: .number(0.5), "Deffuant: the share of the gap an agent moves."),
         ])],
-        maxPopulations: 1, network: .required, usesExchange: false,
+        maxPopulations: 1, network: .required, usesExchange: false, walksOwnRows: true,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let graph = try networkOf(inputs)
             let rule: OpinionModel.Rule = inputs.text("rule") == "hegselmann_krause" ? .hegselmannKrause : .deffuant

@@ -188,7 +188,7 @@ public final class NewsModel: Model, @unchecked Sendable {
         let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer, act = activity.pointer
         let fd = feed.pointer, fc = feedCount.pointer, un = unread.pointer, out = posted.pointer, ch = changed.pointer
         let rq = request.pointer, lk = liked.pointer, likeCount = likes.pointer, lastTick = lastPostTick.pointer
-        let followers = follows.rows
+        let followers = follows.held
         let likeChance = params.likeProbability, byEngagement = params.ranking == .engagement
         /// The post at the head of v's feed under the ranking.
         func head(_ v: Int) -> Post {
@@ -436,7 +436,7 @@ extension NewsModel: CheckpointableModel {
 /// every follow request in endTick, so each shares its agents' requests after record; and the
 /// summary reads every agent's activity and attitude and every shard's cascade counts.
 extension NewsModel: DistributedModel {
-    public func join(_ group: any ProcessGroup) {
+    public func join(_ group: any ProcessGroup, agents: Range<Int>) {
         processes = (group.rank, group.size)
     }
 

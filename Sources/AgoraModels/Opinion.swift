@@ -21,7 +21,8 @@ public final class OpinionModel: Model, @unchecked Sendable {
     /// Event kind: an agent's opinion after the tick, in millionths (logged for 1% of agents).
     public static let opinionEvent = EventKind(id: 4, name: "opinion", columns: ["opinion_millionths"], defaultSample: 0.01)
 
-    public let graph: CSRGraph
+    /// The network: whole, or spread over processes the rows of this process's agents.
+    public private(set) var graph: CSRGraph
     public let rule: Rule
     public let epsilon: Double
     public let mu: Double
@@ -59,21 +60,20 @@ public final class OpinionModel: Model, @unchecked Sendable {
 
     public func decide(_ ctx: ShardContext, outbox: Outbox<NoPayload>) {
         let x = opinion.pointer, y = next.pointer
-        let off = graph.offsets.pointer, adj = graph.targets.pointer
         let draws = random.tick(ctx.tick)
         for v in ctx.agents {
-            let lo = Int(off[v]), hi = Int(off[v + 1])
+            let near = graph.neighbors(v)
             let own = x[v]
-            guard hi > lo else { y[v] = own; continue }
+            guard !near.isEmpty else { y[v] = own; continue }
             switch rule {
             case .deffuant:
                 var r = draws.agent(v)
-                let other = x[Int(adj[lo + r.index(below: hi - lo)])]
+                let other = x[Int(near[r.index(below: near.count)])]
                 y[v] = abs(other - own) < epsilon ? own + mu * (other - own) : own
             case .hegselmannKrause:
                 var sum = own, n = 1.0
-                for e in lo..<hi {
-                    let o = x[Int(adj[e])]
+                for u in near {
+                    let o = x[Int(u)]
                     if abs(o - own) <= epsilon { sum += o; n += 1 }
                 }
                 y[v] = sum / n
@@ -138,6 +138,12 @@ extension OpinionModel: CheckpointableModel {
 /// Agents read their neighbours' opinions directly, so every process shares its agents' new
 /// opinions after decide; `endTick` then makes the whole column current everywhere.
 extension OpinionModel: DistributedModel {
+    /// An agent reads its neighbours' opinions, shared after decide; the network rows it walks
+    /// are its own, so a process keeps only its agents' rows.
+    public func join(_ processes: any ProcessGroup, agents: Range<Int>) {
+        graph = graph.restricted(to: agents)
+    }
+
     public var syncPoints: [SyncPoint] { [.afterDecide] }
     public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
         w.write(UnsafeBufferPointer(next.slice(agents)))

@@ -20,7 +20,8 @@ public final class SIRModel: Model, @unchecked Sendable {
     /// Event kind: a node changed state; the value is the new state (1 infected, 2 recovered).
     public static let transitionEvent = EventKind(id: 2, name: "transition", columns: ["state"])
 
-    public let graph: CSRGraph
+    /// The network: whole, or spread over processes the rows of this process's agents.
+    public private(set) var graph: CSRGraph
     public let transmission: Probability
     public let recovery: Probability
     public let random: RandomStream
@@ -69,10 +70,8 @@ public final class SIRModel: Model, @unchecked Sendable {
 
     public func decide(_ ctx: ShardContext, outbox: Outbox<NoPayload>) {
         let s = state.pointer
-        let off = graph.offsets.pointer
-        let adj = graph.targets.pointer
         for i in ctx.agents where s[i] == State.infected.rawValue {
-            for e in Int(off[i])..<Int(off[i + 1]) { outbox.send(to: Int(adj[e]), NoPayload()) }
+            for u in graph.neighbors(i) { outbox.send(to: Int(u), NoPayload()) }
         }
     }
 
@@ -169,5 +168,10 @@ extension SIRModel: CheckpointableModel {
     }
 }
 
-/// Infection travels in messages and the figures in counters: nothing else to share.
-extension SIRModel: DistributedModel {}
+/// Infection travels in messages and the figures in counters: nothing else to share, and a
+/// process keeps the network rows of its own agents only.
+extension SIRModel: DistributedModel {
+    public func join(_ processes: any ProcessGroup, agents: Range<Int>) {
+        graph = graph.restricted(to: agents)
+    }
+}

@@ -82,12 +82,13 @@ public enum RunSession {
             throw RunDirectory.Failure(description: "the run's scenario.yaml no longer reads: \(error)")
         }
         let catalog = processes.isLead ? catalog : nil
-        let world = try World.assemble(scenario, answers: LLMWiring.liveSource(for: scenario, catalog: catalog, group: group))
+        let threads = scenario.engine.threads ?? defaultThreads
+        let world = try World.assemble(scenario, answers: LLMWiring.liveSource(for: scenario, catalog: catalog, group: group),
+                                       placement: processes.placement(threads: threads))
         try processes.check(world)
         let logPath = (path as NSString).appendingPathComponent(RunLog.fileName)
         let runID = (try? LogReader(path: logPath).schema.meta["run_id"]) ?? nil ?? (path as NSString).lastPathComponent
         let directory = try RunDirectory.reopen(path: path, runID: runID, scenario: scenario)
-        let threads = scenario.engine.threads ?? defaultThreads
         let shards = try processes.shardCount(world, threads: threads)
         let sim = makeSimulation(world.model, shards: shards, threads: threads, logPolicy: world.logPolicy, group: group)
         let resumed = try processes.agree { () throws -> (main: Checkpoint, segmentLength: Int)? in
@@ -327,16 +328,19 @@ struct RunProcesses {
                                    + "(docs/distributed.md lists those that can); run it without mpirun")
     }
 
-    /// The run's shards: the scenario's, or enough for every process's threads.
+    /// Where this process builds its world (nil: alone), for a process running `threads` threads.
+    func placement(threads: Int) -> World.Placement? {
+        size > 1 ? World.Placement(rank: rank, processes: size, threads: threads) : nil
+    }
+
+    /// The run's shards: the scenario's, or enough for every process's threads (the count the
+    /// world's placement assumed).
     func shardCount(_ world: World, threads: Int) throws -> Int {
-        guard size > 1 else { return world.shardCount(threads: threads) }
-        if let fixed = world.scenario.engine.shards {
-            guard fixed >= size else {
-                throw RunDirectory.Failure(description: "engine.shards is \(fixed): fewer shards than the \(size) processes")
-            }
-            return fixed
+        guard let placement = placement(threads: threads) else { return world.shardCount(threads: threads) }
+        guard let shards = placement.shardCount(agents: world.agentCount, fixed: world.scenario.engine.shards) else {
+            throw RunDirectory.Failure(description: "engine.shards is \(world.scenario.engine.shards ?? 0): fewer shards than the \(size) processes")
         }
-        return max(size, world.shardCount(threads: threads * size))
+        return shards
     }
 
     /// Runs `body` here, then learns whether it failed anywhere: a failure on any process throws on

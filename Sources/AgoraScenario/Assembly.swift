@@ -9,7 +9,6 @@ import Foundation
 public struct World: @unchecked Sendable {
     public let scenario: Scenario
     public let model: any Model
-    public let network: CSRGraph?
     /// Seconds spent building the network and the agents.
     public let setupSeconds: Double
     /// What the run logs, resolved against the model's event kinds.
@@ -20,31 +19,67 @@ public struct World: @unchecked Sendable {
     /// Shards to use: the scenario's or command line's choice, else about 256k agents per shard,
     /// at least one per thread, at most 64. Never changes results, only speed.
     public func shardCount(threads: Int) -> Int {
-        if let s = scenario.engine.shards { return s }
-        return min(64, max(threads, (agentCount + 262_143) / 262_144))
+        Self.shardCount(agents: agentCount, fixed: scenario.engine.shards, threads: threads)
     }
 
-    static func graph(_ pairs: [UInt32], nodes: Int) -> CSRGraph {
-        pairs.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0, nodeCount: nodes) }
+    public static func shardCount(agents: Int, fixed: Int?, threads: Int) -> Int {
+        if let fixed { return fixed }
+        return min(64, max(threads, (agents + 262_143) / 262_144))
+    }
+
+    /// Where a world is built: as process `rank` of the `processes` of a spread run, each running
+    /// `threads` threads. That decides the run's shards and so the agents this process hosts —
+    /// and, for a model that walks only its own agents' network rows, the rows it builds.
+    public struct Placement: Sendable, Hashable {
+        public var rank: Int
+        public var processes: Int
+        public var threads: Int
+
+        public init(rank: Int, processes: Int, threads: Int) {
+            self.rank = rank
+            self.processes = processes
+            self.threads = threads
+        }
+
+        /// The shards of a spread run: the scenario's (nil when fewer than the processes), or
+        /// enough for every process's threads.
+        public func shardCount(agents: Int, fixed: Int?) -> Int? {
+            if let fixed { return fixed >= processes ? fixed : nil }
+            return max(processes, World.shardCount(agents: agents, fixed: nil, threads: threads * processes))
+        }
+
+        /// The agents this process hosts out of `agents` (nil: the scenario's shards cannot be spread).
+        public func agents(of agents: Int, fixed: Int?) -> Range<Int>? {
+            guard let shards = shardCount(agents: agents, fixed: fixed) else { return nil }
+            return ShardLayout(agentCount: agents, shardCount: shards).agents(ofProcess: rank, processes: processes)
+        }
+    }
+
+    static func graph(_ pairs: [UInt32], nodes: Int, rows: (Int) -> Range<Int>?) -> CSRGraph {
+        pairs.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0, nodeCount: nodes, rows: rows(nodes)) }
     }
 
     /// The scenario's network, generated or loaded (nil when it has none): what `assemble` builds
     /// first, and what an analysis of the run rebuilds.
-    public static func network(of scenario: Scenario) throws(ScenarioErrors) -> CSRGraph? {
+    ///
+    /// - Parameter rows: given the node count, the rows to keep (nil: all). A generated network is
+    ///   generated whole as an edge list, then only the kept rows are built; a loaded one is read
+    ///   whole, then likewise.
+    public static func network(of scenario: Scenario, rows: (Int) -> Range<Int>? = { _ in nil }) throws(ScenarioErrors) -> CSRGraph? {
         var network: CSRGraph?
         switch scenario.network {
         case .barabasiAlbert(let nodes, let m, let seed, let igraph)?:
-            network = BarabasiAlbert.graph(nodes: nodes, m: m, seed: seed, variant: igraph ? .igraph : .networkx)
+            network = graph(BarabasiAlbert.edges(nodes: nodes, m: m, seed: seed, variant: igraph ? .igraph : .networkx), nodes: nodes, rows: rows)
         case .erdosRenyi(let nodes, let p, let seed)?:
-            network = graph(GraphGenerators.erdosRenyi(nodes: nodes, p: p, seed: seed), nodes: nodes)
+            network = graph(GraphGenerators.erdosRenyi(nodes: nodes, p: p, seed: seed), nodes: nodes, rows: rows)
         case .wattsStrogatz(let nodes, let k, let beta, let seed)?:
-            network = graph(GraphGenerators.wattsStrogatz(nodes: nodes, k: k, beta: beta, seed: seed), nodes: nodes)
+            network = graph(GraphGenerators.wattsStrogatz(nodes: nodes, k: k, beta: beta, seed: seed), nodes: nodes, rows: rows)
         case .stochasticBlock(let sizes, let pIn, let pOut, let seed)?:
             let matrix = sizes.indices.map { i in sizes.indices.map { j in i == j ? pIn : pOut } }
-            network = graph(GraphGenerators.stochasticBlock(sizes: sizes, p: matrix, seed: seed), nodes: sizes.reduce(0, +))
+            network = graph(GraphGenerators.stochasticBlock(sizes: sizes, p: matrix, seed: seed), nodes: sizes.reduce(0, +), rows: rows)
         case .configuration(let nodes, let exponent, let minDegree, let maxDegree, let seed)?:
             let degrees = GraphGenerators.powerLawDegrees(nodes: nodes, exponent: exponent, minDegree: minDegree, maxDegree: maxDegree, seed: seed)
-            network = graph(GraphGenerators.configuration(degrees: degrees, seed: seed), nodes: nodes)
+            network = graph(GraphGenerators.configuration(degrees: degrees, seed: seed), nodes: nodes, rows: rows)
         case .file(let path, let format)?:
             do {
                 let edges = format == "text" ? try EdgeListLoader.loadText(path: path)
@@ -52,7 +87,8 @@ public struct World: @unchecked Sendable {
                 if let tooBig = edges.pairs.first(where: { $0 >= UInt32.max }) {
                     throw ScenarioErrors([scenario.issue(at: "network.file", "\(path): node id \(tooBig) is too large")])
                 }
-                network = edges.pairs.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0, nodeCount: edges.labels?.count) }
+                let nodes = edges.labels?.count ?? Int(edges.pairs.max() ?? 0) + (edges.pairs.isEmpty ? 0 : 1)
+                network = graph(edges.pairs, nodes: nodes, rows: rows)
             } catch let e as EdgeListLoader.LoadError {
                 throw ScenarioErrors([scenario.issue(at: "network.file", e.description)])
             } catch let e as ScenarioErrors {
@@ -67,10 +103,15 @@ public struct World: @unchecked Sendable {
     }
 
     /// Builds the world of a validated scenario. `answers` says where LLM answers come from (nil:
-    /// the scenario's endpoint, uncached, or none).
-    public static func assemble(_ scenario: Scenario, answers: (any AnswerSource)? = nil) throws(ScenarioErrors) -> World {
+    /// the scenario's endpoint, uncached, or none). `placement`, for a run spread over processes:
+    /// a model that walks only its own agents' network rows gets a network of those rows only.
+    public static func assemble(_ scenario: Scenario, answers: (any AnswerSource)? = nil, placement: Placement? = nil)
+        throws(ScenarioErrors) -> World {
         let start = Date()
-        let network = try Self.network(of: scenario)
+        let network = try Self.network(of: scenario) { nodes in
+            guard let placement, placement.processes > 1, scenario.model.walksOwnRows else { return nil }
+            return placement.agents(of: nodes, fixed: scenario.engine.shards)
+        }
         let inputs = ModelInputs(seed: scenario.seed,
                                  populations: scenario.populations.map { PopulationInput(kind: $0.kind, count: $0.count, params: $0.params) },
                                  network: network, market: scenario.market, llm: scenario.llm, answers: answers)
@@ -98,6 +139,6 @@ public struct World: @unchecked Sendable {
             let path = scenario.log.rules[unknown.name] != nil ? "log.kinds.\(unknown.name)" : "log.exclude"
             throw ScenarioErrors([scenario.issue(at: path, "no event kind '\(unknown.name)' in the \(scenario.model.name) model; kinds: \(unknown.known.joined(separator: ", "))")])
         }
-        return World(scenario: scenario, model: model, network: network, setupSeconds: Date().timeIntervalSince(start), logPolicy: policy)
+        return World(scenario: scenario, model: model, setupSeconds: Date().timeIntervalSince(start), logPolicy: policy)
     }
 }

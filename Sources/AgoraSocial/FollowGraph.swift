@@ -7,6 +7,10 @@ import AgoraCore
 /// Each node's followers (those its posts reach) are kept sorted in compressed sparse row form.
 /// A batch of changes is applied in one merge pass over the rows — O(nodes + edges + changes) —
 /// into a second pair of buffers, which then become the current ones; no per-node allocation.
+///
+/// Like `CSRGraph`, it may hold the rows of only some nodes (`rows`, followees): one process of a
+/// spread run keeps the followers of the agents it hosts, takes the changes to those rows from a
+/// batch everyone shares, and leaves the rest to the other processes.
 public final class FollowGraph: @unchecked Sendable {
     /// One follow or unfollow: `follower` starts or stops following `followee`.
     public struct Change: BitwiseCopyable, Sendable, Hashable {
@@ -28,6 +32,9 @@ public final class FollowGraph: @unchecked Sendable {
     }
 
     public let nodeCount: Int
+    /// The followees whose rows this graph holds: all nodes, or one process's share.
+    public let rows: Range<Int>
+    /// `rows.count + 1` entries.
     public private(set) var offsets: Column<UInt64>
     /// The follower rows back to back; entries past `edgeCount` are spare room.
     public private(set) var followerIDs: Column<UInt32>
@@ -36,50 +43,74 @@ public final class FollowGraph: @unchecked Sendable {
     private var spareOffsets: Column<UInt64>?
     private var spareIDs: Column<UInt32>?
 
-    public var edgeCount: Int { Int(offsets[nodeCount]) }
+    /// Follow links held: all of them, or those of `rows`.
+    public var edgeCount: Int { Int(offsets[rows.count]) }
     /// Memory held, the spare buffers included.
     public var byteCount: Int {
         offsets.byteCount + followerIDs.byteCount + (spareOffsets?.byteCount ?? 0) + (spareIDs?.byteCount ?? 0)
     }
 
     /// Starts from a network: every neighbour of a node follows it (an undirected graph stands for
-    /// mutual following). Repeated edges and self-loops are dropped.
+    /// mutual following). Repeated edges and self-loops are dropped. Holds the rows `graph` holds.
     public init(_ graph: CSRGraph) {
         nodeCount = graph.nodeCount
-        let off = graph.offsets.pointer, adj = graph.targets.pointer
-        var starts = [UInt64](repeating: 0, count: nodeCount + 1)
+        rows = graph.rows
+        var starts = [UInt64](repeating: 0, count: rows.count + 1)
         var ids: [UInt32] = []
         ids.reserveCapacity(graph.targets.count)
         var row: [UInt32] = []
-        for v in 0..<nodeCount {
+        for (i, v) in rows.enumerated() {
             row.removeAll(keepingCapacity: true)
-            for e in Int(off[v])..<Int(off[v + 1]) where Int(adj[e]) != v { row.append(adj[e]) }
+            for u in graph.neighbors(v) where Int(u) != v { row.append(u) }
             row.sort()
-            for (i, u) in row.enumerated() where i == 0 || row[i - 1] != u { ids.append(u) }
-            starts[v + 1] = UInt64(ids.count)
+            for (j, u) in row.enumerated() where j == 0 || row[j - 1] != u { ids.append(u) }
+            starts[i + 1] = UInt64(ids.count)
         }
         offsets = Column(starts)
         followerIDs = Column(ids)
     }
 
     /// Restores a saved graph (see `save(to:)`).
-    public init(nodeCount: Int, offsets: Column<UInt64>, followers: Column<UInt32>) {
-        precondition(offsets.count == nodeCount + 1 && Int(offsets[nodeCount]) <= followers.count)
+    public init(nodeCount: Int, rows: Range<Int>? = nil, offsets: Column<UInt64>, followers: Column<UInt32>) {
+        let rows = rows ?? 0..<nodeCount
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= nodeCount)
+        precondition(offsets.count == rows.count + 1 && Int(offsets[rows.count]) <= followers.count)
         self.nodeCount = nodeCount
+        self.rows = rows
         self.offsets = offsets
         followerIDs = followers
     }
 
-    /// The rows as plain pointers, for hot loops: valid until the next `apply` or `load`.
+    /// The same graph holding only the rows of `part` (a subrange of `rows`): what one process of
+    /// a spread run keeps. Returns `self` when `part` is already all it holds.
+    public func restricted(to part: Range<Int>) -> FollowGraph {
+        precondition(part.lowerBound >= rows.lowerBound && part.upperBound <= rows.upperBound, "rows \(part) are not all held (\(rows))")
+        if part == rows { return self }
+        let first = part.lowerBound - rows.lowerBound
+        let start = offsets[first], end = offsets[first + part.count]
+        let newOffsets = Column<UInt64>(count: part.count + 1, repeating: 0)
+        for i in 0...part.count { newOffsets[i] = offsets[first + i] - start }
+        let ids = Column<UInt32>(UnsafeBufferPointer(start: followerIDs.pointer + Int(start), count: Int(end - start)))
+        return FollowGraph(nodeCount: nodeCount, rows: part, offsets: newOffsets, followers: ids)
+    }
+
+    /// The rows as plain pointers, for hot loops: valid until the next `apply` or `load`. Nodes
+    /// are global ids; only followees in the graph's `rows` may be asked about.
     public struct Rows: @unchecked Sendable {
         public let offsets: UnsafeMutablePointer<UInt64>
         public let ids: UnsafeMutablePointer<UInt32>
+        /// The first held row's node.
+        public let first: Int
 
         @inlinable public func followers(of node: Int) -> UnsafeBufferPointer<UInt32> {
-            UnsafeBufferPointer(start: ids + Int(offsets[node]), count: Int(offsets[node + 1] &- offsets[node]))
+            let i = node &- first
+            return UnsafeBufferPointer(start: ids + Int(offsets[i]), count: Int(offsets[i + 1] &- offsets[i]))
         }
 
-        @inlinable public func followerCount(_ node: Int) -> Int { Int(offsets[node + 1] &- offsets[node]) }
+        @inlinable public func followerCount(_ node: Int) -> Int {
+            let i = node &- first
+            return Int(offsets[i + 1] &- offsets[i])
+        }
 
         /// Whether `follower` follows `followee` (binary search of its sorted row).
         @inlinable public func follows(_ follower: Int, _ followee: Int) -> Bool {
@@ -93,15 +124,25 @@ public final class FollowGraph: @unchecked Sendable {
         }
     }
 
-    public var rows: Rows { Rows(offsets: offsets.pointer, ids: followerIDs.pointer) }
+    public var held: Rows { Rows(offsets: offsets.pointer, ids: followerIDs.pointer, first: rows.lowerBound) }
 
-    public func followers(of node: Int) -> UnsafeBufferPointer<UInt32> { rows.followers(of: node) }
-    public func followerCount(_ node: Int) -> Int { rows.followerCount(node) }
-    public func follows(_ follower: Int, _ followee: Int) -> Bool { rows.follows(follower, followee) }
+    public func followers(of node: Int) -> UnsafeBufferPointer<UInt32> {
+        precondition(rows.contains(node), "node \(node)'s followers are not held here (rows \(rows))")
+        return held.followers(of: node)
+    }
+    public func followerCount(_ node: Int) -> Int {
+        precondition(rows.contains(node), "node \(node)'s followers are not held here (rows \(rows))")
+        return held.followerCount(node)
+    }
+    public func follows(_ follower: Int, _ followee: Int) -> Bool {
+        precondition(rows.contains(followee), "node \(followee)'s followers are not held here (rows \(rows))")
+        return held.follows(follower, followee)
+    }
 
     /// Applies a batch. `changes` is in the caller's canonical order (for example by the agent
     /// that made each change); when the same pair appears more than once the last change wins.
-    /// The array is reordered in place.
+    /// Changes to rows this graph does not hold are dropped (their holder applies them), so every
+    /// holder of part of a graph can be given the same whole batch. The array is reordered in place.
     public func apply(_ changes: inout [Change]) -> BatchResult {
         var result = BatchResult()
         guard !changes.isEmpty else { return result }
@@ -113,17 +154,17 @@ public final class FollowGraph: @unchecked Sendable {
         changes.removeAll(keepingCapacity: true)
         for (i, (c, _)) in keyed.enumerated() {
             precondition(Int(c.followee) < nodeCount && Int(c.follower) < nodeCount, "a follow names a node outside the graph")
-            if c.followee == c.follower { continue }
+            if c.followee == c.follower || !rows.contains(Int(c.followee)) { continue }
             if i + 1 < keyed.count && keyed[i + 1].0.followee == c.followee && keyed[i + 1].0.follower == c.follower { continue }
             changes.append(c)
         }
         // New row lengths.
-        let old = rows
-        let newOffsets = spareOffsets ?? Column<UInt64>(uninitializedCount: nodeCount + 1)
+        let old = held
+        let newOffsets = spareOffsets ?? Column<UInt64>(uninitializedCount: rows.count + 1)
         let no = newOffsets.pointer
         no[0] = 0
         var j = 0
-        for v in 0..<nodeCount {
+        for (i, v) in rows.enumerated() {
             var count = old.followerCount(v)
             while j < changes.count && Int(changes[j].followee) == v {
                 let present = old.follows(Int(changes[j].follower), v)
@@ -131,20 +172,20 @@ public final class FollowGraph: @unchecked Sendable {
                 if !changes[j].follow && present { count -= 1; result.removed += 1 }
                 j += 1
             }
-            no[v + 1] = no[v] + UInt64(count)
+            no[i + 1] = no[i] + UInt64(count)
         }
         guard result.added + result.removed > 0 else {
             spareOffsets = newOffsets
             return result
         }
         // Merge each row with its changes.
-        let needed = Int(no[nodeCount])
+        let needed = Int(no[rows.count])
         let out: Column<UInt32>
         if let spare = spareIDs, spare.count >= needed { out = spare } else { out = Column(uninitializedCount: needed + needed / 8) }
         let o = out.pointer
         j = 0
-        for v in 0..<nodeCount {
-            var w = Int(no[v])
+        for (i, v) in rows.enumerated() {
+            var w = Int(no[i])
             let row = old.followers(of: v)
             var r = 0
             while j < changes.count && Int(changes[j].followee) == v {
@@ -159,7 +200,7 @@ public final class FollowGraph: @unchecked Sendable {
                 (o + w).update(from: base + r, count: row.count - r)
                 w += row.count - r
             }
-            assert(w == Int(no[v + 1]))
+            assert(w == Int(no[i + 1]))
         }
         (spareOffsets, spareIDs) = (offsets, followerIDs)
         offsets = newOffsets
@@ -173,17 +214,17 @@ public final class FollowGraph: @unchecked Sendable {
         w.write(UnsafeBufferPointer(start: followerIDs.pointer, count: edgeCount))
     }
 
-    /// Reads a graph written by `save(to:)` over this one (node counts must match).
+    /// Reads a graph written by `save(to:)` over this one (node counts and held rows must match).
     public func load(from r: inout StateReader) throws(StateReader.Failure) {
-        let newOffsets = Column<UInt64>(count: nodeCount + 1, repeating: 0)
+        let newOffsets = Column<UInt64>(count: rows.count + 1, repeating: 0)
         try r.read(into: newOffsets)
-        for v in 0..<nodeCount where newOffsets[v] > newOffsets[v + 1] {
-            throw StateReader.Failure(description: "follow graph: row \(v) ends before it starts")
+        for i in 0..<rows.count where newOffsets[i] > newOffsets[i + 1] {
+            throw StateReader.Failure(description: "follow graph: row \(rows.lowerBound + i) ends before it starts")
         }
-        guard newOffsets[0] == 0, newOffsets[nodeCount] <= UInt64(r.remainingBytes / MemoryLayout<UInt32>.stride) else {
-            throw StateReader.Failure(description: "follow graph: \(newOffsets[nodeCount]) followers do not fit the state")
+        guard newOffsets[0] == 0, newOffsets[rows.count] <= UInt64(r.remainingBytes / MemoryLayout<UInt32>.stride) else {
+            throw StateReader.Failure(description: "follow graph: \(newOffsets[rows.count]) followers do not fit the state")
         }
-        let out = Column<UInt32>(uninitializedCount: Int(newOffsets[nodeCount]))
+        let out = Column<UInt32>(uninitializedCount: Int(newOffsets[rows.count]))
         try r.read(into: out)
         offsets = newOffsets
         followerIDs = out

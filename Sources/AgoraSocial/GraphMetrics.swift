@@ -25,6 +25,7 @@ public struct DegreeStatistics: Sendable, Hashable {
         var sumK = 0.0, sumK2 = 0.0, sumNeighborMeans = 0.0
         var withNeighbors = 0, belowNeighbors = 0
         var maxK = 0
+        precondition(g.isWhole, "degree figures need the whole graph")
         let off = g.offsets.pointer, adj = g.targets.pointer
         for v in 0..<g.nodeCount {
             let k = Int(off[v + 1] &- off[v])
@@ -59,6 +60,7 @@ extension CSRGraph {
     /// are linked themselves.
     /// - Complexity: O(samples × Σ neighbour degrees).
     public func sampledClustering(samples: Int, seed: UInt64) -> Double {
+        precondition(isWhole, "clustering needs the whole graph")
         let eligible = (0..<nodeCount).filter { degree($0) >= 2 }
         guard !eligible.isEmpty else { return 0 }
         var chosen = eligible
@@ -104,6 +106,7 @@ public struct AttributeParadox: Sendable, Hashable {
     /// - Parameter value: the attribute of node `v`; called O(edges) times.
     /// - Complexity: O(nodes + edges).
     public init(_ g: CSRGraph, value: (Int) -> Double) {
+        precondition(g.isWhole, "the friendship paradox needs the whole graph")
         let off = g.offsets.pointer, adj = g.targets.pointer
         var n = 0, below = 0, above = 0
         var sumX = 0.0, sumNeighbor = 0.0

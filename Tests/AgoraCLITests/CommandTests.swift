@@ -765,6 +765,11 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         let decisions = try #require(summary["llm.decisions"] as? Double)
         #expect(decisions > 0, "\(summary)")
         #expect(server.requests.count == 2 * asked, "each question asked once by the spread run, as by the single one")
+        // The same questions word for word: what each escalated trader is shown (its resting orders,
+        // the news it heard, its feed, how many follow it) comes from the process that hosts it.
+        let prompts = server.requests.map { OpenAIFixture.body($0)?["messages"]?.array?.last?["content"]?.string ?? "" }
+        #expect(prompts.prefix(asked).sorted() == prompts.dropFirst(asked).sorted())
+        #expect(prompts.contains { $0.contains("traders follow you") })
         // The digest holds each answer's latency, which differs from run to run; what the answers
         // did does not: the same per-tick metrics, and the spread run replays to its own digest.
         let metrics = { (run: String) in try String(contentsOfFile: dir + "/\(run)/metrics.csv", encoding: .utf8) }
@@ -796,5 +801,11 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         let parts = ["parallel_s_per_tick", "serial_s_per_tick", "transport_s_per_tick"].map { model[$0] as? Double ?? -1 }
         #expect(parts.allSatisfy { $0 >= 0 } && abs(parts.reduce(0, +) - (model["s_per_tick"] as? Double ?? 0)) < 1e-9)
         #expect((model["limit"] as? String ?? "").isEmpty == false)
+        // On two processes the larger holds less than one process holding everything: the network
+        // rows are split; the rest (the agents' columns) is held by every process.
+        let replicated = model["replicated_bytes_per_agent"] as? Double ?? -1, partitioned = model["partitioned_bytes_per_agent"] as? Double ?? -1
+        #expect(replicated > 0 && partitioned > 0, "\(model)")
+        let memory = model["memory_per_rank_bytes"] as? Double ?? 0
+        #expect(abs(memory - (replicated + partitioned / 64) * 1e9) < 1e-9 * memory)
     }
 }

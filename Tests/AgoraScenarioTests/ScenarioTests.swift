@@ -251,7 +251,7 @@ agents:
             .write(toFile: dir + "/s.yaml", atomically: true, encoding: .utf8)
         let text = try World.assemble(try ScenarioLoader.load(path: dir + "/s.yaml"))
         #expect(text.agentCount == 4)
-        #expect(text.network?.edgeCount == 4)
+        #expect(try World.network(of: text.scenario)?.edgeCount == 4)
     }
 
     @Test func assemblesAGeneratedNetworkWorld() throws {
@@ -260,8 +260,34 @@ agents:
             path: "s.yaml")
         let w = try World.assemble(s)
         #expect(w.agentCount == 500)
-        #expect(w.network?.edgeCount == 2 * 498)
+        #expect(try World.network(of: s)?.edgeCount == 2 * 498)
         #expect(w.shardCount(threads: 2) == 2)
+    }
+
+    /// Placed as one process of a spread run, a model that walks only its own agents' rows gets a
+    /// network of exactly the agents that process hosts, each row the whole network's; the news
+    /// model, which reads other agents' rows, gets the whole network.
+    @Test func aPlacedWorldBuildsItsOwnRows() throws {
+        let s = try ScenarioLoader.parse(
+            "name: n\nmodel: sir\nticks: 2\nengine: {shards: 5}\nagents:\n  - kind: person\nnetwork:\n  generator: ba\n  nodes: 500\n  m: 2\n",
+            path: "s.yaml")
+        let whole = try #require(try World.network(of: s))
+        var covered = 0
+        for rank in 0..<3 {
+            let placement = World.Placement(rank: rank, processes: 3, threads: 1)
+            let agents = try #require(placement.agents(of: 500, fixed: 5))
+            let graph = try #require((try World.assemble(s, placement: placement).model as? SIRModel)?.graph)
+            #expect(graph.rows == agents && graph.nodeCount == 500)
+            for v in agents { #expect(Array(graph.neighbors(v)) == Array(whole.neighbors(v))) }
+            covered += agents.count
+        }
+        #expect(covered == 500)
+        #expect(World.Placement(rank: 0, processes: 6, threads: 1).agents(of: 500, fixed: 5) == nil, "5 shards cannot go to 6 processes")
+        let news = try ScenarioLoader.parse(
+            "name: n\nmodel: news\nticks: 2\nagents:\n  - kind: person\nnetwork:\n  generator: ba\n  nodes: 500\n  m: 2\n",
+            path: "s.yaml")
+        let newsGraph = try #require((try World.assemble(news, placement: World.Placement(rank: 1, processes: 2, threads: 1)).model as? NewsModel)?.graph)
+        #expect(newsGraph.isWhole)
     }
 }
 

@@ -74,6 +74,7 @@ extension ModelCatalog {
         network: .optional,
         usesExchange: true,
         usesLLM: true,
+        walksOwnRows: true,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard var spec = inputs.market else {
                 throw ModelBuildError(population: nil, parameter: "exchange", "the market model needs an `exchange` section")

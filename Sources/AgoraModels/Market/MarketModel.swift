@@ -625,7 +625,7 @@ extension MarketModel {
         if !prints.isEmpty { lines.append("Recent trades (price x shares): \(prints.joined(separator: ", ")).") }
         if let feeds {
             let mood = Double(feeds.sentiment[i]) / 1000
-            lines.append("Your feed: \(feeds.postsRead[i]) posts read so far; \(feeds.follows.followerCount(i)) traders follow you; "
+            lines.append("Your feed: \(feeds.postsRead[i]) posts read so far; \(feeds.followerCount(i)) traders follow you; "
                          + "the mood about \(inst.name) is \(String(format: "%+.2f", mood)) (-1 bearish, +1 bullish).")
             let head = feeds.lastRead[i]
             if head.author != .max {
@@ -672,12 +672,15 @@ extension MarketModel: CheckpointableModel {
     }
 }
 
-/// Spread over processes, every process runs the exchange on the whole tick's orders, so each
-/// shares its shards' order queues after submit; and the LLM side (a serial step) reads the state
-/// of its escalated traders, so each process shares theirs along with them.
+/// Spread over processes, each instrument's book runs on one process (see `matchOwnedBooks`), so
+/// each process shares its shards' order queues after submit; the LLM side (a serial step) reads
+/// the state of the escalated traders, so each process shares its own escalated traders' state
+/// along with them (their follower counts included: a process keeps the followers of its own
+/// traders only).
 extension MarketModel: DistributedModel {
-    public func join(_ processes: any ProcessGroup) {
+    public func join(_ processes: any ProcessGroup, agents: Range<Int>) {
         self.processes = processes
+        feeds?.keepRows(agents)
         for s in exchange.owned.indices { exchange.owned[s] = s % processes.size == processes.rank }
     }
 
@@ -695,6 +698,7 @@ extension MarketModel: DistributedModel {
                 w.write(Int(feeds.postsRead[i]))
                 let p = feeds.lastRead[i]
                 w.write(Int(p.author)); w.write(Int(p.symbol)); w.write(Int(p.news)); w.write(Int(p.sentiment))
+                w.write(feeds.followerCount(i))
             }
         }
     }
@@ -712,6 +716,7 @@ extension MarketModel: DistributedModel {
                 feeds.postsRead[i] = UInt32(truncatingIfNeeded: try r.int())
                 feeds.lastRead[i] = TraderPost(author: UInt32(truncatingIfNeeded: try r.int()), symbol: UInt16(truncatingIfNeeded: try r.int()),
                                                news: UInt8(truncatingIfNeeded: try r.int()), sentiment: Int8(truncatingIfNeeded: try r.int()))
+                feeds.followerCountElsewhere[i] = try r.int()
             }
         }
     }

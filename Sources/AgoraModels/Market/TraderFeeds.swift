@@ -35,10 +35,15 @@ final class TraderFeeds: @unchecked Sendable {
     static let stream: UInt64 = 0x4D4B_0004
     static let maxNews = 64
 
-    let graph: CSRGraph
+    /// Traders: the network's nodes.
+    let nodeCount: Int
     /// Who reads whose posts: the network's links as mutual follows, changed only by LLM-escalated
-    /// traders' `follow` calls, which land together at the end of a tick.
-    let follows: FollowGraph
+    /// traders' `follow` calls, which land together at the end of a tick. Spread over processes,
+    /// the followers of this process's traders only.
+    private(set) var follows: FollowGraph
+    /// Spread over processes: how many follow each LLM-escalated trader of another process, as
+    /// that process shared it after submit (what the trader's prompt says).
+    var followerCountElsewhere: [Int: Int] = [:]
     /// Follows asked for this tick, applied in `endTick`.
     var followRequests: [FollowGraph.Change] = []
     /// The newest post each trader read (author == UInt32.max: none): the head of its feed.
@@ -83,14 +88,14 @@ final class TraderFeeds: @unchecked Sendable {
 
     init(graph: CSRGraph, news: [NewsEvent], populations: [TraderParameters], symbolOf: Column<UInt16>, symbols: Int, seed: UInt64) {
         precondition(news.count <= Self.maxNews, "at most \(Self.maxNews) news items on a network")
-        self.graph = graph
+        nodeCount = graph.nodeCount
         follows = FollowGraph(graph)
         self.news = news
         random = RandomStream(seed: seed, stream: Self.stream)
         var seedOf: [Int: UInt64] = [:]
         for (k, n) in news.enumerated() {
-            let count = min(n.seeds ?? 20, graph.nodeCount)
-            for v in ModelCatalog.sampleDistinct(count, from: graph.nodeCount, seed: seed &+ UInt64(k + 1) &* 0x9E37_79B9_7F4A_7C15) {
+            let count = min(n.seeds ?? 20, nodeCount)
+            for v in ModelCatalog.sampleDistinct(count, from: nodeCount, seed: seed &+ UInt64(k + 1) &* 0x9E37_79B9_7F4A_7C15) {
                 seedOf[v, default: 0] |= 1 << UInt64(k)
             }
         }
@@ -98,7 +103,7 @@ final class TraderFeeds: @unchecked Sendable {
         share = populations.map(\.shareProbability)
         tradePost = populations.map(\.tradePostProbability)
         decay = populations.map { Int32(($0.sentimentDecay * 1000).rounded()) }
-        let n = graph.nodeCount
+        let n = nodeCount
         heard = Column(count: n, repeating: 0)
         considered = Column(count: n, repeating: 0)
         fresh = Column(count: n, repeating: 0)
@@ -121,7 +126,7 @@ final class TraderFeeds: @unchecked Sendable {
 
     var byteCount: Int {
         heard.byteCount * 5 + sentiment.byteCount + traded.byteCount * 5 + readSum.byteCount + readCount.byteCount + postsRead.byteCount
-            + graph.byteCount + follows.byteCount + lastRead.byteCount
+            + follows.byteCount + lastRead.byteCount
     }
 
     /// Moves a sentiment halfway toward `target`.
@@ -143,7 +148,7 @@ final class TraderFeeds: @unchecked Sendable {
         let pop = population.pointer, sym = symbol.pointer
         let hd = heard.pointer, cons = considered.pointer, fr = fresh.pointer, sent = sentiment.pointer
         let tr = traded.pointer, pn = postedNews.pointer, pt = postedTrade.pointer, op = opinion.pointer, po = postedOpinion.pointer
-        let followers = follows.rows
+        let followers = follows.held
         let draws = random.tick(tick)
         /// Sentiment leans toward the news about v's instrument among `bits`, heard first-hand.
         func hearOwn(_ bits: UInt64, _ v: Int) {
@@ -292,6 +297,18 @@ final class TraderFeeds: @unchecked Sendable {
 
     var counterCount: Int { 1 + news.count + tradersOf.count }
 
+    /// Spread over processes: keeps the followers of `agents` (this process's traders) only.
+    func keepRows(_ agents: Range<Int>) {
+        follows = follows.restricted(to: agents)
+    }
+
+    /// How many traders follow `trader` (one of this process's, or an escalated one of another's).
+    func followerCount(_ trader: Int) -> Int {
+        if follows.rows.contains(trader) { return follows.followerCount(trader) }
+        guard let count = followerCountElsewhere[trader] else { preconditionFailure("trader \(trader)'s followers were not shared") }
+        return count
+    }
+
     /// Applies the tick's follows, in the order they were asked; returns how many links were added.
     @discardableResult
     func applyFollows() -> Int {
@@ -308,11 +325,11 @@ final class TraderFeeds: @unchecked Sendable {
     func endTick(_ tick: Tick, counters: ArraySlice<Int64>) -> [Double] {
         let c = Array(counters)
         posts += Int(c[0])
-        let n = Double(max(1, graph.nodeCount))
+        let n = Double(max(1, nodeCount))
         var row = [Double(c[0])]
         for k in news.indices {
             informed[k] += Int(c[1 + k])
-            if halfReached[k] < 0 && 2 * informed[k] >= graph.nodeCount { halfReached[k] = tick }
+            if halfReached[k] < 0 && 2 * informed[k] >= nodeCount { halfReached[k] = tick }
             row.append(Double(informed[k]) / n)
         }
         for s in tradersOf.indices {
@@ -325,7 +342,7 @@ final class TraderFeeds: @unchecked Sendable {
     /// took to reach half of them (−1: never).
     func summary() -> [(name: String, value: Double)] {
         var out: [(String, Double)] = [("posts", Double(posts))]
-        let n = Double(max(1, graph.nodeCount))
+        let n = Double(max(1, nodeCount))
         for k in news.indices {
             out.append(("news\(k + 1).reach", Double(informed[k]) / n))
             out.append(("news\(k + 1).ticks_to_half", halfReached[k] < 0 ? -1 : Double(halfReached[k] - news[k].tick)))
