@@ -309,7 +309,7 @@ public enum ModelCatalog {
             ParameterSpec("feed_ranking", .choice(["recency", "engagement"]), default: .text("recency"),
                           "Which post heads a feed (is reposted, followed, unfollowed): the newest or the most liked."),
         ])],
-        maxPopulations: 1, network: .required, usesExchange: false,
+        maxPopulations: 1, network: .required, usesExchange: false, walksOwnRows: true,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let graph = try networkOf(inputs)
             var p = NewsModel.Parameters()

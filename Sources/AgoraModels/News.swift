@@ -77,9 +77,14 @@ public final class NewsModel: Model, @unchecked Sendable {
     public static let followEvent = EventKind(id: 7, name: "follow", columns: ["followee", "follow"])
     public static let likeEvent = EventKind(id: 8, name: "like", columns: ["author"])
 
-    public let graph: CSRGraph
-    /// Who follows whom now; posts reach the author's followers.
-    public let follows: FollowGraph
+    /// The network: whole, or spread over processes the rows of this process's people.
+    public private(set) var graph: CSRGraph
+    /// Who follows whom now; posts reach the author's followers. Spread over processes, the
+    /// followers of this process's people.
+    public private(set) var follows: FollowGraph
+    /// Spread over processes, whom each of this process's people follows (rows by follower): what
+    /// "does v follow this author" asks when the author's followers are on another process.
+    private(set) var following: FollowGraph?
     public let params: Parameters
     public let random: RandomStream
     public let emotion: Column<UInt8>
@@ -120,6 +125,7 @@ public final class NewsModel: Model, @unchecked Sendable {
     /// Spread over processes: this process's rank and count, and the agents of other processes
     /// whose follow requests the last absorb set (cleared at the next).
     private var processes: (rank: Int, size: Int) = (0, 1)
+    private var group: (any ProcessGroup)?
     private var foreignRequests: [Int] = []
 
     public var agentCount: Int { graph.nodeCount }
@@ -180,7 +186,7 @@ public final class NewsModel: Model, @unchecked Sendable {
     public var eventKinds: [EventKind] { [Self.postEvent, Self.stateEvent, Self.followEvent, Self.likeEvent] }
     public var stateBytes: Int {
         emotion.byteCount + attitude.byteCount + heardAt.byteCount + activity.byteCount + feed.byteCount + feedCount.byteCount + unread.byteCount
-            + posted.byteCount + parent.byteCount + parentTick.byteCount + changed.byteCount + request.byteCount + likes.byteCount + lastPostTick.byteCount + liked.byteCount + graph.byteCount + follows.byteCount
+            + posted.byteCount + parent.byteCount + parentTick.byteCount + changed.byteCount + request.byteCount + likes.byteCount + lastPostTick.byteCount + liked.byteCount + graph.byteCount + follows.byteCount + (following?.byteCount ?? 0)
     }
 
     public func decide(_ ctx: ShardContext, outbox: Outbox<Post>) {
@@ -188,7 +194,12 @@ public final class NewsModel: Model, @unchecked Sendable {
         let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer, act = activity.pointer
         let fd = feed.pointer, fc = feedCount.pointer, un = unread.pointer, out = posted.pointer, ch = changed.pointer
         let rq = request.pointer, lk = liked.pointer, likeCount = likes.pointer, lastTick = lastPostTick.pointer
-        let followers = follows.held
+        let followers = follows.held, followees = following?.held
+        /// Whether v follows `author` now: from the author's followers, or spread, from v's followees.
+        func isFollowing(_ v: Int, _ author: Int) -> Bool {
+            if let followees { return followees.follows(author, v) }
+            return followers.follows(v, author)
+        }
         let likeChance = params.likeProbability, byEngagement = params.ranking == .engagement
         /// The post at the head of v's feed under the ranking.
         func head(_ v: Int) -> Post {
@@ -238,10 +249,10 @@ public final class NewsModel: Model, @unchecked Sendable {
                 if unfollowChance > 0 || followChance > 0 {
                     let top = head(v)
                     if unfollowChance > 0, Int(top.attitude) * Int(at[v]) < 0, Int(top.author) != v,
-                       r.unit() < unfollowChance, followers.follows(v, Int(top.author)) {
+                       r.unit() < unfollowChance, isFollowing(v, Int(top.author)) {
                         rq[v] = FollowGraph.Change(followee: top.author, follower: UInt32(v), follow: false)
                     } else if followChance > 0, top.origin != top.author, Int(top.origin) != v,
-                              r.unit() < followChance, !followers.follows(v, Int(top.origin)) {
+                              r.unit() < followChance, !isFollowing(v, Int(top.origin)) {
                         rq[v] = FollowGraph.Change(followee: top.origin, follower: UInt32(v), follow: true)
                     }
                 }
@@ -361,8 +372,14 @@ public final class NewsModel: Model, @unchecked Sendable {
             batch.removeAll(keepingCapacity: true)
             let rq = request.pointer
             for v in 0..<agentCount where rq[v].followee != .max { batch.append(rq[v]) }
+            if let following {
+                // Whom the askers follow: the same changes by follower, each process its own rows.
+                var byFollower = batch.map { FollowGraph.Change(followee: $0.follower, follower: $0.followee, follow: $0.follow) }
+                _ = following.apply(&byFollower)
+            }
             let result = follows.apply(&batch)
-            assert(result.added == Int(counters[8]) && result.removed == Int(counters[9]), "every request takes effect")
+            assert(follows.rows.count < agentCount || (result.added == Int(counters[8]) && result.removed == Int(counters[9])),
+                   "every request takes effect")
         }
         return last
     }
@@ -376,8 +393,28 @@ public final class NewsModel: Model, @unchecked Sendable {
     /// an attitude.
     public func summary() -> [(name: String, value: Double)] {
         guard !last.isEmpty else { return [] }
-        let act = activity.pointer
-        let paradox = AttributeParadox(graph) { Double(act[$0]) }
+        // Sums over this process's rows (all of them, unless spread), added over the processes.
+        let act = activity.pointer, at = attitude.pointer
+        var sums = AttributeParadox.Sums(graph) { Int64(act[$0]) }
+        var same = 0, links = follows.edgeCount
+        for v in follows.rows {
+            for u in follows.followers(of: v) where at[Int(u)] == at[v] { same += 1 }
+        }
+        if let group, group.size > 1 {
+            var w = StateWriter()
+            sums.write(to: &w); w.write(same); w.write(links)
+            sums = .init(); same = 0; links = 0
+            for part in group.allGather(w.bytes) {
+                var r = StateReader(part)
+                do {
+                    sums.add(try AttributeParadox.Sums(from: &r))
+                    same += try r.int(); links += try r.int()
+                } catch {
+                    preconditionFailure("a process's summary sums do not read: \(error)")
+                }
+            }
+        }
+        let paradox = AttributeParadox(sums)
         let cascades = cascades()
         var reposts = 0, largest: UInt32 = 0
         cascades.forEach { reposts += Int($1); largest = max(largest, $1) }
@@ -387,18 +424,8 @@ public final class NewsModel: Model, @unchecked Sendable {
             ("mean_activity", paradox.meanValue), ("neighbor_activity", paradox.meanNeighborValue),
             ("activity_paradox_share", paradox.shareBelowNeighbors),
             ("activity_degree_correlation", paradox.degreeCorrelation),
-            ("follow_links", Double(follows.edgeCount)), ("agreeing_follow_links", agreeingShare()),
+            ("follow_links", Double(links)), ("agreeing_follow_links", Double(same) / Double(max(1, links))),
         ]
-    }
-
-    /// The share of follow links whose follower and followee hold the same attitude.
-    func agreeingShare() -> Double {
-        let at = attitude.pointer
-        var same = 0
-        for v in 0..<agentCount {
-            for u in follows.followers(of: v) where at[Int(u)] == at[v] { same += 1 }
-        }
-        return Double(same) / Double(max(1, follows.edgeCount))
     }
 }
 
@@ -407,6 +434,7 @@ extension NewsModel: CheckpointableModel {
         w.write(emotion); w.write(attitude); w.write(heardAt); w.write(activity); w.write(feed); w.write(feedCount); w.write(unread)
         w.write(likes); w.write(lastPostTick)
         follows.save(to: &w)
+        following?.save(to: &w)
         w.write(originals)
         let all = cascades().sorted()
         w.write(all.count)
@@ -418,6 +446,7 @@ extension NewsModel: CheckpointableModel {
         try r.read(into: feed); try r.read(into: feedCount); try r.read(into: unread)
         try r.read(into: likes); try r.read(into: lastPostTick)
         try follows.load(from: &r)
+        try following?.load(from: &r)
         originals = try r.int()
         let count = try r.int()
         guard count >= 0 && count <= r.remainingBytes / 16 else { throw StateReader.Failure(description: "news cascades: bad count \(count)") }
@@ -431,13 +460,21 @@ extension NewsModel: CheckpointableModel {
     }
 }
 
-/// Spread over processes. Agents read the like counts of the authors in their feeds (with the
-/// engagement ranking), so each process shares its agents' after propagate; every process applies
-/// every follow request in endTick, so each shares its agents' requests after record; and the
-/// summary reads every agent's activity and attitude and every shard's cascade counts.
+/// Spread over processes. Each process keeps the network rows of its own people: their followers
+/// (where their posts go) and whom they follow (to ask whether a reader follows an author). Agents
+/// read the like counts of the authors in their feeds (with the engagement ranking), so each
+/// process shares its agents' after propagate; every process applies the tick's follow requests to
+/// its rows in endTick, so each shares its agents' requests after record; and the summary reads
+/// every agent's activity and attitude and every shard's cascade counts, and adds up the processes'
+/// sums over their rows.
 extension NewsModel: DistributedModel {
     public func join(_ group: any ProcessGroup, agents: Range<Int>) {
         processes = (group.rank, group.size)
+        self.group = group
+        graph = graph.restricted(to: agents)
+        follows = follows.restricted(to: agents)
+        // The network stands for mutual following: whom a person follows starts as its neighbours.
+        following = FollowGraph(graph)
     }
 
     public var syncPoints: [SyncPoint] {

@@ -107,22 +107,31 @@ public struct AttributeParadox: Sendable, Hashable {
     /// - Complexity: O(nodes + edges).
     public init(_ g: CSRGraph, value: (Int) -> Double) {
         precondition(g.isWhole, "the friendship paradox needs the whole graph")
-        let off = g.offsets.pointer, adj = g.targets.pointer
         var n = 0, below = 0, above = 0
         var sumX = 0.0, sumNeighbor = 0.0
         var sumK = 0.0, sumKK = 0.0, sumXX = 0.0, sumKX = 0.0
         for v in 0..<g.nodeCount {
-            let lo = Int(off[v]), hi = Int(off[v + 1])
-            guard hi > lo else { continue }
+            let near = g.neighbors(v)
+            guard !near.isEmpty else { continue }
             var s = 0.0
-            for e in lo..<hi { s += value(Int(adj[e])) }
-            let x = value(v), k = Double(hi - lo), neighborMean = s / k
+            for u in near { s += value(Int(u)) }
+            let x = value(v), k = Double(near.count), neighborMean = s / k
             n += 1
             sumX += x
             sumNeighbor += neighborMean
             if neighborMean > x { below += 1 } else if neighborMean < x { above += 1 }
             sumK += k; sumKK += k * k; sumXX += x * x; sumKX += k * x
         }
+        self.init(nodes: n, below: below, above: above, sumX: sumX, sumNeighbor: sumNeighbor, sumK: sumK, sumKK: sumKK, sumXX: sumXX, sumKX: sumKX)
+    }
+
+    /// The figures of a whole graph from the parts of its nodes (see `Sums`).
+    public init(_ sums: Sums) {
+        self.init(nodes: sums.nodes, below: sums.below, above: sums.above, sumX: Double(sums.x), sumNeighbor: Double(sums.neighborMeans) / Sums.scale,
+                  sumK: Double(sums.k), sumKK: Double(sums.kk), sumXX: Double(sums.xx), sumKX: Double(sums.kx))
+    }
+
+    private init(nodes n: Int, below: Int, above: Int, sumX: Double, sumNeighbor: Double, sumK: Double, sumKK: Double, sumXX: Double, sumKX: Double) {
         nodes = n
         let count = Double(max(n, 1))
         meanValue = sumX / count
@@ -132,6 +141,57 @@ public struct AttributeParadox: Sendable, Hashable {
         let covariance = sumKX / count - (sumK / count) * meanValue
         let varK = sumKK / count - (sumK / count) * (sumK / count), varX = sumXX / count - meanValue * meanValue
         degreeCorrelation = varK > 1e-12 && varX > 1e-12 ? covariance / (varK * varX).squareRoot() : 0
+    }
+
+    /// The paradox's sums over some of a graph's nodes, for an integer attribute, kept in integers
+    /// (a neighbours' mean to 2⁻³² of a unit) so that parts added in any grouping give the same
+    /// figures: each process of a spread run sums its own rows, and the processes add the parts.
+    public struct Sums: Sendable, Hashable {
+        static let scale = 4_294_967_296.0
+        public var nodes = 0, below = 0, above = 0
+        public var x: Int64 = 0, k: Int64 = 0, kk: Int64 = 0
+        public var xx: Int128 = 0, kx: Int128 = 0
+        /// Σ ⌊neighbours' mean × 2³²⌋.
+        public var neighborMeans: Int128 = 0
+
+        public init() {}
+
+        /// The sums over the nodes `nodes` (the rows `g` holds by default).
+        public init(_ g: CSRGraph, nodes: Range<Int>? = nil, value: (Int) -> Int64) {
+            for v in nodes ?? g.rows {
+                let near = g.neighbors(v)
+                guard !near.isEmpty else { continue }
+                var s: Int128 = 0
+                for u in near { s += Int128(value(Int(u))) }
+                let xv = value(v), kv = Int64(near.count)
+                // The mean above, below or equal to the node's own value, exactly: s / k against x.
+                if s > Int128(xv) * Int128(kv) { below += 1 } else if s < Int128(xv) * Int128(kv) { above += 1 }
+                self.nodes += 1
+                x += xv; k += kv; kk += kv * kv
+                xx += Int128(xv) * Int128(xv); kx += Int128(kv) * Int128(xv)
+                neighborMeans += (s << 32) / Int128(kv)
+            }
+        }
+
+        public mutating func add(_ o: Sums) {
+            nodes += o.nodes; below += o.below; above += o.above
+            x += o.x; k += o.k; kk += o.kk; xx += o.xx; kx += o.kx; neighborMeans += o.neighborMeans
+        }
+
+        public func write(to w: inout StateWriter) {
+            for v in [nodes, below, above, Int(x), Int(k), Int(kk)] { w.write(v) }
+            for v in [xx, kx, neighborMeans] { w.write(Int(truncatingIfNeeded: v >> 64)); w.write(UInt64(truncatingIfNeeded: v)) }
+        }
+
+        public init(from r: inout StateReader) throws(StateReader.Failure) {
+            nodes = try r.int(); below = try r.int(); above = try r.int()
+            x = Int64(try r.int()); k = Int64(try r.int()); kk = Int64(try r.int())
+            func wide(_ r: inout StateReader) throws(StateReader.Failure) -> Int128 {
+                let high = Int128(try r.int()), low = Int128(try r.uint64())
+                return high << 64 | low
+            }
+            xx = try wide(&r); kx = try wide(&r); neighborMeans = try wide(&r)
+        }
     }
 }
 

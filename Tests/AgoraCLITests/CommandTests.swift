@@ -696,11 +696,14 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         #expect(outcome.said.contains("rank 0 of 2: no word from rank 1 for 5 s"), "\(outcome.said)")
     }
 
-    @Test func aKilledProcessStopsTheOthersAndTheRunResumesFromItsCheckpoint() throws {
+    /// The market (books on owners, escalation state) and the news model (each process's follower
+    /// and followee rows, changed by follows during the run, in its own checkpoint).
+    @Test(arguments: [KillAndResumeTests.market + ["--set", "checkpoint.every=40"],
+                      ["scenarios/echo-chambers.yaml", "--set", "network.nodes=20000", "--ticks", "300", "--set", "checkpoint.every=30"]])
+    func aKilledProcessStopsTheOthersAndTheRunResumesFromItsCheckpoint(_ scenario: [String]) throws {
         let dir = try temporaryDirectory()
         let catalog = dir + "/c.sqlite"
         let run = dir + "/run"
-        let scenario = KillAndResumeTests.market + ["--set", "checkpoint.every=40"]
         let expected = try Self.digest(try agora(["run"] + scenario + ["--json", "--out", dir + "/alone"], catalog: catalog))
 
         // Kill process 1 outright once the first checkpoint is complete.

@@ -265,8 +265,7 @@ agents:
     }
 
     /// Placed as one process of a spread run, a model that walks only its own agents' rows gets a
-    /// network of exactly the agents that process hosts, each row the whole network's; the news
-    /// model, which reads other agents' rows, gets the whole network.
+    /// network of exactly the agents that process hosts, each row the whole network's.
     @Test func aPlacedWorldBuildsItsOwnRows() throws {
         let s = try ScenarioLoader.parse(
             "name: n\nmodel: sir\nticks: 2\nengine: {shards: 5}\nagents:\n  - kind: person\nnetwork:\n  generator: ba\n  nodes: 500\n  m: 2\n",
@@ -286,8 +285,9 @@ agents:
         let news = try ScenarioLoader.parse(
             "name: n\nmodel: news\nticks: 2\nagents:\n  - kind: person\nnetwork:\n  generator: ba\n  nodes: 500\n  m: 2\n",
             path: "s.yaml")
-        let newsGraph = try #require((try World.assemble(news, placement: World.Placement(rank: 1, processes: 2, threads: 1)).model as? NewsModel)?.graph)
-        #expect(newsGraph.isWhole)
+        let placement = World.Placement(rank: 1, processes: 2, threads: 1)
+        let newsModel = try #require(try World.assemble(news, placement: placement).model as? NewsModel)
+        #expect(newsModel.graph.rows == placement.agents(of: 500, fixed: nil) && newsModel.follows.rows == newsModel.graph.rows)
     }
 }
 

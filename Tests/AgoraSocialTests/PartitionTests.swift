@@ -32,6 +32,29 @@ import Testing
         #expect(whole.restricted(to: 0..<1_000) === whole)
     }
 
+    /// The paradox's integer sums over parts add up to the whole graph's exactly, survive being
+    /// sent, and give the figures the floating-point walk gives.
+    @Test func paradoxSumsOverPartsAddUpToTheWhole() throws {
+        let edges = BarabasiAlbert.edges(nodes: 1_000, m: 3, seed: 8, variant: .networkx)
+        let whole = edges.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0, nodeCount: 1_000) }
+        let value = { (v: Int) -> Int64 in Int64((v &* 7919) % 13) }
+        let all = AttributeParadox.Sums(whole, value: value)
+        var added = AttributeParadox.Sums()
+        for (lo, hi) in zip(Self.cuts, Self.cuts.dropFirst()).reversed() {
+            let part = edges.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0, nodeCount: 1_000, rows: lo..<hi) }
+            var w = StateWriter()
+            AttributeParadox.Sums(part, value: value).write(to: &w)
+            var r = StateReader(w.bytes)
+            added.add(try AttributeParadox.Sums(from: &r))
+            #expect(r.isAtEnd)
+        }
+        #expect(added == all)
+        let exact = AttributeParadox(all), walked = AttributeParadox(whole) { Double(value($0)) }
+        #expect(exact.nodes == walked.nodes && exact.shareBelowNeighbors == walked.shareBelowNeighbors
+                && exact.shareAboveNeighbors == walked.shareAboveNeighbors && exact.meanValue == walked.meanValue)
+        #expect(abs(exact.meanNeighborValue - walked.meanNeighborValue) < 1e-9 && abs(exact.degreeCorrelation - walked.degreeCorrelation) < 1e-9)
+    }
+
     @Test func partsFollowTheSameBatchesAsTheWhole() throws {
         let n = 1_000
         let network = BarabasiAlbert.graph(nodes: n, m: 2, seed: 11)
