@@ -72,6 +72,7 @@ enum DistributedBench {
         for v in [sim.timing.stepSeconds, sim.timing.serialSeconds, transport.seconds, mpi.waitSeconds, mpi.moveSeconds] { w.write(v) }
         w.write(transport.bytesSent)
         w.write(world.model.stateBytes)
+        w.write((world.model as? any DistributedModel)?.partitionedBytes ?? 0)
         var outgoing = [[UInt8]](repeating: [], count: mpi.size)
         outgoing[0] = w.bytes
         let incoming = mpi.exchange(outgoing)
@@ -79,7 +80,7 @@ enum DistributedBench {
         var rows: [[Double]] = []
         for bytes in incoming {
             var r = StateReader(bytes)
-            rows.append(try (0..<5).map { _ throws(StateReader.Failure) in try r.double() } + [Double(try r.int()), Double(try r.int())])
+            rows.append(try (0..<5).map { _ throws(StateReader.Failure) in try r.double() } + [Double(try r.int()), Double(try r.int()), Double(try r.int())])
         }
         func largest(_ k: Int) -> Double { rows.map { $0[k] }.max() ?? 0 }
         let ticks = Double(s.ticks)
@@ -102,8 +103,12 @@ enum DistributedBench {
         j.set("exchanges_per_tick", Double(transport.exchanges) / ticks)
         j.set("messages_per_tick", Double(sim.messageCount) / ticks)
         if let orders = summary.first(where: { $0.name == "orders" }) { j.set("orders_per_tick", orders.value / ticks) }
-        // The state the largest process holds, per agent of the whole run.
-        j.set("state_bytes_per_agent", largest(6) / Double(max(1, world.agentCount)))
+        // The state the largest process holds, and of all processes' state what each holds in full
+        // (the most any holds) and what is split among them (the sum), per agent of the whole run.
+        let agents = Double(max(1, world.agentCount))
+        j.set("state_bytes_per_agent", largest(6) / agents)
+        j.set("replicated_bytes_per_agent", rows.map { $0[6] - $0[7] }.max()! / agents)
+        j.set("partitioned_bytes_per_agent", rows.map { $0[7] }.reduce(0, +) / agents)
         j.set("digest", sim.digest.hex)
         return j
     }
@@ -202,12 +207,9 @@ enum DistributedBench {
         model.set("transport_s_per_tick", transport)
         model.set("bytes_per_tick_per_rank", bytes)
         model.set("s_per_tick", parallel + serial + transport)
-        // Memory: what every process holds (replicated) and what is split among them (partitioned),
-        // per agent, from the state the largest process held on the fewest and the most ranks.
-        let whole = number(strongBase, "state_bytes_per_agent"), spread = number(most, "state_bytes_per_agent")
-        let p1 = number(strongBase, "ranks")
-        let partitioned = p0 > p1 ? max(0, (whole - spread) / (1 / p1 - 1 / p0)) : 0
-        let replicated = max(0, whole - partitioned / p1)
+        // Memory: what every process holds in full, and its share of what is split among them, as
+        // on the most ranks (spread, a model may keep more per row: the news model's followees).
+        let replicated = number(most, "replicated_bytes_per_agent"), partitioned = number(most, "partitioned_bytes_per_agent")
         model.set("replicated_bytes_per_agent", replicated)
         model.set("partitioned_bytes_per_agent", partitioned)
         model.set("memory_per_rank_bytes", (replicated + partitioned / p) * n)

@@ -159,4 +159,6 @@ extension CascadeModel: DistributedModel {
     public func join(_ processes: any ProcessGroup, agents: Range<Int>) {
         graph = graph.restricted(to: agents)
     }
+
+    public var partitionedBytes: Int { graph.byteCount }
 }

@@ -477,6 +477,8 @@ extension NewsModel: DistributedModel {
         following = FollowGraph(graph)
     }
 
+    public var partitionedBytes: Int { graph.byteCount + follows.byteCount + (following?.byteCount ?? 0) }
+
     public var syncPoints: [SyncPoint] {
         (params.ranking == .engagement ? [.afterPropagate] : []) + [.afterRecord, .beforeSummary]
     }

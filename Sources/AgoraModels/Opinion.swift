@@ -144,6 +144,8 @@ extension OpinionModel: DistributedModel {
         graph = graph.restricted(to: agents)
     }
 
+    public var partitionedBytes: Int { graph.byteCount }
+
     public var syncPoints: [SyncPoint] { [.afterDecide] }
     public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
         w.write(UnsafeBufferPointer(next.slice(agents)))

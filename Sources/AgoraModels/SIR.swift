@@ -174,4 +174,6 @@ extension SIRModel: DistributedModel {
     public func join(_ processes: any ProcessGroup, agents: Range<Int>) {
         graph = graph.restricted(to: agents)
     }
+
+    public var partitionedBytes: Int { graph.byteCount }
 }

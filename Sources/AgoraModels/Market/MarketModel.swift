@@ -684,6 +684,8 @@ extension MarketModel: DistributedModel {
         for s in exchange.owned.indices { exchange.owned[s] = s % processes.size == processes.rank }
     }
 
+    public var partitionedBytes: Int { feeds?.follows.byteCount ?? 0 }
+
     public var syncPoints: [SyncPoint] { [.afterSubmit] }
 
     public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
