@@ -87,16 +87,22 @@ public final class CSRGraph: @unchecked Sendable {
     /// The same graph holding only the rows of `part` (a subrange of `rows`): what one process of
     /// a spread run keeps. Returns `self` when `part` is already all it holds.
     public func restricted(to part: Range<Int>) -> CSRGraph {
-        precondition(part.lowerBound >= rows.lowerBound && part.upperBound <= rows.upperBound, "rows \(part) are not all held (\(rows))")
         if part == rows { return self }
-        let first = part.lowerBound - rows.lowerBound
-        let start = offsets[first], end = offsets[first + part.count]
-        let newOffsets = Column<UInt64>(count: part.count + 1, repeating: 0)
-        for i in 0...part.count { newOffsets[i] = offsets[first + i] - start }
-        let newTargets = Column<UInt32>(UnsafeBufferPointer(start: targets.pointer + Int(start), count: Int(end - start)))
+        let (newOffsets, newTargets) = slicedRows(offsets: offsets, ids: targets, held: rows, part: part)
         return CSRGraph(nodeCount: nodeCount, directed: directed, rows: part, offsets: newOffsets, targets: newTargets)
     }
 
     /// Bytes held by the two columns.
     public var byteCount: Int { offsets.byteCount + targets.byteCount }
+}
+
+/// The rows `part` of rows `held` stored as CSR `offsets` (`held.count + 1`) and `ids`: copies of
+/// their offsets (rebased to 0) and ids. What `CSRGraph` and `FollowGraph` keep of a process's share.
+func slicedRows(offsets: Column<UInt64>, ids: Column<UInt32>, held: Range<Int>, part: Range<Int>) -> (Column<UInt64>, Column<UInt32>) {
+    precondition(part.lowerBound >= held.lowerBound && part.upperBound <= held.upperBound, "rows \(part) are not all held (\(held))")
+    let first = part.lowerBound - held.lowerBound
+    let start = offsets[first], end = offsets[first + part.count]
+    let newOffsets = Column<UInt64>(uninitializedCount: part.count + 1)
+    for i in 0...part.count { newOffsets.pointer[i] = offsets.pointer[first + i] - start }
+    return (newOffsets, Column<UInt32>(UnsafeBufferPointer(start: ids.pointer + Int(start), count: Int(end - start))))
 }

@@ -84,13 +84,8 @@ public final class FollowGraph: @unchecked Sendable {
     /// The same graph holding only the rows of `part` (a subrange of `rows`): what one process of
     /// a spread run keeps. Returns `self` when `part` is already all it holds.
     public func restricted(to part: Range<Int>) -> FollowGraph {
-        precondition(part.lowerBound >= rows.lowerBound && part.upperBound <= rows.upperBound, "rows \(part) are not all held (\(rows))")
         if part == rows { return self }
-        let first = part.lowerBound - rows.lowerBound
-        let start = offsets[first], end = offsets[first + part.count]
-        let newOffsets = Column<UInt64>(count: part.count + 1, repeating: 0)
-        for i in 0...part.count { newOffsets[i] = offsets[first + i] - start }
-        let ids = Column<UInt32>(UnsafeBufferPointer(start: followerIDs.pointer + Int(start), count: Int(end - start)))
+        let (newOffsets, ids) = slicedRows(offsets: offsets, ids: followerIDs, held: rows, part: part)
         return FollowGraph(nodeCount: nodeCount, rows: part, offsets: newOffsets, followers: ids)
     }
 
