@@ -122,9 +122,8 @@ public final class NewsModel: Model, @unchecked Sendable {
     /// many original posts there have been.
     private var cascadeParts: [CountTable] = []
     private var originals = 0
-    /// Spread over processes: this process's rank and count, and the agents of other processes
-    /// whose follow requests the last absorb set (cleared at the next).
-    private var processes: (rank: Int, size: Int) = (0, 1)
+    /// Spread over processes: the processes, and the agents of other processes whose follow
+    /// requests the last absorb set (cleared at the next).
     private var group: (any ProcessGroup)?
     private var foreignRequests: [Int] = []
 
@@ -176,7 +175,10 @@ public final class NewsModel: Model, @unchecked Sendable {
     /// Reposts per original post that has any, over all shards.
     /// The first shard this process runs (0 unless the run is spread over processes), where a
     /// checkpoint's cascade counts go back.
-    var firstLocalShard: Int { processes.rank * cascadeParts.count / processes.size }
+    var firstLocalShard: Int {
+        guard let group else { return 0 }
+        return ShardLayout.shards(ofProcess: group.rank, processes: group.size, shardCount: cascadeParts.count).lowerBound
+    }
 
     func cascades() -> CountTable {
         let all = CountTable()
@@ -469,7 +471,6 @@ extension NewsModel: CheckpointableModel {
 /// sums over their rows.
 extension NewsModel: DistributedModel {
     public func join(_ group: any ProcessGroup, agents: Range<Int>) {
-        processes = (group.rank, group.size)
         self.group = group
         graph = graph.restricted(to: agents)
         follows = follows.restricted(to: agents)

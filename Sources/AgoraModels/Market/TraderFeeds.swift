@@ -36,7 +36,7 @@ final class TraderFeeds: @unchecked Sendable {
     static let maxNews = 64
 
     /// Traders: the network's nodes.
-    let nodeCount: Int
+    var nodeCount: Int { follows.nodeCount }
     /// Who reads whose posts: the network's links as mutual follows, changed only by LLM-escalated
     /// traders' `follow` calls, which land together at the end of a tick. Spread over processes,
     /// the followers of this process's traders only.
@@ -88,14 +88,13 @@ final class TraderFeeds: @unchecked Sendable {
 
     init(graph: CSRGraph, news: [NewsEvent], populations: [TraderParameters], symbolOf: Column<UInt16>, symbols: Int, seed: UInt64) {
         precondition(news.count <= Self.maxNews, "at most \(Self.maxNews) news items on a network")
-        nodeCount = graph.nodeCount
         follows = FollowGraph(graph)
         self.news = news
         random = RandomStream(seed: seed, stream: Self.stream)
         var seedOf: [Int: UInt64] = [:]
         for (k, n) in news.enumerated() {
-            let count = min(n.seeds ?? 20, nodeCount)
-            for v in ModelCatalog.sampleDistinct(count, from: nodeCount, seed: seed &+ UInt64(k + 1) &* 0x9E37_79B9_7F4A_7C15) {
+            let count = min(n.seeds ?? 20, graph.nodeCount)
+            for v in ModelCatalog.sampleDistinct(count, from: graph.nodeCount, seed: seed &+ UInt64(k + 1) &* 0x9E37_79B9_7F4A_7C15) {
                 seedOf[v, default: 0] |= 1 << UInt64(k)
             }
         }
@@ -103,7 +102,7 @@ final class TraderFeeds: @unchecked Sendable {
         share = populations.map(\.shareProbability)
         tradePost = populations.map(\.tradePostProbability)
         decay = populations.map { Int32(($0.sentimentDecay * 1000).rounded()) }
-        let n = nodeCount
+        let n = graph.nodeCount
         heard = Column(count: n, repeating: 0)
         considered = Column(count: n, repeating: 0)
         fresh = Column(count: n, repeating: 0)
