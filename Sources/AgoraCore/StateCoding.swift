@@ -84,7 +84,7 @@ public struct StateReader {
             throw Failure(description: "checkpoint column of \(count) × \(stride) bytes does not fit \(column.count) × \(MemoryLayout<T>.stride)")
         }
         let raw = try take(count * stride)
-        raw.withUnsafeBytes { UnsafeMutableRawBufferPointer(start: column.pointer, count: column.byteCount).copyMemory(from: $0) }
+        raw.withUnsafeBytes { UnsafeMutableRawBufferPointer(column.buffer).copyMemory(from: $0) }
     }
 
     /// Fills `destination` from values `write(_ values:)` wrote; their count must be its count.

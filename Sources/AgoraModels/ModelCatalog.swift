@@ -90,6 +90,22 @@ public struct PopulationInput: Sendable {
     public func text(_ name: String) -> String? { if case .text(let v)? = params[name] { return v }; return nil }
 }
 
+/// Where a model is built in a run spread over processes: which process, of how many, and the
+/// agents it hosts. A model that keeps only its own agents' state (`ModelDescriptor.keepsOwnAgents`)
+/// sizes its columns and network rows to `agents`.
+public struct ModelPlacement: Sendable, Hashable {
+    public var rank: Int
+    public var processes: Int
+    public var agents: Range<Int>
+
+    public init(rank: Int, processes: Int, agents: Range<Int>) {
+        precondition(processes >= 1 && rank >= 0 && rank < processes, "process \(rank) of \(processes)")
+        self.rank = rank
+        self.processes = processes
+        self.agents = agents
+    }
+}
+
 /// Everything a model builder receives.
 public struct ModelInputs: Sendable {
     public let seed: UInt64
@@ -100,9 +116,12 @@ public struct ModelInputs: Sendable {
     /// Who asks an LLM, and where the answers come from (nil: the endpoint's, or none).
     public let llm: LLMSettings?
     public let answers: (any AnswerSource)?
+    /// Spread over processes, this process's place (nil: one process holds everything).
+    public let placement: ModelPlacement?
 
     public init(seed: UInt64, populations: [PopulationInput], network: CSRGraph? = nil, market: MarketSpec? = nil,
-                llm: LLMSettings? = nil, answers: (any AnswerSource)? = nil) {
+                llm: LLMSettings? = nil, answers: (any AnswerSource)? = nil, placement: ModelPlacement? = nil) {
+        self.placement = placement
         self.seed = seed
         self.populations = populations
         self.network = network
@@ -160,9 +179,10 @@ public struct ModelDescriptor: Sendable {
     public let usesExchange: Bool
     /// Whether a scenario may escalate agents to an LLM (an `llm` section).
     public var usesLLM: Bool = false
-    /// Spread over processes, whether a process walks only its own agents' network rows, so that
-    /// each can build and keep just those (see `CSRGraph.rows`).
-    public var walksOwnRows: Bool = false
+    /// Spread over processes, whether a process touches only its own agents' network rows, so that
+    /// each builds and keeps just those (see `CSRGraph.rows`), and is built with its placement
+    /// (`ModelInputs.placement`); the market then also keeps only its own traders' columns.
+    public var keepsOwnAgents: Bool = false
     public let build: @Sendable (ModelInputs) throws(ModelBuildError) -> any Model
 
     public func kind(_ name: String) -> AgentKindDescriptor? { agentKinds.first { $0.name == name } }
@@ -219,7 +239,7 @@ public enum ModelCatalog {
         ])],
         maxPopulations: 1,
         network: .required,
-        usesExchange: false, walksOwnRows: true,
+        usesExchange: false, keepsOwnAgents: true,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard let graph = inputs.network else {
                 throw ModelBuildError(parameter: "network", "the sir model needs a `network` section")
@@ -259,7 +279,7 @@ public enum ModelCatalog {
             ParameterSpec("seed_count", .integer(min: 1, max: Int(Int32.max)), default: .integer(10),
                           "How many nodes to activate at tick 0 when `seeds` is absent, drawn from the seed."),
         ])],
-        maxPopulations: 1, network: .required, usesExchange: false, walksOwnRows: true,
+        maxPopulations: 1, network: .required, usesExchange: false, keepsOwnAgents: true,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let graph = try networkOf(inputs)
             let seeds = try seedNodes(inputs, graph: graph, list: "seeds", count: "seed_count")
@@ -275,7 +295,7 @@ public enum ModelCatalog {
             ParameterSpec("epsilon", .number(min: 0, max: 1), default: .number(0.2), "Confidence bound: only opinions this close count."),
             ParameterSpec("mu", .probability, default: .number(0.5), "Deffuant: the share of the gap an agent moves."),
         ])],
-        maxPopulations: 1, network: .required, usesExchange: false, walksOwnRows: true,
+        maxPopulations: 1, network: .required, usesExchange: false, keepsOwnAgents: true,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let graph = try networkOf(inputs)
             let rule: OpinionModel.Rule = inputs.text("rule") == "hegselmann_krause" ? .hegselmannKrause : .deffuant
@@ -309,7 +329,7 @@ public enum ModelCatalog {
             ParameterSpec("feed_ranking", .choice(["recency", "engagement"]), default: .text("recency"),
                           "Which post heads a feed (is reposted, followed, unfollowed): the newest or the most liked."),
         ])],
-        maxPopulations: 1, network: .required, usesExchange: false, walksOwnRows: true,
+        maxPopulations: 1, network: .required, usesExchange: false, keepsOwnAgents: true,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let graph = try networkOf(inputs)
             var p = NewsModel.Parameters()

@@ -104,17 +104,24 @@ public struct World: @unchecked Sendable {
 
     /// Builds the world of a validated scenario. `answers` says where LLM answers come from (nil:
     /// the scenario's endpoint, uncached, or none). `placement`, for a run spread over processes:
-    /// a model that walks only its own agents' network rows gets a network of those rows only.
+    /// a model that keeps only its own agents' state gets a network of their rows only, and its
+    /// placement.
     public static func assemble(_ scenario: Scenario, answers: (any AnswerSource)? = nil, placement: Placement? = nil)
         throws(ScenarioErrors) -> World {
         let start = Date()
-        let network = try Self.network(of: scenario) { nodes in
-            guard let placement, placement.processes > 1, scenario.model.walksOwnRows else { return nil }
-            return placement.agents(of: nodes, fixed: scenario.engine.shards)
+        /// The agents this process hosts out of `agents`, when it keeps only its own.
+        func hosted(of agents: Int) -> Range<Int>? {
+            guard let placement, placement.processes > 1, scenario.model.keepsOwnAgents else { return nil }
+            return placement.agents(of: agents, fixed: scenario.engine.shards)
         }
+        let network = try Self.network(of: scenario, rows: hosted)
+        let agents = network?.nodeCount ?? scenario.populations.reduce(0) { $0 + ($1.count ?? 0) }
         let inputs = ModelInputs(seed: scenario.seed,
                                  populations: scenario.populations.map { PopulationInput(kind: $0.kind, count: $0.count, params: $0.params) },
-                                 network: network, market: scenario.market, llm: scenario.llm, answers: answers)
+                                 network: network, market: scenario.market, llm: scenario.llm, answers: answers,
+                                 placement: placement.flatMap { p in
+                                     hosted(of: agents).map { ModelPlacement(rank: p.rank, processes: p.processes, agents: $0) }
+                                 })
         let model: any Model
         do {
             model = try scenario.model.build(inputs)

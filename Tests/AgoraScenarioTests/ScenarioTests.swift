@@ -289,6 +289,51 @@ agents:
         let newsModel = try #require(try World.assemble(news, placement: placement).model as? NewsModel)
         #expect(newsModel.graph.rows == placement.agents(of: 500, fixed: nil) && newsModel.follows.rows == newsModel.graph.rows)
     }
+
+    /// A placed market keeps its own traders' columns and accounts (windows of their ids), and the
+    /// accounts of its books' traders (instrument s's book is on process s mod 3), each as the
+    /// whole market starts them; the processes' shares cover every trader once.
+    @Test func aPlacedMarketKeepsItsOwnTradersAndItsBooksAccounts() throws {
+        let s = try ScenarioLoader.parse("""
+            name: m
+            model: market
+            ticks: 2
+            engine: {shards: 6}
+            network: {generator: ba, nodes: 600, m: 2}
+            exchange:
+              instruments:
+                - {name: A, reference_price: 10000}
+                - {name: B, reference_price: 5000}
+                - {name: C, reference_price: 2000}
+                - {name: D, reference_price: 1000}
+            agents:
+              - {kind: noise, count: 250}
+              - {kind: market_maker, count: 350, params: {cash: 90000000, position: 5000}}
+            """, path: "m.yaml")
+        let whole = try #require(try World.assemble(s).model as? MarketModel)
+        var hosted = 0, booked = 0
+        for rank in 0..<3 {
+            let placement = World.Placement(rank: rank, processes: 3, threads: 1)
+            let agents = try #require(placement.agents(of: 600, fixed: 6))
+            let m = try #require(try World.assemble(s, placement: placement).model as? MarketModel)
+            #expect(m.held == agents && m.symbol.indices == agents && m.liveOrder.indices == agents)
+            #expect(m.traderAccounts.cash.indices == agents && m.traderAccounts !== m.exchange.accounts)
+            for i in agents {
+                #expect(m.symbol[i] == whole.symbol[i] && m.population[i] == whole.population[i])
+                #expect(m.traderAccounts.cash[i] == whole.traderAccounts.cash[i])
+                #expect(m.traderAccounts.position[m.traderAccounts.slot(i, 2)] == whole.traderAccounts.position[whole.traderAccounts.slot(i, 2)])
+            }
+            let books = m.exchange.accounts
+            for i in 0..<600 {
+                #expect(books.holds(i) == (Int(whole.symbol[i]) % 3 == rank))
+                if books.holds(i) { #expect(books.cash[books.row(i)] == whole.exchange.accounts.cash[i]) }
+            }
+            hosted += agents.count
+            booked += books.cash.count
+            #expect(m.partitionedBytes == m.stateBytes && m.stateBytes < whole.stateBytes)
+        }
+        #expect(hosted == 600 && booked == 600)
+    }
 }
 
 let marketBase = """

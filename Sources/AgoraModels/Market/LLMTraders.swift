@@ -42,8 +42,10 @@ final class LLMTraders: @unchecked Sendable {
     var peakWealth: [Int64]
     var newsSeen: [UInt64]
     var postsSeen: [UInt32]
-    /// Decisions applied in the coming tick: a flag per agent (read by every shard) and the details.
+    /// Decisions applied in the coming tick: a flag per agent this process holds (read by every
+    /// shard) and the details.
     let pendingFlag: Column<UInt8>
+    let agentCount: Int
     var decisions: [Int: TraderDecision] = [:]
     /// Questions asked and not yet applied, by the tick they were asked, and their members.
     var inFlight: [Int: [Question]] = [:]
@@ -80,7 +82,9 @@ final class LLMTraders: @unchecked Sendable {
         var milliseconds: Int
     }
 
-    init(settings: LLMSettings, source: any AnswerSource, agentCount: Int, populationOf: Column<UInt8>, social: Bool, seed: UInt64) {
+    /// `held`: the agents whose columns this process holds (all, unless the run is spread).
+    init(settings: LLMSettings, source: any AnswerSource, agentCount: Int, held: Range<Int>, populationOf: (Int) -> Int,
+         social: Bool, seed: UInt64) {
         precondition(settings.latency >= 1, "LLM answers apply at least one tick after they are asked")
         self.settings = settings
         self.source = source
@@ -92,7 +96,7 @@ final class LLMTraders: @unchecked Sendable {
         let chance = Probability(min(1, max(0, rules.fraction)))
         var chosen = Set(rules.agents.filter { $0 >= 0 && $0 < agentCount })
         if rules.fraction > 0 {
-            for i in 0..<agentCount where eligible.isEmpty || eligible.contains(Int(populationOf[i])) {
+            for i in 0..<agentCount where eligible.isEmpty || eligible.contains(populationOf(i)) {
                 var r = pick.agent(i)
                 if r.bernoulli(chance) { chosen.insert(i) }
             }
@@ -102,7 +106,8 @@ final class LLMTraders: @unchecked Sendable {
         peakWealth = Array(repeating: 0, count: escalated.count)
         newsSeen = Array(repeating: 0, count: escalated.count)
         postsSeen = Array(repeating: 0, count: escalated.count)
-        pendingFlag = Column(count: agentCount, repeating: 0)
+        pendingFlag = Column(window: held, repeating: 0)
+        self.agentCount = agentCount
     }
 
     // MARK: asking
@@ -116,7 +121,7 @@ final class LLMTraders: @unchecked Sendable {
     /// One tick of the LLM side, in match(t) after the exchange: clears what tick t applied, asks
     /// the triggered agents, and collects the answers due in tick t + 1.
     func step(tick: Int, market: MarketModel) {
-        for a in decisions.keys { pendingFlag[a] = 0 }
+        for a in decisions.keys where pendingFlag.indices.contains(a) { pendingFlag[a] = 0 }
         decisions.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
         ask(tick: tick, market: market)
@@ -128,7 +133,8 @@ final class LLMTraders: @unchecked Sendable {
         let rules = settings.escalation
         var triggered: [Int] = []  // indices into `escalated`
         for (k, agent) in escalated.enumerated() {
-            let s = Int(market.symbol[agent])
+            let trader = market.escalatedTrader(agent)
+            let s = trader.symbol
             let wealth = market.wealth(agent)
             peakWealth[k] = max(peakWealth[k], wealth)
             var fire = rules.every > 0 && tick % rules.every == 0
@@ -144,8 +150,8 @@ final class LLMTraders: @unchecked Sendable {
                 if known & ~newsSeen[k] != 0 { fire = true }
                 newsSeen[k] |= known
             }
-            if rules.onFollowedPost, let feeds = market.feeds {
-                let read = feeds.postsRead[agent]
+            if rules.onFollowedPost, market.feeds != nil {
+                let read = trader.postsRead
                 if read != postsSeen[k] { fire = true }
                 postsSeen[k] = read
             }
@@ -172,7 +178,7 @@ final class LLMTraders: @unchecked Sendable {
             let agent = escalated[k]
             let o = market.observe(agent: agent, tick: tick, rules: settings)
             observations[agent] = o
-            var id = "\(market.symbol[agent])"
+            var id = "\(market.escalatedTrader(agent).symbol)"
             if let personas = settings.personas, !settings.archetypes.by.isEmpty {
                 id += "|" + settings.archetypes.by.map { personas.value(agent: agent, $0) ?? "" }.joined(separator: "|")
                 if settings.archetypes.observationBuckets { id += "|" + o.bucket }
@@ -200,7 +206,7 @@ final class LLMTraders: @unchecked Sendable {
                                       tools: tools, sampling: settings.sampling, toolChoice: settings.toolChoice)
             let ask = LLMAsk(tick: tick, index: asks.count, request: request, endpoint: endpointName)
             asks.append(ask)
-            questions.append(Question(members: members, symbol: Int(market.symbol[rep]), prompt: system + "\n\n" + observations[rep]!.text,
+            questions.append(Question(members: members, symbol: market.escalatedTrader(rep).symbol, prompt: system + "\n\n" + observations[rep]!.text,
                                       key: ask.key))
             accounting.questions += 1
             accounting.covered += members.count
@@ -262,8 +268,11 @@ final class LLMTraders: @unchecked Sendable {
                     var r = draws.agent(m)
                     if mix.isCertain || r.bernoulli(mix) {
                         decisions[m] = decision
-                        pendingFlag[m] = 1
-                        if case .post(let bullish) = decision { market.feeds?.opinion[m] = bullish ? 1 : -1 }
+                        // Only the trader's host acts on it; every process keeps the decision.
+                        if pendingFlag.indices.contains(m) { pendingFlag[m] = 1 }
+                        if case .post(let bullish) = decision, let feeds = market.feeds, feeds.opinion.indices.contains(m) {
+                            feeds.opinion[m] = bullish ? 1 : -1
+                        }
                         if case .follow(let whom) = decision {
                             market.feeds?.followRequests.append(FollowGraph.Change(followee: UInt32(whom), follower: UInt32(m), follow: true))
                         }
@@ -345,13 +354,13 @@ final class LLMTraders: @unchecked Sendable {
         peakWealth = try ints(escalated.count)
         newsSeen = try ints(escalated.count).map { UInt64(bitPattern: $0) }
         postsSeen = try ints(escalated.count).map { UInt32(truncatingIfNeeded: $0) }
-        for a in decisions.keys { pendingFlag[a] = 0 }
+        for a in decisions.keys where pendingFlag.indices.contains(a) { pendingFlag[a] = 0 }
         decisions = [:]
         for _ in 0..<(try r.int()) {
             let a = try r.int()
-            guard a >= 0 && a < pendingFlag.count else { throw StateReader.Failure(description: "LLM state: agent \(a) out of range") }
+            guard a >= 0 && a < agentCount else { throw StateReader.Failure(description: "LLM state: agent \(a) out of range") }
             decisions[a] = try Self.readDecision(from: &r)
-            pendingFlag[a] = 1
+            if pendingFlag.indices.contains(a) { pendingFlag[a] = 1 }
         }
         inFlight = [:]
         collected = [:]

@@ -74,7 +74,7 @@ extension ModelCatalog {
         network: .optional,
         usesExchange: true,
         usesLLM: true,
-        walksOwnRows: true,
+        keepsOwnAgents: true,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard var spec = inputs.market else {
                 throw ModelBuildError(population: nil, parameter: "exchange", "the market model needs an `exchange` section")
@@ -126,6 +126,6 @@ extension ModelCatalog {
                                       "only means something on a network; add a `network` section (one node per trader)")
             }
             return MarketModel(spec: spec, populations: populations, seed: inputs.seed, network: inputs.network,
-                               llm: inputs.llm, answers: inputs.answers)
+                               llm: inputs.llm, answers: inputs.answers, placement: inputs.placement)
         })
 }

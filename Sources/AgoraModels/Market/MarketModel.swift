@@ -71,7 +71,10 @@ public final class MarketModel: Model, @unchecked Sendable {
     public let agentCount: Int
     public let seed: UInt64
 
-    // Per agent.
+    /// The traders whose state this process keeps: all of them, unless the run is spread over
+    /// processes, when the per-agent columns below are windows of this process's traders.
+    public let held: Range<Int>
+    // Per agent held.
     public let population: Column<UInt8>
     public let symbol: Column<UInt16>
     /// The agent's resting order (a market maker's bid), 0 when none.
@@ -82,6 +85,19 @@ public final class MarketModel: Model, @unchecked Sendable {
     public let bias: Column<Int32>
     /// Shares held at the start (market makers measure inventory from it).
     private let startPosition: Column<Int64>
+    /// The accounts the traders' rules read. In one process, the exchange's own. Spread over
+    /// processes, the exchange holds the accounts of the traders of its own books (all their
+    /// changes happen there) and these are copies of this process's traders' accounts, brought up
+    /// to date from the books' owners after every match.
+    public let traderAccounts: Accounts
+    /// The first trader of each population.
+    private let populationStarts: [Int]
+    /// The place this model was built for in a spread run (nil: built whole).
+    private let placement: ModelPlacement?
+    /// The traders whose phases this process runs (`held`, or a joined process's share of them).
+    private var hosted: Range<Int>
+    /// What the LLM side reads of each escalated trader, taken afresh every tick.
+    private var escalatedTraders: [Int: EscalatedTrader] = [:]
 
     // Published each tick, read by every shard.
     /// views[lag * symbols + s]: what an agent with `lag` ticks of latency sees.
@@ -111,17 +127,17 @@ public final class MarketModel: Model, @unchecked Sendable {
     /// The processes of a run spread over several: each runs the books of the instruments
     /// `symbol % size == rank` (see `matchOwnedBooks`).
     private var processes: (any ProcessGroup)?
-    /// Spread over processes: per agent, the tick (+1) a report of this process's books last named it.
-    private lazy var touchedAt = Column<Int32>(count: agentCount, repeating: 0)
     /// Per news item: its symbol, the tick it broke, and the factor (×10⁴) by which it moved the fundamental.
     private let newsJumps: [(symbol: Int, tick: Int, basisPoints: Int64)]
     private let headlines: [String?]
 
     public var phases: Phases { feeds == nil ? [.submit, .match, .propagate] : [.decide, .submit, .match, .propagate, .record] }
 
-    /// `network`, when given, has one node per trader: traders are its nodes in population order.
+    /// `network`, when given, has one node per trader: traders are its nodes in population order
+    /// (spread over processes, at least the rows of this process's traders). `placement`: the
+    /// process of a spread run this model is built for, which keeps only its own traders' state.
     public init(spec: MarketSpec, populations: [(TraderParameters, Int)], seed: UInt64, network: CSRGraph? = nil,
-                llm: LLMSettings? = nil, answers: (any AnswerSource)? = nil) {
+                llm: LLMSettings? = nil, answers: (any AnswerSource)? = nil, placement: ModelPlacement? = nil) {
         precondition(!populations.isEmpty && populations.count <= 255, "1 to 255 trader populations")
         self.spec = spec
         self.seed = seed
@@ -129,31 +145,65 @@ public final class MarketModel: Model, @unchecked Sendable {
         agentCount = populations.reduce(0) { $0 + $1.1 }
         precondition(agentCount >= 1 && agentCount < Int(UInt32.max), "agent count out of range")
         let symbols = spec.exchange.instruments.count
-        let accounts = Accounts(agents: agentCount, symbols: symbols, cash: spec.cash, position: spec.position)
-        exchange = Exchange(config: spec.exchange, accounts: accounts, makeBook: LadderBook.init)
-        population = Column(count: agentCount, repeating: 0)
-        symbol = Column(count: agentCount, repeating: 0)
-        liveOrder = Column(count: agentCount, repeating: 0)
-        liveOrder2 = Column(count: agentCount, repeating: 0)
-        bias = Column(count: agentCount, repeating: 0)
-        startPosition = Column(count: agentCount, repeating: spec.position)
+        let held = placement?.agents ?? 0..<agentCount
+        precondition(held.lowerBound >= 0 && held.upperBound <= agentCount, "traders \(held) are not all among 0..<\(agentCount)")
+        self.held = held
+        hosted = held
+        self.placement = placement
+        var starts: [Int] = [], next = 0
+        for (_, count) in populations {
+            starts.append(next)
+            next += count
+        }
+        populationStarts = starts
         let setup = RandomStream(seed: seed, stream: Stream.setup).tick(0)
-        var next = 0
+        // Every trader's instrument is drawn (the feeds count each instrument's traders, a book's
+        // owner keeps the accounts of its traders); the held traders' are kept.
+        var tradersOf = [Int](repeating: 0, count: symbols)
+        var booksTraders: [UInt32] = []
+        let spread = placement.map { $0.processes > 1 } ?? false
+        for i in 0..<agentCount {
+            var r = setup.agent(i)
+            let s = Int(r.next() % UInt64(symbols))
+            tradersOf[s] += 1
+            if spread, s % placement!.processes == placement!.rank { booksTraders.append(UInt32(i)) }
+        }
+        let accounts: Accounts
+        if spread {
+            accounts = Accounts(agents: agentCount, symbols: symbols, cash: spec.cash, position: spec.position,
+                                holding: AgentIndex(agents: booksTraders))
+            traderAccounts = Accounts(agents: agentCount, symbols: symbols, cash: spec.cash, position: spec.position, window: held)
+        } else {
+            accounts = Accounts(agents: agentCount, symbols: symbols, cash: spec.cash, position: spec.position)
+            traderAccounts = accounts
+        }
+        exchange = Exchange(config: spec.exchange, accounts: accounts, makeBook: LadderBook.init)
+        population = Column(window: held, repeating: 0)
+        symbol = Column(window: held, repeating: 0)
+        liveOrder = Column(window: held, repeating: 0)
+        liveOrder2 = Column(window: held, repeating: 0)
+        bias = Column(window: held, repeating: 0)
+        startPosition = Column(window: held, repeating: spec.position)
+        /// A population's own starting cash and shares, in `acc`.
+        func start(_ acc: Accounts, _ i: Int, _ params: TraderParameters) {
+            if let c = params.cash { acc.cash[acc.row(i)] = c }
+            if let q = params.position { for s in 0..<symbols { acc.position[acc.slot(i, s)] = q } }
+        }
         for (p, (params, count)) in populations.enumerated() {
-            for i in next..<(next + count) {
+            let lo = max(starts[p], held.lowerBound), hi = max(lo, min(starts[p] + count, held.upperBound))
+            for i in lo..<hi {
                 population[i] = UInt8(p)
                 var r = setup.agent(i)
                 symbol[i] = UInt16(r.next() % UInt64(symbols))
                 if params.biasBasisPoints > 0 {
                     bias[i] = Int32(Int(r.next() % UInt64(2 * params.biasBasisPoints + 1)) - params.biasBasisPoints)
                 }
-                if let c = params.cash { accounts.cash[i] = c }
-                if let q = params.position {
-                    for s in 0..<symbols { accounts.position[accounts.slot(i, s)] = q }
-                    startPosition[i] = q
-                }
+                start(traderAccounts, i, params)
+                if let q = params.position { startPosition[i] = q }
             }
-            next += count
+        }
+        if spread {
+            for a in booksTraders { start(accounts, Int(a), populations[Self.population(of: Int(a), starts: starts)].0) }
         }
         maxLatency = spec.exchange.maxLatencyTicks
         historyLength = max(2, (self.populations.map { $0.kind == .momentum ? $0.lookback : 0 }.max() ?? 0) + 1,
@@ -168,7 +218,9 @@ public final class MarketModel: Model, @unchecked Sendable {
         fundamentalRandom = RandomStream(seed: seed, stream: Stream.fundamental)
         if let network {
             precondition(network.nodeCount == agentCount, "one network node per trader")
-            feeds = TraderFeeds(graph: network, news: spec.news, populations: populations.map(\.0), symbolOf: symbol, symbols: symbols, seed: seed)
+            let f = TraderFeeds(graph: network, news: spec.news, populations: populations.map(\.0), held: held, tradersOf: tradersOf, seed: seed)
+            if f.follows.rows != held { f.keepRows(held) }
+            feeds = f
         } else {
             feeds = nil
         }
@@ -176,11 +228,22 @@ public final class MarketModel: Model, @unchecked Sendable {
         headlines = spec.news.map(\.headline)
         if let llm {
             let source = answers ?? (llm.endpoint == nil ? NoEndpoint(reason: llm.noEndpointReason) : LiveEndpoint(client: LLMClient(settings: llm.endpoint!), cache: nil))
-            self.llm = LLMTraders(settings: llm, source: source, agentCount: agentCount, populationOf: population, social: network != nil, seed: seed)
+            self.llm = LLMTraders(settings: llm, source: source, agentCount: agentCount, held: held,
+                                  populationOf: { Self.population(of: $0, starts: starts) }, social: network != nil, seed: seed)
         } else {
             self.llm = nil
         }
         publishViews(afterTick: -1)
+    }
+
+    /// The population of trader `i`, from the first trader of each.
+    static func population(of i: Int, starts: [Int]) -> Int {
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= i { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
     }
 
     public func prepare(layout: ShardLayout) {
@@ -191,7 +254,7 @@ public final class MarketModel: Model, @unchecked Sendable {
 
     public var stateBytes: Int {
         population.byteCount + symbol.byteCount + liveOrder.byteCount + liveOrder2.byteCount + bias.byteCount
-            + startPosition.byteCount + exchange.accounts.cash.byteCount * 2 + exchange.accounts.position.byteCount * 3
+            + startPosition.byteCount + traderAccounts.byteCount + (exchange.accounts === traderAccounts ? 0 : exchange.accounts.byteCount)
             + (feeds?.byteCount ?? 0) + (llm?.pendingFlag.byteCount ?? 0)
     }
 
@@ -212,7 +275,7 @@ public final class MarketModel: Model, @unchecked Sendable {
         let pop = population.pointer, sym = symbol.pointer, live = liveOrder.pointer, live2 = liveOrder2.pointer
         let biasP = bias.pointer, start = startPosition.pointer
         let view = views.pointer, fund = fundamental.pointer, hist = midHistory.pointer
-        let acc = exchange.accounts
+        let acc = traderAccounts
         let cash = acc.cash.pointer, reservedCash = acc.reservedCash.pointer
         let position = acc.position.pointer, reservedPosition = acc.reservedPosition.pointer, unsettled = acc.unsettled.pointer
         let instruments = spec.exchange.instruments
@@ -364,6 +427,10 @@ public final class MarketModel: Model, @unchecked Sendable {
         requestCount = order.count
         reports.clearAll()
         tickReports.removeAll(keepingCapacity: true)
+        if let llm {
+            // This process's escalated traders as the tick left them (the others' were shared after submit).
+            for i in llm.escalated where hosted.contains(i) { escalatedTraders[i] = escalatedTrader(from: i) }
+        }
         if let processes, processes.size > 1 {
             matchOwnedBooks(processes, tick: tick)
         } else {
@@ -376,6 +443,10 @@ public final class MarketModel: Model, @unchecked Sendable {
             exchange.endTick(reports: &tickReports)
         }
         for rep in tickReports { reports.append(rep, shard: layout.shard(of: Int(rep.agent))) }
+        if let llm {
+            // Their accounts after the match (another process's traders': from the books' owners).
+            for i in llm.escalated where traderAccounts.holds(i) { escalatedTraders[i]!.takeAccount(i, from: traderAccounts) }
+        }
         publishViews(afterTick: tick)
         llm?.step(tick: tick, market: self)
     }
@@ -542,11 +613,80 @@ public final class MarketModel: Model, @unchecked Sendable {
 // MARK: what the LLM side reads
 
 extension MarketModel {
-    /// Cash plus shares at the current mid: an agent's mark-to-market wealth.
+    /// What the LLM side reads of an escalated trader. The LLM side is a serial step that every
+    /// process runs for every escalated trader, but spread over processes only a trader's host
+    /// keeps its columns: the host shares this after submit, and the books' owners' account
+    /// updates bring the account fields to the end of the match.
+    struct EscalatedTrader {
+        var symbol: Int
+        var resting: Int
+        var startPosition: Int64
+        var cash: Int64 = 0
+        var reservedCash: Int64 = 0
+        /// Per instrument.
+        var positions: [Int64] = []
+        /// On a network (0 without one).
+        var heard: UInt64 = 0
+        var sentiment: Int16 = 0
+        var postsRead: UInt32 = 0
+        var lastRead = TraderPost(author: .max, symbol: 0, news: 0, sentiment: 0)
+        var followers = 0
+
+        mutating func takeAccount(_ i: Int, from acc: Accounts) {
+            cash = acc.cash[acc.row(i)]
+            reservedCash = acc.reservedCash[acc.row(i)]
+            positions = (0..<acc.symbolCount).map { acc.position[acc.slot(i, $0)] }
+        }
+
+        func write(to w: inout StateWriter) {
+            w.write(symbol); w.write(resting); w.write(startPosition); w.write(cash); w.write(reservedCash); w.write(positions)
+            w.write(heard); w.write(Int(sentiment)); w.write(Int(postsRead))
+            w.write(Int(lastRead.author)); w.write(Int(lastRead.symbol)); w.write(Int(lastRead.news)); w.write(Int(lastRead.sentiment))
+            w.write(followers)
+        }
+
+        init(symbol: Int, resting: Int, startPosition: Int64) {
+            self.symbol = symbol
+            self.resting = resting
+            self.startPosition = startPosition
+        }
+
+        init(from r: inout StateReader) throws(StateReader.Failure) {
+            symbol = try r.int(); resting = try r.int(); startPosition = try r.int64(); cash = try r.int64(); reservedCash = try r.int64()
+            positions = try r.int64s()
+            heard = try r.uint64(); sentiment = Int16(truncatingIfNeeded: try r.int()); postsRead = UInt32(truncatingIfNeeded: try r.int())
+            lastRead = TraderPost(author: UInt32(truncatingIfNeeded: try r.int()), symbol: UInt16(truncatingIfNeeded: try r.int()),
+                                  news: UInt8(truncatingIfNeeded: try r.int()), sentiment: Int8(truncatingIfNeeded: try r.int()))
+            followers = try r.int()
+        }
+    }
+
+    /// Escalated trader `i` as this process's columns hold it (`i` one of its own).
+    func escalatedTrader(from i: Int) -> EscalatedTrader {
+        var t = EscalatedTrader(symbol: Int(symbol[i]), resting: (liveOrder[i] != 0 ? 1 : 0) + (liveOrder2[i] != 0 ? 1 : 0),
+                                startPosition: startPosition[i])
+        t.takeAccount(i, from: traderAccounts)
+        if let feeds {
+            t.heard = feeds.heard[i]
+            t.sentiment = feeds.sentiment[i]
+            t.postsRead = feeds.postsRead[i]
+            t.lastRead = feeds.lastRead[i]
+            t.followers = feeds.followerCount(i)
+        }
+        return t
+    }
+
+    /// Escalated trader `i` as the LLM side sees it this tick.
+    func escalatedTrader(_ i: Int) -> EscalatedTrader {
+        guard let t = escalatedTraders[i] else { preconditionFailure("escalated trader \(i) was not taken this tick") }
+        return t
+    }
+
+    /// Cash plus shares at the current mid: an escalated trader's mark-to-market wealth.
     func wealth(_ agent: Int) -> Int64 {
-        let acc = exchange.accounts
-        var w = acc.cash[agent]
-        for s in 0..<spec.exchange.instruments.count { w += acc.position[acc.slot(agent, s)] * views[s].mid }
+        let t = escalatedTrader(agent)
+        var w = t.cash
+        for s in t.positions.indices { w += t.positions[s] * views[s].mid }
         return w
     }
 
@@ -557,12 +697,13 @@ extension MarketModel {
         return midHistory[s * historyLength + ((tick - k) % historyLength + historyLength) % historyLength]
     }
 
-    /// The news items (bit k: news k) `agent` knows at the end of `tick`: on a network those it
-    /// heard; without, those about its instrument that have broken.
+    /// The news items (bit k: news k) escalated trader `agent` knows at the end of `tick`: on a
+    /// network those it heard; without, those about its instrument that have broken.
     func newsKnown(by agent: Int, tick: Int) -> UInt64 {
-        if let feeds { return feeds.heard[agent] }
+        let t = escalatedTrader(agent)
+        if feeds != nil { return t.heard }
         var bits: UInt64 = 0
-        for (k, n) in newsJumps.enumerated() where k < 64 && n.tick <= tick && n.symbol == Int(symbol[agent]) { bits |= 1 << UInt64(k) }
+        for (k, n) in newsJumps.enumerated() where k < 64 && n.tick <= tick && n.symbol == t.symbol { bits |= 1 << UInt64(k) }
         return bits
     }
 
@@ -585,11 +726,10 @@ extension MarketModel {
 
     /// What an escalated agent is shown at the end of `tick`, and its observation bucket.
     func observe(agent i: Int, tick: Int, rules: LLMSettings) -> LLMTraders.Observation {
-        let s = Int(symbol[i])
+        let trader = escalatedTrader(i)
+        let s = trader.symbol
         let inst = spec.exchange.instruments[s]
         let snap = exchange.snapshot(symbol: s)
-        let acc = exchange.accounts
-        let slot = acc.slot(i, s)
         var lines: [String] = []
         let phase: String
         switch snap.phase {
@@ -609,10 +749,10 @@ extension MarketModel {
         let lookback = rules.escalation.lookback
         let history = (0...min(lookback, historyLength - 1)).reversed().map { mid(symbol: s, ticksAgo: $0) }
         lines.append("Mid over the last \(history.count) ticks: \(history.map(String.init).joined(separator: ", ")).")
-        let position = acc.position[slot]
-        let free = acc.cash[i] - acc.reservedCash[i]
-        let resting = (liveOrder[i] != 0 ? 1 : 0) + (liveOrder2[i] != 0 ? 1 : 0)
-        lines.append("You hold \(position) shares and \(acc.cash[i]) in cash (\(free) free); you have \(resting) resting order\(resting == 1 ? "" : "s").")
+        let position = trader.positions[s]
+        let free = trader.cash - trader.reservedCash
+        let resting = trader.resting
+        lines.append("You hold \(position) shares and \(trader.cash) in cash (\(free) free); you have \(resting) resting order\(resting == 1 ? "" : "s").")
         let known = newsKnown(by: i, tick: tick)
         var heardLines: [String] = []
         for (k, n) in newsJumps.enumerated() where k < 64 && known & (1 << UInt64(k)) != 0 {
@@ -623,11 +763,11 @@ extension MarketModel {
         lines.append(heardLines.isEmpty ? "You have heard no news." : "News you have heard: " + heardLines.joined(separator: "; ") + ".")
         let prints = snap.prints.suffix(5).map { "\($0.price)x\($0.quantity)" }
         if !prints.isEmpty { lines.append("Recent trades (price x shares): \(prints.joined(separator: ", ")).") }
-        if let feeds {
-            let mood = Double(feeds.sentiment[i]) / 1000
-            lines.append("Your feed: \(feeds.postsRead[i]) posts read so far; \(feeds.followerCount(i)) traders follow you; "
+        if feeds != nil {
+            let mood = Double(trader.sentiment) / 1000
+            lines.append("Your feed: \(trader.postsRead) posts read so far; \(trader.followers) traders follow you; "
                          + "the mood about \(inst.name) is \(String(format: "%+.2f", mood)) (-1 bearish, +1 bullish).")
-            let head = feeds.lastRead[i]
+            let head = trader.lastRead
             if head.author != .max {
                 let about = spec.exchange.instruments[Int(head.symbol)].name
                 let what: String
@@ -641,7 +781,7 @@ extension MarketModel {
         }
         lines.append("Call exactly one tool.")
         let move = history.last! - history.first!
-        let bucket = (move > 0 ? "up" : move < 0 ? "down" : "flat") + "/" + (position > startPosition[i] ? "long" : position < startPosition[i] ? "short" : "even")
+        let bucket = (move > 0 ? "up" : move < 0 ? "down" : "flat") + "/" + (position > trader.startPosition ? "long" : position < trader.startPosition ? "short" : "even")
         return LLMTraders.Observation(text: lines.joined(separator: "\n"), bucket: bucket)
     }
 }
@@ -655,6 +795,10 @@ extension MarketModel: CheckpointableModel {
         w.write(midHistory)
         for v in [totals.orders, totals.fills, totals.rejects, totals.volume] { w.write(v) }
         exchange.saveState(to: &w)
+        if traderAccounts !== exchange.accounts {
+            let a = traderAccounts
+            w.write(a.cash); w.write(a.reservedCash); w.write(a.position); w.write(a.reservedPosition); w.write(a.unsettled)
+        }
         feeds?.save(to: &w)
         llm?.save(to: &w)
     }
@@ -667,6 +811,11 @@ extension MarketModel: CheckpointableModel {
         try r.read(into: midHistory)
         totals = (try r.int(), try r.int(), try r.int(), try r.int())
         try exchange.loadState(from: &r)
+        if traderAccounts !== exchange.accounts {
+            let a = traderAccounts
+            try r.read(into: a.cash); try r.read(into: a.reservedCash); try r.read(into: a.position)
+            try r.read(into: a.reservedPosition); try r.read(into: a.unsettled)
+        }
         try feeds?.load(from: &r)
         try llm?.load(from: &r)
     }
@@ -674,53 +823,39 @@ extension MarketModel: CheckpointableModel {
 
 /// Spread over processes, each instrument's book runs on one process (see `matchOwnedBooks`), so
 /// each process shares its shards' order queues after submit; the LLM side (a serial step) reads
-/// the state of the escalated traders, so each process shares its own escalated traders' state
-/// along with them (their follower counts included: a process keeps the followers of its own
-/// traders only).
+/// the state of the escalated traders, which only their hosts keep, so each process shares its
+/// own escalated traders' (`EscalatedTrader`) along with them.
 extension MarketModel: DistributedModel {
     public func join(_ processes: any ProcessGroup, agents: Range<Int>) {
+        if let placement {
+            precondition(placement.rank == processes.rank && placement.processes == processes.size && placement.agents == agents,
+                         "a market built for process \(placement.rank) of \(placement.processes), hosting \(placement.agents), "
+                         + "joined as process \(processes.rank) of \(processes.size), hosting \(agents)")
+        }
         self.processes = processes
-        feeds?.keepRows(agents)
+        hosted = agents
+        if let feeds, feeds.follows.rows != agents { feeds.keepRows(agents) }
         for s in exchange.owned.indices { exchange.owned[s] = s % processes.size == processes.rank }
     }
 
-    public var partitionedBytes: Int { feeds?.follows.byteCount ?? 0 }
+    /// Built for its place, everything a market keeps per trader is split: its traders' columns
+    /// and network rows by host, the accounts by the book that settles them. Built whole and
+    /// joined, only the network rows.
+    public var partitionedBytes: Int { placement.map { $0.processes > 1 } ?? false ? stateBytes : feeds?.follows.byteCount ?? 0 }
 
     public var syncPoints: [SyncPoint] { [.afterSubmit] }
 
     public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
         for s in shards { requests.write(s, into: &w) }
         guard let llm else { return }
-        for i in llm.escalated where agents.contains(i) {
-            w.write(liveOrder[i])
-            w.write(liveOrder2[i])
-            if let feeds {
-                w.write(feeds.heard[i])
-                w.write(Int(feeds.sentiment[i]))
-                w.write(Int(feeds.postsRead[i]))
-                let p = feeds.lastRead[i]
-                w.write(Int(p.author)); w.write(Int(p.symbol)); w.write(Int(p.news)); w.write(Int(p.sentiment))
-                w.write(feeds.followerCount(i))
-            }
-        }
+        for i in llm.escalated where agents.contains(i) { escalatedTrader(from: i).write(to: &w) }
     }
 
     public func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from r: inout StateReader)
         throws(StateReader.Failure) {
         for s in shards { try requests.read(s, from: &r) }
         guard let llm else { return }
-        for i in llm.escalated where agents.contains(i) {
-            liveOrder[i] = try r.uint64()
-            liveOrder2[i] = try r.uint64()
-            if let feeds {
-                feeds.heard[i] = try r.uint64()
-                feeds.sentiment[i] = Int16(truncatingIfNeeded: try r.int())
-                feeds.postsRead[i] = UInt32(truncatingIfNeeded: try r.int())
-                feeds.lastRead[i] = TraderPost(author: UInt32(truncatingIfNeeded: try r.int()), symbol: UInt16(truncatingIfNeeded: try r.int()),
-                                               news: UInt8(truncatingIfNeeded: try r.int()), sentiment: Int8(truncatingIfNeeded: try r.int()))
-                feeds.followerCountElsewhere[i] = try r.int()
-            }
-        }
+        for i in llm.escalated where agents.contains(i) { escalatedTraders[i] = try EscalatedTrader(from: &r) }
     }
 }
 
@@ -744,7 +879,7 @@ extension MarketModel {
         for (k, item) in order.enumerated() {
             let r = q.contents(Int(item.shard))[Int(item.index)]
             guard exchange.owned[Int(r.symbol)] else { continue }
-            precondition(Int(r.symbol) == Int(symbol[Int(r.agent)]), "a trader sent an order for an instrument it does not trade")
+            precondition(exchange.accounts.holds(Int(r.agent)), "trader \(r.agent) sent an order for an instrument it does not trade")
             scratch.removeAll(keepingCapacity: true)
             let trades = exchange.tickTrades.count
             exchange.process(r, reports: &scratch)
@@ -770,19 +905,19 @@ extension MarketModel {
         w.write(tradeKeys)
         exchange.tickTrades.withUnsafeBufferPointer { w.write($0) }
         for s in 0..<symbols where exchange.owned[s] { exchange.writeMarketState(symbol: s, to: &w) }
-        // The accounts of every trader a report of these books names, once each.
+        // The accounts of every trader a report of these books names, once each, with its instrument.
         let acc = exchange.accounts
-        let stamp = Int32(truncatingIfNeeded: tick + 1)
-        var agents: [UInt32] = []
-        for r in mine where touchedAt[Int(r.agent)] != stamp {
-            touchedAt[Int(r.agent)] = stamp
-            agents.append(r.agent)
-        }
-        w.write(agents.count)
-        for a in agents {
-            let i = Int(a), slot = acc.slot(i, Int(symbol[i]))
-            w.write(Int(a)); w.write(acc.cash[i]); w.write(acc.reservedCash[i])
-            w.write(acc.position[slot]); w.write(acc.reservedPosition[slot]); w.write(acc.unsettled[slot])
+        var touched = mine.map { (agent: Int($0.agent), symbol: Int($0.symbol)) }
+        touched.sort { $0.agent < $1.agent }
+        var last = -1
+        touched.removeAll { t in defer { last = t.agent }; return t.agent == last }
+        w.write(touched.count)
+        for (i, s) in touched {
+            let row = acc.row(i), slot = acc.slot(i, s)
+            let account = (acc.cash[row], acc.reservedCash[row], acc.position[slot], acc.reservedPosition[slot], acc.unsettled[slot])
+            w.write(i); w.write(s)
+            w.write(account.0); w.write(account.1); w.write(account.2); w.write(account.3); w.write(account.4)
+            takeAccount(i, symbol: s, account, fromOwner: group.rank, group)
         }
         w.write(acc.feesCollected - feesBefore)
 
@@ -804,19 +939,45 @@ extension MarketModel {
                 guard p != group.rank else { continue }
                 for s in 0..<symbols where s % group.size == p { try exchange.readMarketState(symbol: s, from: &r) }
                 for _ in 0..<(try r.int()) {
-                    let i = try r.int(), slot = acc.slot(i, Int(symbol[i]))
-                    acc.cash[i] = try r.int64(); acc.reservedCash[i] = try r.int64()
-                    acc.position[slot] = try r.int64(); acc.reservedPosition[slot] = try r.int64(); acc.unsettled[slot] = try r.int64()
+                    let i = try r.int(), s = try r.int()
+                    guard (0..<agentCount).contains(i), s % group.size == p else { throw StateReader.Failure(description: "account \(i) out of place") }
+                    takeAccount(i, symbol: s, (try r.int64(), try r.int64(), try r.int64(), try r.int64(), try r.int64()), fromOwner: p, group)
                 }
                 acc.feesCollected += try r.int64()
             } catch {
                 preconditionFailure("the books of process \(p) do not read: \(error)")
             }
         }
+        if traderAccounts !== acc, spec.exchange.accounts.tPlusOne, spec.exchange.schedule.endsDay(tick) {
+            // The books' owners let today's purchases settle; so do the traders' copies.
+            traderAccounts.unsettled.buffer.update(repeating: 0)
+        }
         // One exchange's order: by place. Each process's list is in place order and a place
         // belongs to one process, so merging the lists gives it.
         tickReports = Self.merge(allReports, keys: allKeys)
         exchange.replaceTickTrades(Self.merge(allTrades.map(\.trades), keys: allTrades.map(\.keys)))
+    }
+
+    /// An account as book owner `owner` has it after the match — cash, reserved cash, and the
+    /// position, reserved and unsettled shares in `symbol` — taken into what this process keeps
+    /// of it: the exchange's copy (a market built whole keeps every account), the trader's host's
+    /// copy, an escalated trader's view.
+    private func takeAccount(_ i: Int, symbol s: Int, _ v: (Int64, Int64, Int64, Int64, Int64), fromOwner owner: Int,
+                             _ group: any ProcessGroup) {
+        func write(into acc: Accounts) {
+            let row = acc.row(i), slot = acc.slot(i, s)
+            acc.cash[row] = v.0; acc.reservedCash[row] = v.1
+            acc.position[slot] = v.2; acc.reservedPosition[slot] = v.3; acc.unsettled[slot] = v.4
+        }
+        let books = exchange.accounts
+        if owner != group.rank && books.holds(i) { write(into: books) }
+        if traderAccounts !== books && traderAccounts.holds(i) { write(into: traderAccounts) }
+        if !traderAccounts.holds(i), var t = escalatedTraders[i] {
+            t.cash = v.0
+            t.reservedCash = v.1
+            t.positions[s] = v.2
+            escalatedTraders[i] = t
+        }
     }
 
     /// Merges lists each sorted by its keys into one sorted list (ties: the earlier list first).

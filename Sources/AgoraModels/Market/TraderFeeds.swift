@@ -41,9 +41,6 @@ final class TraderFeeds: @unchecked Sendable {
     /// traders' `follow` calls, which land together at the end of a tick. Spread over processes,
     /// the followers of this process's traders only.
     private(set) var follows: FollowGraph
-    /// Spread over processes: how many follow each LLM-escalated trader of another process, as
-    /// that process shared it after submit (what the trader's prompt says).
-    var followerCountElsewhere: [Int: Int] = [:]
     /// Follows asked for this tick, applied in `endTick`.
     var followRequests: [FollowGraph.Change] = []
     /// The newest post each trader read (author == UInt32.max: none): the head of its feed.
@@ -57,7 +54,7 @@ final class TraderFeeds: @unchecked Sendable {
     let tradePost: [Probability]
     let decay: [Int32]
 
-    // Per agent.
+    // Per agent (spread over processes, per agent of this process: the columns are windows).
     /// News items heard (bit k: news[k]); those whose passing on has been decided; those first heard this tick.
     let heard: Column<UInt64>
     let considered: Column<UInt64>
@@ -86,7 +83,8 @@ final class TraderFeeds: @unchecked Sendable {
     /// Traders per instrument, for mean sentiment.
     let tradersOf: [Int]
 
-    init(graph: CSRGraph, news: [NewsEvent], populations: [TraderParameters], symbolOf: Column<UInt16>, symbols: Int, seed: UInt64) {
+    /// `held`: the traders whose columns this process keeps; `tradersOf`: how many trade each instrument.
+    init(graph: CSRGraph, news: [NewsEvent], populations: [TraderParameters], held: Range<Int>, tradersOf: [Int], seed: UInt64) {
         precondition(news.count <= Self.maxNews, "at most \(Self.maxNews) news items on a network")
         follows = FollowGraph(graph)
         self.news = news
@@ -102,25 +100,23 @@ final class TraderFeeds: @unchecked Sendable {
         share = populations.map(\.shareProbability)
         tradePost = populations.map(\.tradePostProbability)
         decay = populations.map { Int32(($0.sentimentDecay * 1000).rounded()) }
-        let n = graph.nodeCount
-        heard = Column(count: n, repeating: 0)
-        considered = Column(count: n, repeating: 0)
-        fresh = Column(count: n, repeating: 0)
-        sentiment = Column(count: n, repeating: 0)
-        traded = Column(count: n, repeating: 0)
-        postedNews = Column(count: n, repeating: 0)
-        postedTrade = Column(count: n, repeating: 0)
-        readSum = Column(count: n, repeating: 0)
-        readCount = Column(count: n, repeating: 0)
-        postsRead = Column(count: n, repeating: 0)
-        lastRead = Column(count: n, repeating: TraderPost(author: .max, symbol: 0, news: 0, sentiment: 0))
-        opinion = Column(count: n, repeating: 0)
-        postedOpinion = Column(count: n, repeating: 0)
+        let n = held
+        heard = Column(window: n, repeating: 0)
+        considered = Column(window: n, repeating: 0)
+        fresh = Column(window: n, repeating: 0)
+        sentiment = Column(window: n, repeating: 0)
+        traded = Column(window: n, repeating: 0)
+        postedNews = Column(window: n, repeating: 0)
+        postedTrade = Column(window: n, repeating: 0)
+        readSum = Column(window: n, repeating: 0)
+        readCount = Column(window: n, repeating: 0)
+        postsRead = Column(window: n, repeating: 0)
+        lastRead = Column(window: n, repeating: TraderPost(author: .max, symbol: 0, news: 0, sentiment: 0))
+        opinion = Column(window: n, repeating: 0)
+        postedOpinion = Column(window: n, repeating: 0)
         informed = Array(repeating: 0, count: news.count)
         halfReached = Array(repeating: -1, count: news.count)
-        var traders = Array(repeating: 0, count: symbols)
-        for i in 0..<symbolOf.count { traders[Int(symbolOf[i])] += 1 }
-        tradersOf = traders
+        self.tradersOf = tradersOf
     }
 
     var byteCount: Int {
@@ -301,12 +297,8 @@ final class TraderFeeds: @unchecked Sendable {
         follows = follows.restricted(to: agents)
     }
 
-    /// How many traders follow `trader` (one of this process's, or an escalated one of another's).
-    func followerCount(_ trader: Int) -> Int {
-        if follows.rows.contains(trader) { return follows.followerCount(trader) }
-        guard let count = followerCountElsewhere[trader] else { preconditionFailure("trader \(trader)'s followers were not shared") }
-        return count
-    }
+    /// How many traders follow `trader`, one of this process's.
+    func followerCount(_ trader: Int) -> Int { follows.followerCount(trader) }
 
     /// Applies the tick's follows, in the order they were asked; returns how many links were added.
     @discardableResult
