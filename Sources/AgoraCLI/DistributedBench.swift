@@ -72,7 +72,10 @@ enum DistributedBench {
         for v in [sim.timing.stepSeconds, sim.timing.serialSeconds, transport.seconds, mpi.waitSeconds, mpi.moveSeconds] { w.write(v) }
         w.write(transport.bytesSent)
         w.write(world.model.stateBytes)
-        w.write((world.model as? any DistributedModel)?.partitionedBytes ?? 0)
+        let distributed = world.model as? any DistributedModel
+        w.write(distributed?.partitionedBytes ?? 0)
+        w.write(distributed?.coarseSplit?.bytes ?? 0)
+        w.write(distributed?.coarseSplit?.parts ?? 0)
         var outgoing = [[UInt8]](repeating: [], count: mpi.size)
         outgoing[0] = w.bytes
         let incoming = mpi.exchange(outgoing)
@@ -80,7 +83,7 @@ enum DistributedBench {
         var rows: [[Double]] = []
         for bytes in incoming {
             var r = StateReader(bytes)
-            rows.append(try (0..<5).map { _ throws(StateReader.Failure) in try r.double() } + [Double(try r.int()), Double(try r.int()), Double(try r.int())])
+            rows.append(try (0..<5).map { _ throws(StateReader.Failure) in try r.double() } + (0..<5).map { _ throws(StateReader.Failure) in Double(try r.int()) })
         }
         func largest(_ k: Int) -> Double { rows.map { $0[k] }.max() ?? 0 }
         let ticks = Double(s.ticks)
@@ -109,6 +112,9 @@ enum DistributedBench {
         j.set("state_bytes_per_agent", largest(6) / agents)
         j.set("replicated_bytes_per_agent", rows.map { $0[6] - $0[7] }.max()! / agents)
         j.set("partitioned_bytes_per_agent", rows.map { $0[7] }.reduce(0, +) / agents)
+        // Of the split part, what is split by a coarser key (the market's accounts, by instrument).
+        j.set("coarse_bytes_per_agent", rows.map { $0[8] }.reduce(0, +) / agents)
+        j.set("coarse_parts", Int(largest(9)))
         j.set("digest", sim.digest.hex)
         return j
     }
@@ -209,10 +215,14 @@ enum DistributedBench {
         model.set("s_per_tick", parallel + serial + transport)
         // Memory: what every process holds in full, and its share of what is split among them, as
         // on the most ranks (spread, a model may keep more per row: the news model's followees).
+        // What is split by a coarse key goes to no more processes than the key has values.
         let replicated = number(most, "replicated_bytes_per_agent"), partitioned = number(most, "partitioned_bytes_per_agent")
+        let coarse = number(most, "coarse_bytes_per_agent"), parts = max(1, number(most, "coarse_parts"))
         model.set("replicated_bytes_per_agent", replicated)
         model.set("partitioned_bytes_per_agent", partitioned)
-        model.set("memory_per_rank_bytes", (replicated + partitioned / p) * n)
+        model.set("coarse_bytes_per_agent", coarse)
+        model.set("coarse_parts", Int(parts))
+        model.set("memory_per_rank_bytes", (replicated + (partitioned - coarse) / p + coarse / min(parts, p)) * n)
         model.set("limit", terms.max { $0.1 < $1.1 }!.0)
         emit(model.text)
     }

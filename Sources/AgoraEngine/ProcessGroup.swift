@@ -60,9 +60,14 @@ public protocol DistributedModel: Model {
     /// point of the same hook; and `agents`, those this process hosts, so that the model can let
     /// go of what only the others need (the network rows of their agents).
     func join(_ processes: any ProcessGroup, agents: Range<Int>)
-    /// Of `stateBytes`, those held for this process's agents only (their network rows): the part
-    /// of the state that shrinks as processes are added, the rest being held by every process.
+    /// Of `stateBytes`, those held for some agents only (this process's: their network rows and
+    /// columns): the part of the state that shrinks as processes are added, the rest being held
+    /// by every process.
     var partitionedBytes: Int { get }
+    /// Of `partitionedBytes`, those split by a key with only `parts` values rather than by agent,
+    /// so that no more than `parts` processes share them (the market's accounts, kept by the
+    /// owner of the book that settles them: one part per instrument). Nil: none.
+    var coarseSplit: (bytes: Int, parts: Int)? { get }
     var syncPoints: [SyncPoint] { get }
     /// Writes what the shards `shards` (agents `agents`) of this process produced up to `point`.
     func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into writer: inout StateWriter)
@@ -73,6 +78,7 @@ public protocol DistributedModel: Model {
 extension DistributedModel {
     public func join(_ processes: any ProcessGroup, agents: Range<Int>) {}
     public var partitionedBytes: Int { 0 }
+    public var coarseSplit: (bytes: Int, parts: Int)? { nil }
     public var syncPoints: [SyncPoint] { [] }
     public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into writer: inout StateWriter) {}
     public func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from reader: inout StateReader)

@@ -41,16 +41,17 @@ public final class CascadeModel: Model, @unchecked Sendable {
         self.rule = rule
         self.probability = Probability(probability)
         random = RandomStream(seed: seed, stream: Self.stream)
-        activatedAt = Column(count: graph.nodeCount, repeating: -1)
-        reached = Column(count: graph.nodeCount, repeating: 0)
-        threshold = Column(count: graph.nodeCount, repeating: 0)
+        // A graph of some rows (a process's agents in a spread run): the columns are theirs only.
+        activatedAt = Column(window: graph.rows, repeating: -1)
+        reached = Column(window: graph.rows, repeating: 0)
+        threshold = Column(window: graph.rows, repeating: 0)
         for v in seeds {
             precondition(v >= 0 && v < graph.nodeCount, "seed node \(v) is not in the graph")
-            activatedAt[v] = 0
+            if graph.rows.contains(v) { activatedAt[v] = 0 }
         }
         active = Set(seeds).count
         let setup = random.tick(-1)
-        for v in 0..<graph.nodeCount {
+        for v in graph.rows {
             var r = setup.agent(v)
             threshold[v] = UInt32(truncatingIfNeeded: r.next() >> 32) | 1
         }
@@ -154,11 +155,11 @@ extension CascadeModel: CheckpointableModel {
 }
 
 /// Activation travels in messages and the figures in counters: nothing else to share, and a
-/// process keeps the network rows of its own agents only.
+/// process keeps the network rows of its own agents only (and, built for its place, their columns).
 extension CascadeModel: DistributedModel {
     public func join(_ processes: any ProcessGroup, agents: Range<Int>) {
-        graph = graph.restricted(to: agents)
+        if graph.rows != agents { graph = graph.restricted(to: agents) }
     }
 
-    public var partitionedBytes: Int { graph.byteCount }
+    public var partitionedBytes: Int { activatedAt.count < agentCount ? stateBytes : graph.byteCount }
 }

@@ -44,12 +44,13 @@ public final class SIRModel: Model, @unchecked Sendable {
         self.transmission = Probability(transmission)
         self.recovery = Probability(recovery)
         random = RandomStream(seed: seed, stream: Self.stream)
-        state = Column(count: graph.nodeCount, repeating: State.susceptible.rawValue)
-        changed = Column(count: graph.nodeCount, repeating: -1)
-        exposures = Column(count: graph.nodeCount, repeating: 0)
+        // A graph of some rows (a process's agents in a spread run): the columns are theirs only.
+        state = Column(window: graph.rows, repeating: State.susceptible.rawValue)
+        changed = Column(window: graph.rows, repeating: -1)
+        exposures = Column(window: graph.rows, repeating: 0)
         for v in initialInfected {
             precondition(v >= 0 && v < graph.nodeCount, "initial infected node \(v) is not in the graph")
-            state[v] = State.infected.rawValue
+            if graph.rows.contains(v) { state[v] = State.infected.rawValue }
         }
         // Repeated multiplication is exact IEEE arithmetic: the same table on every machine.
         var table: [UInt64] = []
@@ -169,11 +170,11 @@ extension SIRModel: CheckpointableModel {
 }
 
 /// Infection travels in messages and the figures in counters: nothing else to share, and a
-/// process keeps the network rows of its own agents only.
+/// process keeps the network rows of its own agents only (and, built for its place, their columns).
 extension SIRModel: DistributedModel {
     public func join(_ processes: any ProcessGroup, agents: Range<Int>) {
-        graph = graph.restricted(to: agents)
+        if graph.rows != agents { graph = graph.restricted(to: agents) }
     }
 
-    public var partitionedBytes: Int { graph.byteCount }
+    public var partitionedBytes: Int { state.count < agentCount ? stateBytes : graph.byteCount }
 }

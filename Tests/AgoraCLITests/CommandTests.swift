@@ -808,7 +808,10 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         // settle: its traders' columns and network rows are split by host, the accounts by book.
         let replicated = model["replicated_bytes_per_agent"] as? Double ?? -1, partitioned = model["partitioned_bytes_per_agent"] as? Double ?? -1
         #expect(replicated == 0 && partitioned > 0, "\(model)")
+        // The accounts are split by instrument: the quickstart's two books go to two processes of 64.
+        let coarse = model["coarse_bytes_per_agent"] as? Double ?? -1
+        #expect(coarse > 0 && coarse < partitioned && model["coarse_parts"] as? Int == 2, "\(model)")
         let memory = model["memory_per_rank_bytes"] as? Double ?? 0
-        #expect(abs(memory - (replicated + partitioned / 64) * 1e9) < 1e-9 * memory)
+        #expect(abs(memory - (replicated + (partitioned - coarse) / 64 + coarse / 2) * 1e9) < 1e-9 * memory)
     }
 }

@@ -275,8 +275,11 @@ agents:
         for rank in 0..<3 {
             let placement = World.Placement(rank: rank, processes: 3, threads: 1)
             let agents = try #require(placement.agents(of: 500, fixed: 5))
-            let graph = try #require((try World.assemble(s, placement: placement).model as? SIRModel)?.graph)
+            let sir = try #require(try World.assemble(s, placement: placement).model as? SIRModel)
+            let graph = sir.graph
             #expect(graph.rows == agents && graph.nodeCount == 500)
+            #expect(sir.state.indices == agents && sir.changed.indices == agents, "its columns hold its own agents only")
+            #expect(sir.partitionedBytes == sir.stateBytes)
             for v in agents { #expect(Array(graph.neighbors(v)) == Array(whole.neighbors(v))) }
             covered += agents.count
         }

@@ -843,6 +843,11 @@ extension MarketModel: DistributedModel {
     /// joined, only the network rows.
     public var partitionedBytes: Int { placement.map { $0.processes > 1 } ?? false ? stateBytes : feeds?.follows.byteCount ?? 0 }
 
+    /// The accounts of a book's traders are all on its owner: split by instrument.
+    public var coarseSplit: (bytes: Int, parts: Int)? {
+        exchange.accounts === traderAccounts ? nil : (exchange.accounts.byteCount, spec.exchange.instruments.count)
+    }
+
     public var syncPoints: [SyncPoint] { [.afterSubmit] }
 
     public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
