@@ -20,6 +20,11 @@ public final class Catalog {
             }
         }
         db = try SQLiteConnection(path: path)
+        try db.retryingLocks { () throws(CatalogError) in try setUp() }
+    }
+
+    /// The journal, the pragmas and the schema: safe to repeat.
+    private func setUp() throws(CatalogError) {
         try db.execute("PRAGMA journal_mode=WAL")
         try db.execute("PRAGMA synchronous=NORMAL")
         try db.execute("PRAGMA foreign_keys=ON")

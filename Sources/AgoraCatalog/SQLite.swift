@@ -10,8 +10,11 @@ final class SQLiteConnection {
     /// SQLITE_TRANSIENT: SQLite copies bound text before the call returns.
     private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
+    let busyTimeoutMilliseconds: Int32
+
     init(path: String, busyTimeoutMilliseconds: Int32 = 15_000) throws(CatalogError) {
         self.path = path
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         var handle: OpaquePointer?
         let rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nil)
         guard rc == SQLITE_OK, let handle else {
@@ -81,6 +84,22 @@ final class SQLiteConnection {
         } catch {
             try? execute("ROLLBACK")
             throw error
+        }
+    }
+
+    /// Runs `body`, again after a pause while it fails on a lock SQLite's busy timeout does not
+    /// wait for (several processes opening a new database and switching it to WAL at once), until
+    /// that timeout has passed. `body` must be safe to repeat.
+    func retryingLocks<T>(_ body: () throws(CatalogError) -> T) throws(CatalogError) -> T {
+        let deadline = Date().addingTimeInterval(Double(busyTimeoutMilliseconds) / 1000)
+        while true {
+            do {
+                return try body()
+            } catch {
+                let code = sqlite3_errcode(db) & 0xFF
+                guard code == SQLITE_BUSY || code == SQLITE_LOCKED, Date() < deadline else { throw error }
+                usleep(20_000)
+            }
         }
     }
 
