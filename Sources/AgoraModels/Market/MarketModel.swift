@@ -633,8 +633,9 @@ extension MarketModel {
         var followers = 0
 
         mutating func takeAccount(_ i: Int, from acc: Accounts) {
-            cash = acc.cash[acc.row(i)]
-            reservedCash = acc.reservedCash[acc.row(i)]
+            let row = acc.row(i)
+            cash = acc.cash[row]
+            reservedCash = acc.reservedCash[row]
             positions = (0..<acc.symbolCount).map { acc.position[acc.slot(i, $0)] }
         }
 
@@ -841,7 +842,7 @@ extension MarketModel: DistributedModel {
     /// Built for its place, everything a market keeps per trader is split: its traders' columns
     /// and network rows by host, the accounts by the book that settles them. Built whole and
     /// joined, only the network rows.
-    public var partitionedBytes: Int { placement.map { $0.processes > 1 } ?? false ? stateBytes : feeds?.follows.byteCount ?? 0 }
+    public var partitionedBytes: Int { exchange.accounts === traderAccounts ? feeds?.follows.byteCount ?? 0 : stateBytes }
 
     /// The accounts of a book's traders are all on its owner: split by instrument.
     public var coarseSplit: (bytes: Int, parts: Int)? {
