@@ -107,7 +107,14 @@ public final class LiveEndpoint: AnswerSource, @unchecked Sendable {
         self.cache = cache
     }
 
-    public var label: String { "endpoint \(client.settings.baseURL.absoluteString), model \(client.settings.model)" }
+    /// The endpoint's URL without any user or password in it, and the model.
+    public var label: String {
+        var url = URLComponents(url: client.settings.baseURL, resolvingAgainstBaseURL: false)
+        url?.user = nil
+        url?.password = nil
+        let shown = url?.string ?? client.settings.baseURL.absoluteString
+        return client.redactor.scrub("endpoint \(shown), model \(client.settings.model)")
+    }
     public var clientStats: LLMClientStats? { client.stats }
 
     public func ask(_ asks: [LLMAsk]) {
@@ -115,7 +122,7 @@ public final class LiveEndpoint: AnswerSource, @unchecked Sendable {
         let group = DispatchGroup()
         lock.withLock { pending[tick] = (group, Array(repeating: nil, count: asks.count), asks) }
         for (i, a) in asks.enumerated() {
-            if let body = cache?.lookup(a.key), let answer = try? ChatAnswer.parse(Data(body.utf8)) {
+            if let body = cache?.lookup(a.key).map(client.redactor.scrub), let answer = try? ChatAnswer.parse(Data(body.utf8)) {
                 set(tick, i, LLMReply(answer: answer, failure: nil, raw: body, attempts: 0, milliseconds: 0, source: .cache))
                 continue
             }

@@ -126,7 +126,15 @@ public struct ChatAnswer: Sendable, Hashable {
         }
         let usage = json["usage"]
         return ChatAnswer(content: message["content"]?.string, toolCalls: calls, finishReason: first["finish_reason"]?.string,
-                          promptTokens: Int(usage?["prompt_tokens"]?.integer ?? 0),
-                          completionTokens: Int(usage?["completion_tokens"]?.integer ?? 0))
+                          promptTokens: tokenCount(usage?["prompt_tokens"]), completionTokens: tokenCount(usage?["completion_tokens"]))
+    }
+
+    /// The most tokens one answer is believed to have used; a server's count is held to
+    /// `0...maxTokenCount`, so that no hostile number can overflow a run's sums.
+    public static let maxTokenCount = Int(Int32.max)
+
+    static func tokenCount(_ value: JSON?) -> Int {
+        guard let v = value?.double, v.isFinite else { return 0 }
+        return Int(min(max(v, 0), Double(maxTokenCount)).rounded(.down))
     }
 }

@@ -3,124 +3,18 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// An API key. It prints as `<redacted>` everywhere — string interpolation, `dump`, errors — so it
-/// can travel through settings without ever reaching a log, the catalog or the terminal.
-public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    let value: String
-    public init(_ value: String) { self.value = value }
-    public var description: String { "<redacted>" }
-    public var debugDescription: String { "<redacted>" }
-    public var customMirror: Mirror { Mirror(self, children: []) }
-    public var isEmpty: Bool { value.isEmpty }
-}
-
-/// Where and how to reach an OpenAI-compatible endpoint, and how hard to try.
-public struct EndpointSettings: Sendable, Hashable {
-    /// The API root, e.g. `http://127.0.0.1:8000/v1`; requests go to `<base>/chat/completions`.
-    public var baseURL: URL
-    public var model: String
-    public var apiKey: Secret?
-    /// Seconds before one attempt is abandoned.
-    public var timeoutSeconds: Double = 60
-    /// Requests in flight at once.
-    public var maxConcurrency: Int = 8
-    /// Attempts after the first, for timeouts, dropped connections, 429 and 5xx.
-    public var maxRetries: Int = 4
-    /// Backoff before retry k (from 1): uniform in [½, 1] × min(max, base × 2^(k−1)) seconds.
-    public var backoffBaseSeconds: Double = 0.5
-    public var backoffMaxSeconds: Double = 30
-    /// Starts at most this many attempts a minute (nil: no limit).
-    public var requestsPerMinute: Double?
-    /// After this many failed attempts in a row the breaker opens: requests fail at once, without
-    /// a call, until `breakerCooldownSeconds` have passed; then one attempt probes the endpoint.
-    public var breakerThreshold: Int = 8
-    public var breakerCooldownSeconds: Double = 30
-
-    public init(baseURL: URL, model: String, apiKey: Secret? = nil) {
-        self.baseURL = baseURL
-        self.model = model
-        self.apiKey = apiKey
-    }
-
-    var completionsURL: URL { baseURL.appendingPathComponent("chat").appendingPathComponent("completions") }
-}
-
-/// Why a request produced no usable answer.
-public enum LLMFailure: Sendable, Hashable, CustomStringConvertible {
-    /// An HTTP status that is not retried (4xx other than 429), or the last of the retried ones.
-    case http(status: Int)
-    /// The connection failed or was dropped.
-    case transport(String)
-    case timeout
-    /// A 200 whose body is not a chat completion.
-    case malformed(String)
-    /// The circuit breaker was open: no call was made.
-    case breakerOpen
-
-    public var description: String {
-        switch self {
-        case .http(let s): return "HTTP \(s)"
-        case .transport(let m): return "connection: \(m)"
-        case .timeout: return "timed out"
-        case .malformed(let m): return "malformed response: \(m)"
-        case .breakerOpen: return "endpoint unavailable (circuit breaker open)"
-        }
-    }
-
-    /// A short stable name, for counters.
-    public var kind: String {
-        switch self {
-        case .http: return "http"
-        case .transport: return "transport"
-        case .timeout: return "timeout"
-        case .malformed: return "malformed"
-        case .breakerOpen: return "breaker_open"
-        }
-    }
-}
-
-/// The end of one request: an answer or a failure, after how many attempts and how long.
-public struct LLMOutcome: Sendable {
-    public var answer: ChatAnswer?
-    public var failure: LLMFailure?
-    /// The response body of the last attempt, as received (for the record; may be empty).
-    public var rawBody: String
-    public var attempts: Int
-    public var seconds: Double
-
-    public init(answer: ChatAnswer?, failure: LLMFailure?, rawBody: String, attempts: Int, seconds: Double) {
-        self.answer = answer
-        self.failure = failure
-        self.rawBody = rawBody
-        self.attempts = attempts
-        self.seconds = seconds
-    }
-}
-
-/// Counts of what the client did, for a run's accounting.
-public struct LLMClientStats: Sendable, Hashable {
-    public var requests = 0
-    public var attempts = 0
-    public var retries = 0
-    public var rateLimited = 0
-    public var succeeded = 0
-    public var failures: [String: Int] = [:]
-    public var breakerOpenings = 0
-    public var promptTokens = 0
-    public var completionTokens = 0
-    /// Seconds per finished request, in the order they finished.
-    public var latencies: [Double] = []
-
-    public init() {}
-}
-
 /// An OpenAI-compatible chat completions client over URLSession, built to keep a long run alive:
-/// bounded concurrency, a request-rate limit, 429 with Retry-After honoured, timeouts, retries
-/// with exponential backoff and jitter, and a circuit breaker. Every request ends in an
-/// `LLMOutcome`; nothing here throws at the caller or stops a run.
+/// bounded concurrency, a request-rate limit, 429 with Retry-After honoured (up to a cap), a total
+/// deadline per attempt and per question, retries with exponential backoff and jitter, a circuit
+/// breaker, a size limit on what is read, and no redirects. Every request ends in an
+/// `LLMOutcome`; nothing here throws at the caller or stops a run. What it hands back has passed
+/// through a `Redactor`: no body or failure text holds the key, whatever the endpoint echoed.
 public final class LLMClient: @unchecked Sendable {
     public let settings: EndpointSettings
+    /// Scrubs the key and key-shaped text from everything the endpoint sent.
+    public let redactor: Redactor
     private let session: URLSession
+    private let transport = Transport()
     private let lock = NSLock()
     // Guarded by `lock`.
     private var waiting: [(ChatRequest, @Sendable (LLMOutcome) -> Void)] = []
@@ -135,14 +29,21 @@ public final class LLMClient: @unchecked Sendable {
     private var random = SystemRandomNumberGenerator()
 
     public init(settings: EndpointSettings) {
-        precondition(settings.maxConcurrency >= 1 && settings.maxRetries >= 0, "bad endpoint settings")
+        precondition(settings.maxConcurrency >= 1 && settings.maxRetries >= 0 && settings.maxResponseBytes >= 1
+                     && settings.timeoutSeconds > 0 && settings.questionDeadlineSeconds > 0 && settings.retryAfterMaxSeconds >= 0,
+                     "bad endpoint settings")
         self.settings = settings
+        redactor = Redactor(secrets: settings.apiKey.map { [$0] } ?? [])
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = settings.timeoutSeconds
         config.timeoutIntervalForResource = settings.timeoutSeconds
         config.httpMaximumConnectionsPerHost = settings.maxConcurrency
         config.requestCachePolicy = .reloadIgnoringLocalCacheData
-        session = URLSession(configuration: config)
+        config.httpShouldSetCookies = false
+        config.httpCookieAcceptPolicy = .never
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = 1
+        session = URLSession(configuration: config, delegate: transport, delegateQueue: queue)
     }
 
     deinit {
@@ -177,6 +78,13 @@ public final class LLMClient: @unchecked Sendable {
         return results.all
     }
 
+    /// One question's attempts: its body, when it started, and by when it must end.
+    private struct Question: Sendable {
+        var body: Data
+        var started: Date
+        var deadline: Date
+    }
+
     /// Starts waiting requests while there is room.
     private func pump() {
         while true {
@@ -186,16 +94,18 @@ public final class LLMClient: @unchecked Sendable {
                 return waiting.removeFirst()
             }
             guard let (request, done) = next else { return }
-            let body = Data(request.body.rendered.utf8)
-            attempt(body, number: 1, started: Date()) { [weak self] outcome in
+            let now = Date()
+            let question = Question(body: Data(request.body.rendered.utf8), started: now,
+                                    deadline: now.addingTimeInterval(settings.questionDeadlineSeconds))
+            attempt(question, number: 1) { [weak self] outcome in
                 guard let self else { return done(outcome) }
                 self.lock.withLock {
                     self.inFlight -= 1
                     self.counters.latencies.append(outcome.seconds)
                     if let a = outcome.answer {
                         self.counters.succeeded += 1
-                        self.counters.promptTokens += a.promptTokens
-                        self.counters.completionTokens += a.completionTokens
+                        self.counters.promptTokens = self.counters.promptTokens.addingSaturated(a.promptTokens)
+                        self.counters.completionTokens = self.counters.completionTokens.addingSaturated(a.completionTokens)
                     } else if let f = outcome.failure {
                         self.counters.failures[f.kind, default: 0] += 1
                     }
@@ -223,10 +133,15 @@ public final class LLMClient: @unchecked Sendable {
         }
     }
 
-    private func attempt(_ body: Data, number: Int, started: Date, finish: @escaping @Sendable (LLMOutcome) -> Void) {
+    private func attempt(_ q: Question, number: Int, finish: @escaping @Sendable (LLMOutcome) -> Void) {
         guard let start = reserveStart() else {
             return finish(LLMOutcome(answer: nil, failure: .breakerOpen, rawBody: "", attempts: number - 1,
-                                     seconds: Date().timeIntervalSince(started)))
+                                     seconds: Date().timeIntervalSince(q.started)))
+        }
+        guard start < q.deadline else {
+            lock.withLock { probing = false }
+            return finish(LLMOutcome(answer: nil, failure: .deadline, rawBody: "", attempts: number - 1,
+                                     seconds: Date().timeIntervalSince(q.started)))
         }
         let delay = start.timeIntervalSinceNow
         let send: @Sendable () -> Void = { [weak self] in
@@ -238,12 +153,12 @@ public final class LLMClient: @unchecked Sendable {
             if let key = self.settings.apiKey, !key.isEmpty {
                 urlRequest.setValue("Bearer " + key.value, forHTTPHeaderField: "Authorization")
             }
-            urlRequest.httpBody = body
+            urlRequest.httpBody = q.body
             self.lock.withLock { self.counters.attempts += 1 }
-            let task = self.session.dataTask(with: urlRequest) { data, response, error in
-                self.handle(data: data, response: response, error: error, body: body, number: number, started: started, finish: finish)
+            let seconds = min(self.settings.timeoutSeconds, q.deadline.timeIntervalSinceNow)
+            self.transport.start(urlRequest, on: self.session, maxBytes: self.settings.maxResponseBytes, seconds: seconds) { result in
+                self.handle(result, q, number: number, finish: finish)
             }
-            task.resume()
         }
         if delay > 0.0005 {
             DispatchQueue.global().asyncAfter(deadline: .now() + delay, execute: send)
@@ -252,42 +167,64 @@ public final class LLMClient: @unchecked Sendable {
         }
     }
 
-    private func handle(data: Data?, response: URLResponse?, error: (any Error)?, body: Data, number: Int, started: Date,
-                        finish: @escaping @Sendable (LLMOutcome) -> Void) {
-        let raw = data.map { String(decoding: $0, as: UTF8.self) } ?? ""
+    private func handle(_ result: TransferResult, _ q: Question, number: Int, finish: @escaping @Sendable (LLMOutcome) -> Void) {
+        let raw = redactor.scrub(String(decoding: result.body, as: UTF8.self))
         func done(_ answer: ChatAnswer?, _ failure: LLMFailure?) {
-            finish(LLMOutcome(answer: answer, failure: failure, rawBody: raw, attempts: number, seconds: Date().timeIntervalSince(started)))
+            finish(LLMOutcome(answer: answer, failure: failure.map(scrubbed), rawBody: raw, attempts: number,
+                              seconds: Date().timeIntervalSince(q.started)))
         }
-        /// Retries after `wait` seconds if attempts remain, else ends with `failure`.
+        /// Retries after `wait` seconds if attempts and time remain, else ends with `failure`.
         func retry(_ failure: LLMFailure, after wait: Double? = nil, countsAgainstEndpoint: Bool = true) {
             if countsAgainstEndpoint { noteFailure() } else { lock.withLock { probing = false } }
             guard number <= settings.maxRetries else { return done(nil, failure) }
             let pause = wait ?? backoff(number)
+            guard Date().addingTimeInterval(pause) < q.deadline else { return done(nil, .deadline) }
             lock.withLock {
                 counters.retries += 1
                 if let wait { notBefore = max(notBefore, Date().addingTimeInterval(wait)) }
             }
             DispatchQueue.global().asyncAfter(deadline: .now() + (wait == nil ? pause : 0)) {
-                self.attempt(body, number: number + 1, started: started, finish: finish)
+                self.attempt(q, number: number + 1, finish: finish)
             }
         }
-        if let error {
+        switch result.cut {
+        case .deadline?:
+            return retry(Date() < q.deadline ? .timeout : .deadline)
+        case .tooLarge?:
+            noteSuccess()  // the endpoint is up; asking again would bring the same body
+            return done(nil, .tooLarge(limit: settings.maxResponseBytes))
+        case .redirect(let status, let origin)?:
+            noteSuccess()
+            return done(nil, .redirect(status: status, to: origin))
+        case nil:
+            break
+        }
+        if let error = result.error {
             let timedOut = (error as? URLError)?.code == .timedOut
             return retry(timedOut ? .timeout : .transport(Self.describe(error)))
         }
-        guard let http = response as? HTTPURLResponse else { return retry(.transport("no HTTP response")) }
+        guard let http = result.response else { return retry(.transport("no HTTP response")) }
         switch http.statusCode {
         case 200..<300:
             noteSuccess()
             do {
-                return done(try ChatAnswer.parse(data ?? Data()), nil)
+                return done(try ChatAnswer.parse(Data(raw.utf8)), nil)
             } catch {
                 return done(nil, .malformed(error.description))
             }
+        case 300..<400:
+            noteSuccess()
+            let location = http.value(forHTTPHeaderField: "Location").flatMap { URL(string: $0, relativeTo: settings.completionsURL) }
+            return done(nil, .redirect(status: http.statusCode, to: location.map(Transport.origin) ?? "an unnamed place"))
         case 429:
-            lock.withLock { counters.rateLimited += 1 }
-            let header = http.value(forHTTPHeaderField: "Retry-After")
-            return retry(.http(status: 429), after: Self.retryAfter(header) ?? backoff(number), countsAgainstEndpoint: false)
+            let asked = Self.retryAfter(http.value(forHTTPHeaderField: "Retry-After"))
+            let capped = asked.map { $0 > settings.retryAfterMaxSeconds } ?? false
+            lock.withLock {
+                counters.rateLimited += 1
+                if capped { counters.retryAfterCapped += 1 }
+            }
+            return retry(.http(status: 429), after: asked.map { min($0, settings.retryAfterMaxSeconds) } ?? backoff(number),
+                         countsAgainstEndpoint: false)
         case 408, 500..<600:
             return retry(.http(status: http.statusCode))
         default:
@@ -296,8 +233,18 @@ public final class LLMClient: @unchecked Sendable {
         }
     }
 
+    /// `failure` with any text the endpoint sent scrubbed.
+    private func scrubbed(_ failure: LLMFailure) -> LLMFailure {
+        switch failure {
+        case .malformed(let m): return .malformed(redactor.scrub(m))
+        case .transport(let m): return .transport(redactor.scrub(m))
+        case .redirect(let s, let to): return .redirect(status: s, to: redactor.scrub(to))
+        default: return failure
+        }
+    }
+
     private func backoff(_ attempt: Int) -> Double {
-        let cap = min(settings.backoffMaxSeconds, settings.backoffBaseSeconds * pow(2, Double(attempt - 1)))
+        let cap = min(settings.backoffMaxSeconds, settings.backoffBaseSeconds * pow(2, Double(min(attempt, 60) - 1)))
         let u = lock.withLock { Double.random(in: 0.5...1, using: &random) }
         return cap * u
     }
@@ -322,16 +269,17 @@ public final class LLMClient: @unchecked Sendable {
         }
     }
 
-    /// Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; at most 10 minutes.
+    /// Seconds to wait from a Retry-After header: delta-seconds or an HTTP date, as asked (the
+    /// caller caps it at `retryAfterMaxSeconds`); nil when the header is missing or unreadable.
     static func retryAfter(_ header: String?) -> Double? {
         guard let h = header?.trimmingCharacters(in: .whitespaces), !h.isEmpty else { return nil }
-        if let s = Double(h), s >= 0 { return min(s, 600) }
+        if h.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let s = Double(h), s.isFinite { return s }
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "GMT")
         f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = f.date(from: h) else { return nil }
-        return min(max(0, date.timeIntervalSinceNow), 600)
+        return max(0, date.timeIntervalSinceNow)
     }
 
     static func describe(_ error: any Error) -> String {
@@ -341,10 +289,19 @@ public final class LLMClient: @unchecked Sendable {
             case .networkConnectionLost: return "connection lost"
             case .badServerResponse: return "bad server response"
             case .cannotFindHost: return "unknown host"
+            case .cancelled: return "cancelled"
             default: return "URL error \(u.code.rawValue)"
             }
         }
         return "\(type(of: error))"
+    }
+}
+
+extension Int {
+    /// `self + other`, held at `Int.max` or `Int.min` instead of overflowing.
+    func addingSaturated(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
     }
 }
 

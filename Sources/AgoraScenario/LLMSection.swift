@@ -27,7 +27,8 @@ extension NodeReader {
         let ep = "\(path).endpoint"
         var endpointNode: Node?
         if let n = m["endpoint"], let em = mapping(n, ep, allowed: ["base_url", "model", "api_key_env", "api_key", "timeout_s",
-                                                                    "max_concurrency", "max_retries", "requests_per_minute"]) {
+                                                                    "max_concurrency", "max_retries", "requests_per_minute",
+                                                                    "deadline_s", "max_response_bytes", "retry_after_max_s"]) {
             endpointNode = n
             if let v = em["base_url"] { baseURL = string(v, "\(ep).base_url"); baseFromScenario = true }
             if let v = em["model"] { model = string(v, "\(ep).model") }
@@ -36,7 +37,10 @@ extension NodeReader {
                 fail(v, "\(ep).api_key", "keys do not belong in scenario files (they are copied into every run directory); "
                      + "put the key in an environment variable and name it with api_key_env")
             }
-            for k in ["timeout_s", "max_concurrency", "max_retries", "requests_per_minute"] { if let v = em[k] { tuning.append((k, v)) } }
+            for k in ["timeout_s", "max_concurrency", "max_retries", "requests_per_minute", "deadline_s", "max_response_bytes",
+                      "retry_after_max_s"] {
+                if let v = em[k] { tuning.append((k, v)) }
+            }
         }
         if let text = baseURL {
             if let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil {
@@ -59,6 +63,9 @@ extension NodeReader {
                     case "timeout_s": if let x = number(v, p, min: 0.1, max: 3_600, phrase: "seconds in 0.1...3600") { e.timeoutSeconds = x }
                     case "max_concurrency": if let x = integer(v, p, min: 1, max: 1_024) { e.maxConcurrency = x }
                     case "max_retries": if let x = integer(v, p, min: 0, max: 100) { e.maxRetries = x }
+                    case "deadline_s": if let x = number(v, p, min: 0.1, max: 86_400, phrase: "seconds in 0.1...86400") { e.questionDeadlineSeconds = x }
+                    case "max_response_bytes": if let x = integer(v, p, min: 1_024, max: 1 << 30) { e.maxResponseBytes = x }
+                    case "retry_after_max_s": if let x = number(v, p, min: 0, max: 3_600, phrase: "seconds in 0...3600") { e.retryAfterMaxSeconds = x }
                     default: if let x = number(v, p, min: 0.001, max: 1e9, phrase: "a positive number") { e.requestsPerMinute = x }
                     }
                 }

@@ -1,3 +1,4 @@
+import AgoraLLM
 import Yams
 
 /// A command-line change to one scenario field: `path=value`, where the path uses the field names
@@ -38,12 +39,21 @@ public struct Override: Sendable, Hashable {
         let pathText = String(text[..<eq])
         let value = String(text[text.index(after: eq)...])
         // A value that looks like a secret is never echoed back (errors, the catalog, manifests).
-        if pathText.hasSuffix("api_key") || (pathText.hasSuffix("key") && pathText.contains("llm")) { label = "--set \(pathText)=<redacted>" }
+        if Self.mayHoldSecret(path: pathText, value: value) { label = "--set \(pathText)=<redacted>" }
         guard let steps = parsePath(pathText) else {
             throw ScenarioErrors([ScenarioIssue(origin: .override(label), path: pathText,
                                                 message: "not a field path (use names and [index], e.g. agents[0].params.recovery)")])
         }
         return Override(steps: steps, value: value, label: label)
+    }
+
+    /// Whether `--set path=value` may carry a key: a path naming one, a value under `llm` that
+    /// mentions one (`llm.endpoint={…, api_key: …}`), or a value holding anything of a key's form.
+    static func mayHoldSecret(path: String, value: String) -> Bool {
+        let p = path.lowercased(), v = value.lowercased()
+        if p.hasSuffix("api_key") || p.hasSuffix("token") || (p.hasSuffix("key") && p.contains("llm")) { return true }
+        if p.hasPrefix("llm") && (v.contains("key") || v.contains("token")) { return true }
+        return Redactor().finds(in: value)
     }
 
     /// The path as text, in the form issues use.

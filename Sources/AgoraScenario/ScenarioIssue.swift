@@ -1,3 +1,4 @@
+import AgoraLLM
 /// One thing wrong with a scenario, located precisely enough to fix without reading code:
 /// `scenarios/x.yaml:12:5: agents[1].count: expected a positive integer, got "ten"`.
 public struct ScenarioIssue: Sendable, Hashable, CustomStringConvertible {
@@ -29,7 +30,8 @@ public struct ScenarioIssue: Sendable, Hashable, CustomStringConvertible {
         case .override(let text): place = text
         case .wholeFile(let file): place = file
         }
-        return path.isEmpty ? "\(place): \(message)" : "\(place): \(path): \(message)"
+        // A value echoed back never shows a key, whatever field it was written in.
+        return Redactor().scrub(path.isEmpty ? "\(place): \(message)" : "\(place): \(path): \(message)")
     }
 }
 

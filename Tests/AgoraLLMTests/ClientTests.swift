@@ -140,7 +140,8 @@ import Testing
     }
 
     @Test func retryAfterReadsSecondsAndDates() {
-        #expect(LLMClient.retryAfter("3") == 3 && LLMClient.retryAfter(" 0 ") == 0 && LLMClient.retryAfter("99999") == 600)
+        #expect(LLMClient.retryAfter("3") == 3 && LLMClient.retryAfter(" 0 ") == 0 && LLMClient.retryAfter("99999") == 99_999, "as asked: the cap is the caller's")
+        #expect(LLMClient.retryAfter("-3") == nil && LLMClient.retryAfter("inf") == nil && LLMClient.retryAfter("1e999") == nil)
         #expect(LLMClient.retryAfter("soon") == nil && LLMClient.retryAfter(nil) == nil)
         #expect(LLMClient.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT") == 0, "a date in the past: no wait")
     }

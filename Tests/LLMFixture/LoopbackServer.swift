@@ -5,9 +5,10 @@ import Glibc
 import Darwin
 #endif
 
-/// A small HTTP/1.1 server on 127.0.0.1 for tests: one thread per connection, one request per
-/// connection (`Connection: close`). The handler decides what each request gets — a response after
-/// a delay, or a dropped connection.
+/// A small HTTP/1.1 server on a loopback address (127.0.0.1 unless told otherwise) for tests: one
+/// thread per connection, one request per connection (`Connection: close`). The handler decides
+/// what each request gets — a response after a delay, one trickled byte by byte, one without a
+/// length, or a dropped connection.
 public final class LoopbackServer: @unchecked Sendable {
     /// A request as received.
     public struct Request: Sendable {
@@ -21,20 +22,27 @@ public final class LoopbackServer: @unchecked Sendable {
     /// What the server does with a request.
     public enum Reply: Sendable {
         case respond(status: Int, headers: [String: String] = [:], body: Data, delay: Double = 0)
+        /// The head at once, then the body one byte every `interval` seconds (a slow-loris server).
+        case trickle(status: Int, body: Data, interval: Double)
+        /// A body with no Content-Length, ended by closing the connection.
+        case unsized(status: Int, body: Data)
         /// Close the connection without answering.
         case drop
     }
 
     public let port: Int
+    /// The loopback address listened on.
+    public let host: String
     private let listener: Int32
     private let handler: @Sendable (Request) -> Reply
     private let lock = NSLock()
     private var stopped = false
     private var received: [Request] = []
 
-    /// Starts listening on a free port.
-    public init(handler: @escaping @Sendable (Request) -> Reply) throws {
+    /// Starts listening on a free port of `host` (any 127.x.y.z address works on Linux).
+    public init(host: String = "127.0.0.1", handler: @escaping @Sendable (Request) -> Reply) throws {
         self.handler = handler
+        self.host = host
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -46,7 +54,7 @@ public final class LoopbackServer: @unchecked Sendable {
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_addr.s_addr = inet_addr(host)
         let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
@@ -67,7 +75,7 @@ public final class LoopbackServer: @unchecked Sendable {
     }
 
     /// The base URL of an OpenAI-style API served here.
-    public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)/v1")! }
+    public var baseURL: URL { URL(string: "http://\(host):\(port)/v1")! }
 
     /// Every request received so far.
     public var requests: [Request] { lock.withLock { received } }
@@ -105,22 +113,39 @@ public final class LoopbackServer: @unchecked Sendable {
             return
         case .respond(let status, let headers, let body, let delay):
             if delay > 0 { Thread.sleep(forTimeInterval: delay) }
-            var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
             var all = headers
             all["Content-Length"] = String(body.count)
-            all["Connection"] = "close"
-            if all["Content-Type"] == nil { all["Content-Type"] = "application/json" }
-            for (k, v) in all.sorted(by: { $0.key < $1.key }) { head += "\(k): \(v)\r\n" }
-            head += "\r\n"
-            var bytes = Array(head.utf8)
-            bytes += body
-            var sent = 0
-            while sent < bytes.count {
-                let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                if n <= 0 { return }
-                sent += n
+            _ = write(fd, head(status, all) + body)
+        case .trickle(let status, let body, let interval):
+            guard write(fd, head(status, ["Content-Length": String(body.count)])) else { return }
+            for byte in body {
+                Thread.sleep(forTimeInterval: interval)
+                if lock.withLock({ stopped }) || !write(fd, [byte]) { return }
             }
+        case .unsized(let status, let body):
+            _ = write(fd, head(status, [:]) + body)
         }
+    }
+
+    private func head(_ status: Int, _ headers: [String: String]) -> [UInt8] {
+        var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
+        var all = headers
+        all["Connection"] = "close"
+        if all["Content-Type"] == nil { all["Content-Type"] = "application/json" }
+        for (k, v) in all.sorted(by: { $0.key < $1.key }) { head += "\(k): \(v)\r\n" }
+        head += "\r\n"
+        return Array(head.utf8)
+    }
+
+    /// Sends all of `bytes`; false once the peer has gone.
+    private func write(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return false }
+            sent += n
+        }
+        return true
     }
 
     /// Reads one request: the head up to a blank line, then Content-Length bytes of body.
@@ -167,6 +192,8 @@ public final class LoopbackServer: @unchecked Sendable {
         switch status {
         case 200: return "OK"
         case 400: return "Bad Request"
+        case 302: return "Found"
+        case 307: return "Temporary Redirect"
         case 401: return "Unauthorized"
         case 429: return "Too Many Requests"
         case 500: return "Internal Server Error"

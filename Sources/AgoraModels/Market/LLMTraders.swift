@@ -308,8 +308,13 @@ final class LLMTraders: @unchecked Sendable {
     /// The run's LLM figures, for the summary.
     func summary() -> [(name: String, value: Double)] {
         var a = accounting
-        if let stats = source.clientStats { a.retries = max(a.retries, stats.retries) }
-        return [("llm.escalated_agents", Double(escalated.count))] + a.figures
+        var client: [(name: String, value: Double)] = []
+        if let stats = source.clientStats {
+            a.retries = max(a.retries, stats.retries)
+            client = LLMFailure.kinds.map { ("llm.failure.\($0)", Double(stats.failures[$0] ?? 0)) }
+                + [("llm.retry_after_capped", Double(stats.retryAfterCapped))]
+        }
+        return [("llm.escalated_agents", Double(escalated.count))] + a.figures + client
     }
 
     // MARK: checkpoints
