@@ -84,7 +84,7 @@ let package = Package(
         .target(name: "LLMFixture", dependencies: ["AgoraLLM"], path: "Tests/LLMFixture", swiftSettings: strict),
         .testTarget(name: "AgoraLLMTests", dependencies: ["AgoraLLM", "LLMFixture"], swiftSettings: strict),
         .testTarget(name: "AgoraAnalysisTests", dependencies: ["AgoraAnalysis", "AgoraRuntime", "AgoraScenario"], swiftSettings: strict),
-        .testTarget(name: "AgoraCLITests", dependencies: ["AgoraCLI", "agora", "AgoraLog", "LLMFixture"],
+        .testTarget(name: "AgoraCLITests", dependencies: ["AgoraCLI", "agora", "AgoraCatalog", "AgoraLog", "LLMFixture"],
                     exclude: ["Golden"], swiftSettings: strict),
     ]
 )

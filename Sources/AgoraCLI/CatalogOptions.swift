@@ -13,15 +13,16 @@ struct CatalogOptions: ParsableArguments {
     /// The run directory `reference` names (a directory, or a run id in the catalog or under
     /// runs/), or prints why there is none and exits with code 2.
     func runDirectory(_ reference: String) throws -> String {
-        do { return try RunReference.directory(reference, catalog: try? Catalog(path: path)) } catch {
+        do { return try RunReference.directory(reference, catalog: try? Catalog(path: path, create: false)) } catch {
             printError("error: \(error)")
             throw Exit.badInput
         }
     }
 
-    /// Opens the catalog, or prints why not and exits with code 1.
-    func open() throws -> Catalog {
-        do { return try Catalog(path: path) } catch {
+    /// Opens the catalog (creating it when `create`: commands that record runs), or prints why
+    /// not and exits with code 1.
+    func open(create: Bool = true) throws -> Catalog {
+        do { return try Catalog(path: path, create: create) } catch {
             printError("error: catalog \(error)")
             throw Exit.failure
         }

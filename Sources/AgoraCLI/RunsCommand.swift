@@ -1,4 +1,5 @@
 import AgoraCatalog
+import AgoraRuntime
 import AgoraCore
 import ArgumentParser
 import Foundation
@@ -20,7 +21,7 @@ extension AgoraCommand.Runs {
         @Flag(help: "One JSON object per line.") var json = false
 
         func run() throws {
-            let catalog = try catalogOptions.open()
+            let catalog = try catalogOptions.open(create: false)
             let runs: [Catalog.Run]
             do { runs = try catalog.runs(limit: limit) } catch {
                 printError("error: catalog \(error)")
@@ -51,7 +52,7 @@ extension AgoraCommand.Runs {
         @Flag(help: "One JSON object.") var json = false
 
         func run() throws {
-            let catalog = try catalogOptions.open()
+            let catalog = try catalogOptions.open(create: false)
             guard let r = try? catalog.run(reference) else {
                 printError("error: \(reference): no such run in \(catalog.path)")
                 throw Exit.badInput
@@ -77,19 +78,31 @@ extension AgoraCommand.Runs {
         @Flag(help: "Keep the run directory on disk.") var keepFiles = false
 
         func run() throws {
-            let catalog = try catalogOptions.open()
+            let catalog = try catalogOptions.open(create: false)
             guard let r = try? catalog.run(reference) else {
                 printError("error: \(reference): no such run in \(catalog.path)")
                 throw Exit.badInput
+            }
+            // The directory is deleted only when it is this run's: its manifest (or, for a run that
+            // never finished, its log) names the run's id.
+            let owner = keepFiles ? nil : RunReference.owner(of: r.runDirectory)
+            let deleting = !keepFiles && owner == r.id
+            if deleting {
+                do { try FileManager.default.removeItem(atPath: r.runDirectory) } catch {
+                    printError("error: cannot delete \(r.runDirectory): \(error.localizedDescription); the run stays in the catalog")
+                    throw Exit.failure
+                }
             }
             do { try catalog.remove(id: r.id) } catch {
                 printError("error: catalog \(error)")
                 throw Exit.failure
             }
-            if !keepFiles && FileManager.default.fileExists(atPath: (r.runDirectory as NSString).appendingPathComponent("manifest.json")) {
-                try? FileManager.default.removeItem(atPath: r.runDirectory)
+            if !keepFiles && !deleting {
+                let why = owner.map { "it holds run \($0)" }
+                    ?? (FileManager.default.fileExists(atPath: r.runDirectory) ? "neither its manifest nor its log names the run" : "it is gone")
+                printError("note: kept \(r.runDirectory): \(why)")
             }
-            print("removed \(r.id)\(keepFiles ? "" : " and \(r.runDirectory)")")
+            print("removed \(r.id)\(deleting ? " and \(r.runDirectory)" : "")")
         }
     }
 }

@@ -8,19 +8,73 @@ public final class Catalog {
     let db: SQLiteConnection
 
     public static let defaultPath = "runs/catalog.sqlite"
-    public static let schemaVersion = 1
+    /// 2: run directories are absolute paths (rows of version 1 are migrated on open).
+    public static let schemaVersion = 2
 
-    /// Opens (creating if needed) the catalog at `path`, and its folder.
-    public init(path: String = Catalog.defaultPath) throws(CatalogError) {
+    /// Opens the catalog at `path`, creating it and its folder when `create` (the commands that
+    /// record runs); a catalog that is missing and not to be created is an error, and so is one a
+    /// newer Agora wrote (its schema is refused before anything is written to it).
+    public init(path: String = Catalog.defaultPath, create: Bool = true) throws(CatalogError) {
         self.path = path
+        if !create && !FileManager.default.fileExists(atPath: path) {
+            throw CatalogError(path: path, message: "no catalog here (a run creates it)")
+        }
         let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty {
+        if create && !folder.isEmpty {
             do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
                 throw CatalogError(path: path, message: "cannot create its folder (\(error.localizedDescription))")
             }
         }
         db = try SQLiteConnection(path: path)
+        let found = try db.retryingLocks { () throws(CatalogError) -> Int? in try storedSchemaVersion() }
+        if let found, found > Self.schemaVersion {
+            throw CatalogError(path: path, message: "written by a newer Agora (catalog schema \(found); this one knows \(Self.schemaVersion) "
+                               + "and older); use that Agora, or another --catalog")
+        }
         try db.retryingLocks { () throws(CatalogError) in try setUp() }
+        if let found, found < 2 { try db.retryingLocks { () throws(CatalogError) in try migrateToAbsoluteDirectories() } }
+    }
+
+    /// The schema version the file records; nil for a new, empty file.
+    private func storedSchemaVersion() throws(CatalogError) -> Int? {
+        guard try !db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'catalog_info'").isEmpty else { return nil }
+        guard let text = try db.query("SELECT value FROM catalog_info WHERE key = 'schema_version'").first?[0].text else { return nil }
+        guard let v = Int(text) else { throw CatalogError(path: path, message: "schema_version '\(text)' is not a number") }
+        return v
+    }
+
+    /// `path` made absolute against `base` (the working directory by default), with `.`, `..` and
+    /// symbolic links resolved: what the catalog stores and compares, so that a run is found, and
+    /// removed, by the same directory from wherever the command is given.
+    public static func resolve(_ path: String, from base: String = FileManager.default.currentDirectoryPath) -> String {
+        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : URL(fileURLWithPath: base).appendingPathComponent(path)
+        return url.standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
+    /// Version 1 stored `--out` as typed. A relative directory is resolved against the places a
+    /// run was most likely started from: the folder above the catalog's (the default layout,
+    /// `runs/catalog.sqlite` beside `runs/<id>`), the catalog's folder, then the working directory;
+    /// the first that holds the run's files wins, else the first.
+    private func migrateToAbsoluteDirectories() throws(CatalogError) {
+        let catalogFolder = Self.resolve((path as NSString).deletingLastPathComponent)
+        let bases = [(catalogFolder as NSString).deletingLastPathComponent, catalogFolder, FileManager.default.currentDirectoryPath]
+        func absolute(_ dir: String) -> String {
+            let candidates = bases.map { Self.resolve(dir, from: $0) }
+            return candidates.first { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("scenario.yaml")) }
+                ?? candidates[0]
+        }
+        try db.transaction { () throws(CatalogError) in
+            for row in try db.query("SELECT id, run_dir FROM runs") {
+                guard let id = row[0].text, let dir = row[1].text, !dir.hasPrefix("/") else { continue }
+                try db.query("UPDATE runs SET run_dir = ? WHERE id = ?", [.text(absolute(dir)), .text(id)])
+            }
+            for row in try db.query("SELECT sweep_id, point, replicate, run_dir FROM sweep_points") {
+                guard let dir = row[3].text, !dir.hasPrefix("/") else { continue }
+                try db.query("UPDATE sweep_points SET run_dir = ? WHERE sweep_id = ? AND point = ? AND replicate = ?",
+                             [.text(absolute(dir)), row[0], row[1], row[2]])
+            }
+            try db.query("UPDATE catalog_info SET value = ? WHERE key = 'schema_version'", [.text(String(Self.schemaVersion))])
+        }
     }
 
     /// The journal, the pragmas and the schema: safe to repeat.
@@ -147,7 +201,7 @@ public final class Catalog {
             INSERT INTO runs (id, run_dir, scenario_name, scenario_hash, scenario_yaml, scenario_file, model, seed, overrides,
                               agora_version, started_at, status, ticks)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)
-            """, [.text(r.id), .text(r.runDirectory), .text(r.scenarioName), .text(r.scenarioHash), .text(r.scenarioYAML),
+            """, [.text(r.id), .text(Self.resolve(r.runDirectory)), .text(r.scenarioName), .text(r.scenarioHash), .text(r.scenarioYAML),
                   r.scenarioFile.map { .text($0) } ?? .null, .text(r.model), .text(r.seed), .text(overrides), .text(r.agoraVersion),
                   .text(r.startedAt), .integer(Int64(r.ticks))])
         }
@@ -233,7 +287,7 @@ public final class Catalog {
             INSERT OR REPLACE INTO sweep_points (sweep_id, point, replicate, parameters, seed, attempt, run_dir, run_id, status, error)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.text(p.sweepID), .integer(Int64(p.point)), .integer(Int64(p.replicate)), .text(p.parameters), .text(p.seed),
-                  .integer(Int64(p.attempt)), .text(p.runDirectory), p.runID.map { .text($0) } ?? .null, .text(p.status),
+                  .integer(Int64(p.attempt)), .text(Self.resolve(p.runDirectory)), p.runID.map { .text($0) } ?? .null, .text(p.status),
                   p.error.map { .text($0) } ?? .null])
     }
 
@@ -269,9 +323,10 @@ public final class Catalog {
         try db.query("SELECT \(Self.columns) FROM runs ORDER BY started_at DESC, id DESC LIMIT ?", [.integer(Int64(limit))]).map(Self.run)
     }
 
-    /// The run with this id, or whose directory is this path.
+    /// The run with this id, or whose directory is this path (relative to the working directory).
     public func run(_ reference: String) throws(CatalogError) -> Run? {
-        try db.query("SELECT \(Self.columns) FROM runs WHERE id = ? OR run_dir = ? LIMIT 1", [.text(reference), .text(reference)])
+        try db.query("SELECT \(Self.columns) FROM runs WHERE id = ? OR run_dir = ? ORDER BY id = ? DESC LIMIT 1",
+                     [.text(reference), .text(Self.resolve(reference)), .text(reference)])
             .first.map(Self.run)
     }
 

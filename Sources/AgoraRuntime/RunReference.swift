@@ -1,4 +1,5 @@
 import AgoraCatalog
+import AgoraLog
 import Foundation
 
 /// Finds a run from what the user typed: a run directory, a run id in the catalog, or a run id
@@ -19,6 +20,15 @@ public enum RunReference {
             }
         }
         throw NotFound(description: "\(reference): no such run (give a run directory or a run id under \(runsRoot)/)")
+    }
+
+    /// The id of the run `directory` holds: its manifest's `run_id`, or for a run that did not
+    /// finish, its event log's; nil when neither names one.
+    public static func owner(of directory: String) -> String? {
+        if let id = manifest(directory)?["run_id"] as? String { return id }
+        let log = (directory as NSString).appendingPathComponent("events.agl")
+        guard FileManager.default.fileExists(atPath: log), let reader = try? LogReader(path: log) else { return nil }
+        return reader.schema.meta["run_id"]
     }
 
     /// The manifest of a finished run, if it has one.

@@ -1,3 +1,4 @@
+import AgoraCatalog
 import Foundation
 import LLMFixture
 import Testing
@@ -813,5 +814,46 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         #expect(coarse > 0 && coarse < partitioned && model["coarse_parts"] as? Int == 2, "\(model)")
         let memory = model["memory_per_rank_bytes"] as? Double ?? 0
         #expect(abs(memory - (replicated + (partitioned - coarse) / 64 + coarse / 2) * 1e9) < 1e-9 * memory)
+    }
+}
+
+/// `runs rm` and lookups by id from another directory than the run's.
+@Suite struct RunsFromElsewhereTests {
+    @Test func rmFromAnotherDirectoryDeletesTheRunsOwnDirectoryAndNoOther() throws {
+        let here = try temporaryDirectory(), there = try temporaryDirectory()
+        let catalog = there + "/catalog.sqlite"
+        let scenario = repositoryRoot.path + "/scenarios/sir-network.yaml"
+        let run = try launch(agoraBinary, ["run", scenario, "--out", "same-name", "--set", "network.nodes=2000", "--ticks", "5", "--json"],
+                             environment: testEnvironment(catalog: catalog), directory: URL(fileURLWithPath: here))
+        #expect(run.status == 0, "\(run.stderr)")
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["run_id"] as? String)
+        // Another directory with a folder of the same name holding another run's manifest.
+        let decoy = there + "/same-name"
+        try FileManager.default.createDirectory(atPath: decoy, withIntermediateDirectories: true)
+        try Data(#"{"run_id": "someone-else"}"#.utf8).write(to: URL(fileURLWithPath: decoy + "/manifest.json"))
+        let elsewhere = URL(fileURLWithPath: there)
+        let show = try launch(agoraBinary, ["runs", "show", id, "--json"], environment: testEnvironment(catalog: catalog), directory: elsewhere)
+        let shown = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        #expect(shown["run_dir"] as? String == Catalog.resolve(here + "/same-name"))
+        let rm = try launch(agoraBinary, ["runs", "rm", id], environment: testEnvironment(catalog: catalog), directory: elsewhere)
+        #expect(rm.status == 0, "\(rm.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: here + "/same-name") && FileManager.default.fileExists(atPath: decoy + "/manifest.json"))
+    }
+
+    @Test func rmKeepsADirectoryThatHoldsAnotherRun() throws {
+        let here = try temporaryDirectory()
+        let catalog = here + "/catalog.sqlite"
+        let run = try agora(["run", "scenarios/sir-network.yaml", "--out", here + "/r", "--set", "network.nodes=2000", "--ticks", "5", "--json"],
+                            catalog: catalog)
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["run_id"] as? String)
+        // The directory now holds another run's manifest (it was reused after a move, say).
+        try Data(#"{"run_id": "another-run"}"#.utf8).write(to: URL(fileURLWithPath: here + "/r/manifest.json"))
+        let rm = try agora(["runs", "rm", id], catalog: catalog)
+        #expect(rm.status == 0 && rm.stderr.contains("kept \(Catalog.resolve(here + "/r")): it holds run another-run"), "\(rm.stderr)")
+        #expect(FileManager.default.fileExists(atPath: here + "/r/metrics.csv"))
+        #expect(try agora(["runs", "show", id], catalog: catalog).status == 2, "the row is gone")
+        // Read-only commands never create a catalog.
+        let missing = here + "/nothing/here/x.sqlite"
+        #expect(try agora(["runs", "list", "--catalog", missing]).status != 0 && !FileManager.default.fileExists(atPath: here + "/nothing"))
     }
 }

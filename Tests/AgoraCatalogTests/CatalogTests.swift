@@ -70,3 +70,58 @@ func sampleRun(_ id: String, started: String = "2026-01-01T00:00:00Z") -> Catalo
         #expect { try Catalog(path: "/proc/agora/catalog.sqlite") } throws: { "\($0)".hasPrefix("/proc/agora/catalog.sqlite: ") }
     }
 }
+
+/// Run directories are stored absolute, old relative rows are migrated, and a newer schema is refused.
+@Suite struct CatalogPathTests {
+    @Test func aRunDirectoryIsStoredAbsoluteAndFoundByAnyPathToIt() throws {
+        let c = try Catalog(path: temporaryCatalog())
+        try c.insert(sampleRun("a"))
+        let cwd = FileManager.default.currentDirectoryPath
+        let stored = try #require(try c.run("a")).runDirectory
+        #expect(stored == Catalog.resolve("runs/a") && stored.hasPrefix("/") && stored.hasSuffix("/runs/a"))
+        #expect(try c.run(cwd + "/runs/./x/../a")?.id == "a" && c.run("runs/a")?.id == "a")
+        #expect(Catalog.resolve("b/../c", from: "/tmp/q") == "/tmp/q/c")
+    }
+
+    @Test func relativeRowsOfTheFirstSchemaAreMigratedToWhereTheRunIs() throws {
+        let path = temporaryCatalog()
+        let root = ((path as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        let layout = (path as NSString).deletingLastPathComponent
+        // A run under the catalog's folder, as `runs/<id>` beside `runs/catalog.sqlite` would be.
+        let runFolder = layout + "/r1"
+        try FileManager.default.createDirectory(atPath: runFolder, withIntermediateDirectories: true)
+        try Data("name: demo\n".utf8).write(to: URL(fileURLWithPath: runFolder + "/scenario.yaml"))
+        do {
+            let c = try Catalog(path: path)
+            try c.insert(sampleRun("r1"))
+            try c.insert(sampleRun("r2"))
+            try c.db.query("UPDATE runs SET run_dir = ? WHERE id = 'r1'", [.text((layout as NSString).lastPathComponent + "/r1")])
+            try c.db.query("UPDATE runs SET run_dir = 'elsewhere/r2' WHERE id = 'r2'")
+            try c.db.query("UPDATE catalog_info SET value = '1' WHERE key = 'schema_version'")
+        }
+        let c = try Catalog(path: path)
+        #expect(try c.run("r1")?.runDirectory == Catalog.resolve(runFolder), "found where its files are")
+        #expect(try c.run("r2")?.runDirectory == Catalog.resolve("elsewhere/r2", from: root), "else beside the catalog's folder")
+        #expect(try c.db.query("SELECT value FROM catalog_info WHERE key = 'schema_version'").first?[0].text == "2")
+    }
+
+    @Test func aCatalogOfANewerSchemaIsRefusedAndLeftAsItWas() throws {
+        let path = temporaryCatalog()
+        do {
+            let c = try Catalog(path: path)
+            try c.insert(sampleRun("a"))
+            try c.db.query("UPDATE catalog_info SET value = '99' WHERE key = 'schema_version'")
+        }
+        #expect { try Catalog(path: path) } throws: { "\($0)".contains("written by a newer Agora (catalog schema 99") }
+        // Read through SQLite directly: the row is still there, untouched.
+        let db = try SQLiteConnection(path: path)
+        #expect(try db.query("SELECT value FROM catalog_info WHERE key = 'schema_version'").first?[0].text == "99")
+        #expect(try db.query("SELECT count(*) FROM runs").first?[0] == .integer(1))
+    }
+
+    @Test func aCatalogThatIsOnlyReadIsNeverCreated() throws {
+        let folder = NSTemporaryDirectory() + "agora-missing-\(UUID().uuidString)"
+        #expect { try Catalog(path: folder + "/deep/x.sqlite", create: false) } throws: { "\($0)".contains("no catalog here") }
+        #expect(!FileManager.default.fileExists(atPath: folder))
+    }
+}
