@@ -102,6 +102,56 @@ public struct Checkpoint: Sendable {
     }
 }
 
+extension Checkpoint {
+    /// Checks the header of the checkpoint read from `path` against the run it would resume, before
+    /// anything is cut back or extended: a checkpoint comes after a tick and no later than the
+    /// last (`1...ticks`), and — where this process writes them (`files`) — its log and metrics
+    /// lengths lie within those files as they are on disk, the metrics one at the end of a row.
+    /// A file that was damaged or made by hand (with its checksum recomputed) is refused, naming
+    /// the field, and the run is left as it was.
+    public func check(_ path: String, ticks: Int, directory: String, files: Bool) throws {
+        guard (1...max(1, ticks)).contains(nextTick) else {
+            throw refusal(path, "nextTick", "is \(nextTick), outside 1…\(ticks) (a checkpoint comes after one of the scenario's \(ticks) ticks)")
+        }
+        guard (1...(1 << 16)).contains(processes) else { throw refusal(path, "processes", "is \(processes), outside 1…65536") }
+        guard files else { return }
+        try checkLength(path, "logLength", logLength, of: RunLog.fileName, in: directory)
+        try checkLength(path, "metricsLength", metricsLength, of: "metrics.csv", in: directory)
+        let metrics = (directory as NSString).appendingPathComponent("metrics.csv")
+        guard let h = FileHandle(forReadingAtPath: metrics) else {
+            throw refusal(path, "metricsLength", "refers to metrics.csv, which does not open")
+        }
+        defer { try? h.close() }
+        try h.seek(toOffset: UInt64(metricsLength - 1))
+        guard h.readData(ofLength: 1) == Data([UInt8(ascii: "\n")]) else {
+            throw refusal(path, "metricsLength", "is \(metricsLength), which is not at the end of a row of metrics.csv")
+        }
+    }
+
+    /// Checks a process's part of a spread run's checkpoint: taken before `nextTick`, with its
+    /// segment's length within the segment file `segment`.
+    public func checkPart(_ path: String, nextTick expected: Int, segment: String, directory: String) throws {
+        guard nextTick == expected else {
+            throw refusal(path, "nextTick", "is \(nextTick), where checkpoint.bin says \(expected)")
+        }
+        try checkLength(path, "logLength", logLength, of: segment, in: directory)
+    }
+
+    private func checkLength(_ path: String, _ field: String, _ length: Int, of name: String, in directory: String) throws {
+        let file = (directory as NSString).appendingPathComponent(name)
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber else {
+            throw refusal(path, field, "refers to \(name), which is missing")
+        }
+        guard length > 0 && length <= size.intValue else {
+            throw refusal(path, field, "is \(length), outside 1…\(size.intValue) (the size of \(name))")
+        }
+    }
+
+    private func refusal(_ path: String, _ field: String, _ why: String) -> Failure {
+        Failure(description: "\(path): \(field) \(why); the checkpoint does not fit this run, which is left as it was")
+    }
+}
+
 /// metrics.csv written as the run goes: appended in memory, flushed at checkpoints and at the end.
 final class MetricsFile {
     let path: String

@@ -101,16 +101,28 @@ public enum RunSession {
                                          + "\(checkpoint.processes == 1 ? "" : "es"); resume it with as many "
                                          + (checkpoint.processes == 1 ? "(agora run --resume, without mpirun)" : "(mpirun -np \(checkpoint.processes))"))
             }
+            let file = (path as NSString).appendingPathComponent(Checkpoint.fileName)
+            try checkpoint.check(file, ticks: scenario.ticks, directory: path, files: processes.isLead)
+            /// Loads `state`, and checks that the engine's own tick in it is the header's.
+            func load(_ state: [UInt8], from file: String) throws {
+                try sim.loadState(state)
+                guard sim.tick == checkpoint.nextTick else {
+                    throw Checkpoint.Failure(description: "\(file): nextTick is \(checkpoint.nextTick) but its state is after tick "
+                                             + "\(sim.tick); the checkpoint does not fit this run, which is left as it was")
+                }
+            }
             if processes.size == 1 {
-                try sim.loadState(checkpoint.state)
+                try load(checkpoint.state, from: file)
                 return (checkpoint, 0)
             }
             let name = Checkpoint.processFileName(nextTick: checkpoint.nextTick, rank: processes.rank)
-            guard let mine = try Checkpoint.read(from: path, name: name), mine.nextTick == checkpoint.nextTick else {
+            guard let mine = try Checkpoint.read(from: path, name: name) else {
                 throw Checkpoint.Failure(description: "\((path as NSString).appendingPathComponent(name)) is missing: "
                                          + "this process's part of the checkpoint before tick \(checkpoint.nextTick)")
             }
-            try sim.loadState(mine.state)
+            let part = (path as NSString).appendingPathComponent(name)
+            try mine.checkPart(part, nextTick: checkpoint.nextTick, segment: RunLog.segmentName(rank: processes.rank), directory: path)
+            try load(mine.state, from: part)
             return (checkpoint, mine.logLength)
         }
         let checkpoint = resumed?.main
