@@ -18,6 +18,13 @@ public struct AgoraCommand: ParsableCommand {
     )
 
     public init() {}
+
+    /// Parses the command line and runs the command. Under `mpirun` with several ranks, the ranks
+    /// first check that they were all started alike (`SpreadAgreement`).
+    public static func main() {
+        SpreadAgreement.checkArguments(Array(CommandLine.arguments.dropFirst()))
+        main(nil)
+    }
 }
 
 /// Exit codes, documented in docs/cli.md.

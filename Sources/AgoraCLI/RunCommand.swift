@@ -54,16 +54,25 @@ extension AgoraCommand {
             let spread = MPIWorld.launchedSize > 1
             let lead = !spread || MPIWorld.launchedRank == 0
             if let resume { return try resumeRun(resume, spread: spread, lead: lead) }
+            let group: MPIWorld? = spread ? MPIWorld.shared : nil
+            defer { group?.finish() }
+            let loaded = Result { try options.load() }
+            // Ranks that read different scenarios (or one that cannot read it) stop together.
+            SpreadAgreement.check([("whether the scenario reads", (try? loaded.get()) == nil ? "no" : "yes")], in: group)
             let scenario: Scenario
-            do { scenario = try options.load() } catch {
+            do { scenario = try loaded.get() } catch {
                 if lead { throw error }
                 throw Exit.badInput
             }
+            let threads = threadsPerProcess()
+            SpreadAgreement.check([
+                ("the seed", String(scenario.seed)), ("the ticks", String(scenario.ticks)),
+                ("the shards", scenario.engine.shards.map(String.init) ?? "automatic"),
+                ("the threads per process", String(scenario.engine.threads ?? threads) + " (set --threads to the same on every rank)"),
+                ("the scenario as resolved (its hash)", contentHash(scenario.resolvedYAML)),
+            ], in: group)
             let catalog = lead ? try catalogOptions.open() : nil
             let world: World
-            let group: MPIWorld? = spread ? MPIWorld.shared : nil
-            defer { group?.finish() }
-            let threads = threadsPerProcess()
             // Spread, a process builds only its own agents' network rows when the model allows.
             let placement = group.map { World.Placement(rank: $0.rank, processes: $0.size, threads: scenario.engine.threads ?? threads) }
             do {
@@ -119,13 +128,15 @@ extension AgoraCommand {
 
         private func resumeRun(_ reference: String, spread: Bool, lead: Bool) throws {
             let catalog = lead ? try catalogOptions.open() : nil
+            let group: MPIWorld? = spread ? MPIWorld.shared : nil
+            defer { group?.finish() }
+            let found = Result { try catalogOptions.runDirectory(reference) }
+            SpreadAgreement.check([("the run directory", (try? found.get()).map { Catalog.resolve($0) } ?? "not found")], in: group)
             let directory: String
-            do { directory = try catalogOptions.runDirectory(reference) } catch {
+            do { directory = try found.get() } catch {
                 if lead { throw error }
                 throw Exit.badInput
             }
-            let group: MPIWorld? = spread ? MPIWorld.shared : nil
-            defer { group?.finish() }
             let outcome: RunSession.Outcome
             do {
                 outcome = try RunSession.resume(directory: directory, threads: Int(options.threads ?? "") ?? threadsPerProcess(),

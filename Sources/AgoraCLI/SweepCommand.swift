@@ -35,9 +35,17 @@ extension AgoraCommand {
             @Flag(help: "No line per finished run.")
             var quiet = false
 
+            @Option(help: "The most runs (points × replicates) the sweep may make.")
+            var maxRuns = SweepLoader.defaultMaxRuns
+
             func run() throws {
                 let spec: SweepSpec
-                do { spec = try SweepLoader.load(path: file) } catch {
+                let tell = !quiet
+                do {
+                    spec = try SweepLoader.load(path: file, maxRuns: maxRuns) { done, total in
+                        if tell { printError("agora: checking the sweep's points: \(done) of \(total)") }
+                    }
+                } catch {
                     for issue in error.issues { printError("error: \(issue)") }
                     throw Exit.badInput
                 }

@@ -83,10 +83,16 @@ public final class MPIWorld: @unchecked Sendable {
         "rank \(rank) of \(size) on \(ProcessInfo.processInfo.hostName), pid \(ProcessInfo.processInfo.processIdentifier)"
     }
 
-    /// Ends MPI (call once, at exit).
+    /// Ends MPI (at exit; later calls do nothing).
     public func finish() {
-        if isDistributed { MPI_Finalize() }
+        let first = Self.lock.withLock { () -> Bool in
+            defer { finished = true }
+            return !finished
+        }
+        if isDistributed && first { MPI_Finalize() }
     }
+    /// Whether `finish` was called. Guarded by `MPIWorld.lock`.
+    nonisolated(unsafe) private var finished = false
 
     /// Stops every rank (after a failure that would leave the others waiting).
     public func abort(_ code: Int32) -> Never {

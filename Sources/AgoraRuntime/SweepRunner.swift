@@ -175,7 +175,8 @@ public struct SweepRunner {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
+        // Each run is a process of its own, not a rank of the launcher that started the sweep.
+        var env = ProcessInfo.processInfo.environment.filter { key, _ in !["OMPI_", "PMIX_", "PMI_"].contains { key.hasPrefix($0) } }
         env["AGORA_CATALOG"] = catalog
         p.environment = env
         let out = Pipe(), err = Pipe()

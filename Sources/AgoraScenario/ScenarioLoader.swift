@@ -39,6 +39,7 @@ public enum ScenarioLoader {
         } catch {
             throw ScenarioErrors([syntaxIssue(error, path: path)])
         }
+        guard NodeBudget.fits(root) else { throw ScenarioErrors([NodeBudget.issue(root, file: path, what: "the scenario")]) }
         var overrideOrigins: [String: ScenarioIssue.Origin] = [:]
         var issues: [ScenarioIssue] = []
         for o in overrides {
@@ -47,6 +48,11 @@ public enum ScenarioLoader {
                 value = try Yams.compose(yaml: o.value) ?? Node("")
             } catch {
                 issues.append(ScenarioIssue(origin: .override(o.label), path: o.path, message: "the value is not valid YAML"))
+                continue
+            }
+            guard NodeBudget.fits(value) else {
+                issues.append(ScenarioIssue(origin: .override(o.label), path: o.path,
+                                            message: "the value expands to more than \(NodeBudget.defaultLimit) values (its aliases repeat too much)"))
                 continue
             }
             do {

@@ -47,6 +47,25 @@ public struct SweepSpec: Sendable {
         public var values: [String]
     }
 
+    /// How many points the design has (without making them), nil when the count overflows.
+    public var pointCount: Int? {
+        guard design == .grid else { return samples }
+        var n = 1
+        for p in parameters {
+            let (m, overflow) = n.multipliedReportingOverflow(by: p.values?.count ?? p.steps ?? 5)
+            if overflow { return nil }
+            n = m
+        }
+        return n
+    }
+
+    /// How many runs the sweep makes (points × replicates), nil when the count overflows.
+    public var runCount: Int? {
+        guard let points = pointCount else { return nil }
+        let (n, overflow) = points.multipliedReportingOverflow(by: replicates)
+        return overflow ? nil : n
+    }
+
     /// The design's points, in order; the same for the same file.
     public func points() -> [Point] {
         switch design {
@@ -118,7 +137,16 @@ public struct SweepSpec: Sendable {
 public enum SweepLoader {
     static let keys = ["name", "base", "seed", "replicates", "design", "samples", "parameters", "set", "metrics"]
 
-    public static func load(path: String) throws(ScenarioErrors) -> SweepSpec {
+    /// The most runs a sweep file may ask for unless the caller allows more (`agora sweep
+    /// --max-runs`): beyond it a typo in a range (`steps: 10000` on two axes) would fill memory
+    /// and the disk before the first run ends.
+    public static let defaultMaxRuns = 100_000
+
+    /// Reads and checks the sweep file at `path`: its fields, its size (at most `maxRuns` runs),
+    /// and the scenario of every point (of the first 10,000), telling `progress` (points checked,
+    /// points to check) every 500 points of a large design.
+    public static func load(path: String, maxRuns: Int = defaultMaxRuns,
+                            progress: (Int, Int) -> Void = { _, _ in }) throws(ScenarioErrors) -> SweepSpec {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw ScenarioErrors([ScenarioIssue(origin: .wholeFile(path: path), path: "", message: "no such file, or unreadable")])
@@ -134,13 +162,25 @@ public enum SweepLoader {
         } catch {
             throw ScenarioErrors([ScenarioLoader.syntaxIssue(error, path: path)])
         }
+        guard NodeBudget.fits(root) else { throw ScenarioErrors([NodeBudget.issue(root, file: path, what: "the sweep file")]) }
         var r = NodeReader(file: path, overrideOrigins: [:])
         let spec = r.sweep(root, file: path, text: text)
         if !r.issues.isEmpty { throw ScenarioErrors(ScenarioLoader.sortedByPosition(r.issues)) }
         guard let spec else { throw ScenarioErrors([ScenarioIssue(origin: .wholeFile(path: path), path: "", message: "invalid sweep")]) }
+        guard let runs = spec.runCount, runs <= maxRuns else {
+            let at = (root["parameters"] ?? root).mark
+            let count = spec.runCount.map { "\($0)" } ?? "more than \(Int.max)"
+            let shape = spec.design == .grid ? spec.parameters.map { "\($0.values?.count ?? $0.steps ?? 5)" }.joined(separator: " × ") + " points"
+                                             : "\(spec.samples) samples"
+            throw ScenarioErrors([ScenarioIssue(origin: .file(path: path, line: at?.line ?? 1, column: at?.column ?? 1), path: "parameters",
+                                                message: "the sweep makes \(count) runs (\(shape), \(spec.replicates) replicate"
+                                                    + "\(spec.replicates == 1 ? "" : "s")); at most \(maxRuns) unless --max-runs allows more")])
+        }
         // Every point's scenario must read before anything runs.
         var problems: [ScenarioIssue] = []
-        for p in spec.points().prefix(10_000) {
+        let checked = min(runs / spec.replicates, 10_000)
+        for p in spec.points().prefix(checked) {
+            if checked >= 2_000 && p.index % 500 == 0 { progress(p.index, checked) }
             let overrides: [Override]
             do { overrides = try spec.overrides(p, replicate: 0).map { text throws(ScenarioErrors) in try Override.parse(text) } } catch {
                 problems += error.issues
