@@ -1,5 +1,11 @@
 import AgoraCore
+import AgoraRuntime
 import ArgumentParser
+import CLinux
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `agora` command line: thin subcommands over the library modules.
 public struct AgoraCommand: ParsableCommand {
@@ -20,8 +26,17 @@ public struct AgoraCommand: ParsableCommand {
     public init() {}
 
     /// Parses the command line and runs the command. Under `mpirun` with several ranks, the ranks
-    /// first check that they were all started alike (`SpreadAgreement`).
+    /// first check that they were all started alike (`SpreadAgreement`). A write beyond the
+    /// file-size limit fails with EFBIG, reported like any other write error.
     public static func main() {
+        // A file-size limit (ulimit -f) must fail a write with a message, not kill the process
+        // silently and leave its catalog row "running".
+        signal(SIGXFSZ, SIG_IGN)
+        // A run a sweep started ends with the sweep, however the sweep ends.
+        if let parent = ProcessInfo.processInfo.environment[SweepRunner.parentVariable].flatMap(Int32.init) {
+            _ = agora_die_with_parent(SIGKILL)
+            if getppid() != parent { Glibc.exit(1) }  // the sweep died before this line
+        }
         SpreadAgreement.checkArguments(Array(CommandLine.arguments.dropFirst()))
         main(nil)
     }

@@ -1,5 +1,6 @@
 import AgoraAnalysis
 import AgoraCatalog
+import AgoraLog
 import AgoraRuntime
 import ArgumentParser
 import Foundation
@@ -49,6 +50,21 @@ extension AgoraCommand {
             var options = AnalysisOptions()
             options.barTicks = bar
             options.lags = lags
+            // Figures from a log that does not check out would be wrong without saying so (a
+            // duplicated frame counts its trades twice): the log is verified first.
+            do {
+                let check = try LogCheck.run(directory: directory)
+                guard check.ok else {
+                    let why = check.problems.first.map { "a damaged frame (\($0))" }
+                        ?? check.mismatches.first.map { "events that do not match their digest row at tick \($0.tick) (\($0.kind))" }
+                        ?? "digest rows that chain to \(check.chainedDigest ?? "nothing"), where the manifest says \(check.manifestDigest ?? "")"
+                    printError("error: \(directory): the log does not check out: \(why); see agora log check \(reference)")
+                    throw Exit.failure
+                }
+            } catch let error as LogError {
+                printError("error: \(error)")
+                throw Exit.badInput
+            }
             let analysis: RunAnalysis
             do { analysis = try RunAnalysis.analyze(directory: directory, options: options) } catch {
                 printError("error: \(error)")

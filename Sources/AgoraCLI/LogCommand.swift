@@ -22,7 +22,8 @@ extension AgoraCommand.Log {
             Reads every frame (checksums of header and payload), re-chains the per-tick digest rows \
             and compares the result with the manifest's digest, and re-hashes the events of every kind \
             logged in full against their digest rows. Exit 0 when all is well, 1 when anything is \
-            damaged or does not match; every problem names its frame and bytes.
+            damaged or does not match, or when the run did not finish (incomplete: there is no \
+            manifest digest to check the log against); every problem names its frame and bytes.
             """)
 
         @Argument(help: ArgumentHelp("A run directory or a run id.", valueName: "run"))
@@ -43,7 +44,9 @@ extension AgoraCommand.Log {
             if json {
                 var j = JSONLine()
                 j.set("run_dir", directory)
-                j.set("ok", report.ok)
+                j.set("ok", report.ok && report.complete)
+                j.set("status", report.verdict)
+                j.set("complete", report.complete)
                 j.set("ticks", report.ticks)
                 var rows = JSONLine()
                 for (k, v) in report.rowsPerKind.sorted(by: { $0.key < $1.key }) { rows.set(k, v) }
@@ -63,9 +66,14 @@ extension AgoraCommand.Log {
                     print("mismatch: digest rows chain to \(chained), the manifest says \(manifest)")
                 }
                 if !report.verifiedKinds.isEmpty { print("re-hashed: \(report.verifiedKinds.joined(separator: ", "))") }
-                print(report.ok ? "ok" : "NOT OK")
+                if report.ok && !report.complete {
+                    let of = report.scenarioTicks.map { " of \($0)" } ?? ""
+                    print("incomplete: the run did not finish (\(report.ticks)\(of) ticks logged, and no manifest digest to check them "
+                          + "against); what is there reads and matches its digest rows")
+                }
+                print(report.verdict == "not ok" ? "NOT OK" : report.verdict)
             }
-            if !report.ok { throw Exit.failure }
+            if !report.ok || !report.complete { throw Exit.failure }
         }
     }
 }

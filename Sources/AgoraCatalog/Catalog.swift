@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The run catalog: one SQLite database of runs, their parameters, digests and metrics, sweeps and
 /// the LLM response cache. Safe with several `agora` processes writing at once (WAL journal, a busy
@@ -6,6 +9,8 @@ import Foundation
 public final class Catalog {
     public let path: String
     let db: SQLiteConnection
+    /// The device and inode of the file when it was opened.
+    private var identity: (UInt64, UInt64)?
 
     public static let defaultPath = "runs/catalog.sqlite"
     /// 2: run directories are absolute paths (rows of version 1 are migrated on open).
@@ -26,6 +31,7 @@ public final class Catalog {
             }
         }
         db = try SQLiteConnection(path: path)
+        identity = Self.fileIdentity(path)
         let found = try db.retryingLocks { () throws(CatalogError) -> Int? in try storedSchemaVersion() }
         if let found, found > Self.schemaVersion {
             throw CatalogError(path: path, message: "written by a newer Agora (catalog schema \(found); this one knows \(Self.schemaVersion) "
@@ -33,6 +39,19 @@ public final class Catalog {
         }
         try db.retryingLocks { () throws(CatalogError) in try setUp() }
         if let found, found < 2 { try db.retryingLocks { () throws(CatalogError) in try migrateToAbsoluteDirectories() } }
+    }
+
+    /// Whether `path` is still the file this catalog opened: false once it was deleted, or replaced
+    /// by another, while the connection stayed open (writes would then go where no one reads them).
+    public var isStillAtItsPath: Bool {
+        guard let now = Self.fileIdentity(path), let then = identity else { return false }
+        return now == then
+    }
+
+    private static func fileIdentity(_ path: String) -> (UInt64, UInt64)? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return (UInt64(st.st_dev), UInt64(st.st_ino))
     }
 
     /// The schema version the file records; nil for a new, empty file.

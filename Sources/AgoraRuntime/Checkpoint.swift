@@ -152,7 +152,8 @@ extension Checkpoint {
     }
 }
 
-/// metrics.csv written as the run goes: appended in memory, flushed at checkpoints and at the end.
+/// metrics.csv written as the run goes: each tick's row reaches the file as the tick ends, so a run
+/// that fails (a full disk, a kill) leaves every row it got to; synced at checkpoints and at the end.
 final class MetricsFile {
     let path: String
     private let handle: FileHandle
@@ -177,9 +178,11 @@ final class MetricsFile {
         }
     }
 
+    /// Adds a row and writes it; a row that cannot be written now stays pending, and the next
+    /// flush (a checkpoint's, the end's) reports the failure.
     func append(_ line: String) {
         pending += line
-        if pending.utf8.count > 1 << 20 { try? flush() }
+        try? flush()
     }
 
     func flush() throws {

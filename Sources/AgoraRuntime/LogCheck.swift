@@ -1,6 +1,7 @@
 import AgoraCore
 import AgoraEngine
 import AgoraLog
+import AgoraScenario
 import Foundation
 
 /// Verifies a run's event log without re-running it: every frame readable, the digest rows
@@ -18,9 +19,21 @@ public enum LogCheck {
         /// Kinds whose rows were re-hashed (logged in full).
         public var verifiedKinds: [String] = []
 
+        /// The scenario's ticks, when its `scenario.yaml` reads.
+        public var scenarioTicks: Int?
+
+        /// Whether what is there is sound: every frame reads, fully logged kinds match their
+        /// digest rows, and the digest chains to the manifest's (when there is one).
         public var ok: Bool {
             problems.isEmpty && mismatches.isEmpty && (manifestDigest == nil || chainedDigest == manifestDigest)
         }
+
+        /// Whether the run finished: its manifest holds the digest the log was checked against. A
+        /// killed run's log may be sound as far as it goes, but nothing says it is all there.
+        public var complete: Bool { manifestDigest != nil }
+
+        /// `ok`, `incomplete` (sound, but the run did not finish) or `not ok`.
+        public var verdict: String { !ok ? "not ok" : complete ? "ok" : "incomplete" }
     }
 
     public static func run(directory: String) throws(LogError) -> Report {
@@ -29,6 +42,8 @@ public enum LogCheck {
         try RunLog.requireWhole(reader)
         var report = Report()
         report.manifestDigest = RunReference.manifest(directory)?["digest"] as? String
+        report.scenarioTicks = (try? ScenarioLoader.load(path: (directory as NSString).appendingPathComponent("scenario.yaml"),
+                                                          environment: [:]))?.ticks
         // Kinds logged in full (every tick, every agent) can be re-hashed row by row.
         var full: Set<UInt16> = []
         if let policy = reader.schema.meta["policy"], let data = policy.data(using: .utf8),

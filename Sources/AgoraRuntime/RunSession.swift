@@ -45,11 +45,7 @@ public enum RunSession {
         let directory = RunDirectory(path: processes.fromLead(made.1), runID: runID, scenario: scenario)
         let iso = ISO8601DateFormatter()
         let catalog = processes.isLead ? catalog : nil
-        try catalog?.insert(Catalog.Run(
-            id: runID, runDirectory: directory.path, scenarioName: scenario.name, scenarioHash: contentHash(scenario.resolvedYAML),
-            scenarioYAML: scenario.resolvedYAML, scenarioFile: scenario.sourcePath, model: scenario.model.name,
-            seed: String(scenario.seed), overrides: scenario.overrides, agoraVersion: AgoraVersion.string,
-            startedAt: iso.string(from: Date()), ticks: scenario.ticks))
+        try catalog?.insert(catalogRow(runID, directory.path, scenario))
         do {
             return try execute(world, directory: directory, runID: runID, threads: threads, shards: shards, catalog: catalog,
                                processes: processes, onTick: onTick)
@@ -129,17 +125,19 @@ public enum RunSession {
         let files = try processes.agree { () throws -> RunFiles in
             let files = try RunFiles.open(directory, sim: sim, world: world, runID: runID, processes: processes,
                                           continuing: resumed.map { ($0.main.logLength, $0.segmentLength, $0.main.metricsLength) })
-            if let catalog, (try? catalog.run(runID)) == nil {
-                try catalog.insert(Catalog.Run(
-                    id: runID, runDirectory: path, scenarioName: scenario.name, scenarioHash: contentHash(scenario.resolvedYAML),
-                    scenarioYAML: scenario.resolvedYAML, scenarioFile: scenario.sourcePath, model: scenario.model.name,
-                    seed: String(scenario.seed), overrides: scenario.overrides, agoraVersion: AgoraVersion.string,
-                    startedAt: ISO8601DateFormatter().string(from: Date()), ticks: scenario.ticks))
-            }
+            if let catalog, (try? catalog.run(runID)) == nil { try catalog.insert(catalogRow(runID, path, scenario)) }
             return files
         }
         return try drive(world, sim: sim, files: files, from: checkpoint?.nextTick ?? 0, directory: directory,
                          runID: runID, threads: threads, shards: shards, catalog: catalog, processes: processes, onTick: onTick)
+    }
+
+    /// The catalog's row for a run that is starting.
+    static func catalogRow(_ runID: String, _ directory: String, _ scenario: Scenario) -> Catalog.Run {
+        Catalog.Run(id: runID, runDirectory: directory, scenarioName: scenario.name, scenarioHash: contentHash(scenario.resolvedYAML),
+                    scenarioYAML: scenario.resolvedYAML, scenarioFile: scenario.sourcePath, model: scenario.model.name,
+                    seed: String(scenario.seed), overrides: scenario.overrides, agoraVersion: AgoraVersion.string,
+                    startedAt: ISO8601DateFormatter().string(from: Date()), ticks: scenario.ticks)
     }
 
     static func logMeta(runID: String, scenario: Scenario) -> [String: String] {
@@ -238,7 +236,16 @@ public enum RunSession {
         var summary = JSONLine()
         for (name, value) in finalSummary { summary.set(name, value) }
         report.set("summary", summary)
-        if !sim.notes.isEmpty { report.set("notes", .list(sim.notes.map { .text($0) })) }
+        // A catalog removed or replaced while the run went on would swallow the run's row: the run
+        // is recorded anew in a catalog at the same path, and says so.
+        var catalog = catalog, notes = sim.notes
+        if let lost = catalog, !lost.isStillAtItsPath {
+            let fresh = try Catalog(path: lost.path)
+            if (try? fresh.run(runID)) == nil { try fresh.insert(catalogRow(runID, directory.path, scenario)) }
+            catalog = fresh
+            notes.append("catalog: \(lost.path) was removed or replaced during the run; the run is recorded in the catalog now there")
+        }
+        if !notes.isEmpty { report.set("notes", .list(notes.map { .text($0) })) }
         if processes.isLead { try directory.finish(report: report, started: started, overrides: scenario.overrides) }
         try catalog?.finish(id: runID, status: "finished", finishedAt: ISO8601DateFormatter().string(from: Date()), digest: sim.digest.hex,
                             agents: world.agentCount, shards: shards, threads: threads, wallSeconds: wall,

@@ -170,6 +170,9 @@ public struct SweepRunner {
         }
     }
 
+    /// The environment variable that tells a run started by a sweep its sweep's process id.
+    public static let parentVariable = "AGORA_SWEEP_PID"
+
     /// Runs `binary` with `arguments`, the catalog in its environment; its status and output.
     static func execute(_ binary: String, _ arguments: [String], catalog: String) -> (Int32, String, String) {
         let p = Process()
@@ -178,6 +181,9 @@ public struct SweepRunner {
         // Each run is a process of its own, not a rank of the launcher that started the sweep.
         var env = ProcessInfo.processInfo.environment.filter { key, _ in !["OMPI_", "PMIX_", "PMI_"].contains { key.hasPrefix($0) } }
         env["AGORA_CATALOG"] = catalog
+        // The run dies with the sweep (`AgoraCommand.main` reads this): a killed sweep leaves no
+        // orphan to finish a point behind the back of the sweep that resumes it.
+        env[Self.parentVariable] = String(getpid())
         p.environment = env
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
