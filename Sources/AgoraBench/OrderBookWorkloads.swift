@@ -52,8 +52,8 @@ extension Workloads {
     public static func finalState(_ s: ReplaySummary) -> JSONLine {
         var j = JSONLine()
         j.set("n_trades", s.trades)
-        j.set("traded_volume", Int(s.tradedVolume))
-        j.set("traded_notional", Int(s.tradedNotional))
+        j.set("traded_volume", Self.exact(s.tradedVolume))
+        j.set("traded_notional", Self.exact(s.tradedNotional))
         j.set("resting_orders", s.restingOrders)
         j.set("best_bid", s.bestBid.map { .int(Int($0)) } ?? .null)
         j.set("best_ask", s.bestAsk.map { .int(Int($0)) } ?? .null)
@@ -62,6 +62,11 @@ extension Workloads {
         j.set("bid_levels", s.bidLevels)
         j.set("ask_levels", s.askLevels)
         return j
+    }
+
+    /// A 128-bit sum as JSON: a number while it fits 64 bits, else its exact decimal digits as text.
+    static func exact(_ v: Int128) -> JSONLine.Value {
+        Int(exactly: v).map { .int($0) } ?? .text(String(v))
     }
 
     /// The keys of `expected_final` that `s` does not reproduce, as "key: got X, expected Y".
@@ -80,6 +85,7 @@ extension Workloads {
             let got: String
             switch value {
             case .int(let v): got = String(v)
+            case .text(let v): got = v
             case .null: got = "null"
             default: got = "\(value)"
             }

@@ -42,6 +42,12 @@ extension AgoraCommand.Graph {
         @Option(help: "Output file: .u32, .u32.zst or .txt.") var out: String
 
         func validate() throws {
+            let name = out.hasSuffix(".zst") ? String(out.dropLast(4)) : out
+            let ext = (name as NSString).pathExtension
+            guard ext == "txt" || ext == "u32" || ext == "bin" || (ext.isEmpty && !out.hasSuffix(".zst")) else {
+                throw ValidationError("--out \(out): name the file for what is written: .txt (text) or .u32 / .u32.zst (binary u32 pairs)")
+            }
+            guard ext != "txt" || !out.hasSuffix(".zst") else { throw ValidationError("--out \(out): text is written uncompressed; use .txt") }
             guard ["ba", "ba-igraph", "er", "ws", "sbm", "config"].contains(model) else {
                 throw ValidationError("unknown model '\(model)'; choose ba, ba-igraph, er, ws, sbm or config")
             }
@@ -51,6 +57,7 @@ extension AgoraCommand.Graph {
                 guard let m, m >= 1, m < nodes! else { throw ValidationError("--m must be at least 1 and below --nodes") }
             case "er":
                 guard (p ?? meanDegree) != nil else { throw ValidationError("er needs --p or --mean-degree") }
+                guard p == nil || meanDegree == nil else { throw ValidationError("er takes --p or --mean-degree, not both") }
                 if let p, !(0...1).contains(p) { throw ValidationError("--p must lie in [0, 1]") }
             case "ws":
                 guard let k, k >= 2, k % 2 == 0, k < nodes! else { throw ValidationError("--k must be even, at least 2 and below --nodes") }
@@ -110,7 +117,10 @@ extension AgoraCommand.Graph {
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure a network file: degrees, the friendship paradox, clustering.",
-            discussion: "Reads binary u32 pairs or a text edge list (optionally .zst); the graph is taken as undirected.")
+            discussion: """
+            Reads binary u32 pairs or a text edge list (optionally .zst); the graph is taken as undirected and simple: \
+            self-loops are dropped and a repeated edge counts once (how many of each is reported).
+            """)
 
         @Argument(help: "The edge-list file.") var file: String
         @Flag(help: "One JSON object.") var json = false
@@ -122,10 +132,15 @@ extension AgoraCommand.Graph {
                 printError("error: \(error)")
                 throw Exit.badInput
             }
-            let g = edges.pairs.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0, nodeCount: edges.labels?.count) }
+            // Measured as a simple graph: a self-loop is dropped and a repeated edge counts once.
+            let simple = EdgeListLoader.simple(edges.pairs)
+            let nodes = edges.labels?.count ?? ((edges.pairs.max().map { Int($0) + 1 }) ?? 0)
+            let g = simple.pairs.withUnsafeBufferPointer { CSRGraph.undirected(edges: $0, nodeCount: nodes) }
             let s = DegreeStatistics(g)
             var j = JSONLine()
             j.set("file", file)
+            j.set("self_loops_dropped", simple.selfLoops)
+            j.set("repeated_edges_dropped", simple.repeats)
             for (key, value) in s.json.fields { j.set(key, value) }
             j.set("clustering", g.sampledClustering(samples: clusteringSamples, seed: 1))
             j.set("bytes_per_edge", s.edges == 0 ? 0 : Double(g.byteCount) / Double(s.edges))

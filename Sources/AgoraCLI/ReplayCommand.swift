@@ -58,6 +58,7 @@ extension AgoraCommand {
                 throw ValidationError("give exactly one of --verify, --events and --book")
             }
             if book != nil && at == nil { throw ValidationError("--book needs --at TICK") }
+            guard (1...10_000).contains(depth) else { throw ValidationError("--depth must lie in 1...10000 (levels per side)") }
             if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         }
 

@@ -72,8 +72,10 @@ public enum OrderStream {
 /// The final state of a replay, with the keys of the workloads' expected-final JSON.
 public struct ReplaySummary: Sendable, Hashable {
     public var trades = 0
-    public var tradedVolume: Int64 = 0
-    public var tradedNotional: Int64 = 0
+    /// Sums over every fill, in 128 bits: a stream's u32 prices times u32 quantities, summed over
+    /// millions of fills, overflow 64.
+    public var tradedVolume: Int128 = 0
+    public var tradedNotional: Int128 = 0
     public var restingOrders = 0
     public var bestBid: Price?
     public var bestAsk: Price?
@@ -90,8 +92,8 @@ public struct ReplaySummary: Sendable, Hashable {
     @inlinable public mutating func count(_ e: BookEvent) {
         if e.kind == .fill {
             trades += 1
-            tradedVolume += e.quantity
-            tradedNotional += e.quantity * e.price
+            tradedVolume += Int128(e.quantity)
+            tradedNotional += Int128(e.quantity) * Int128(e.price)
         } else if e.kind == .rejected {
             rejected += 1
         }

@@ -192,6 +192,11 @@ struct NodeReader {
             fail(node, path, "expected text, got \(Self.describe(node))")
             return nil
         }
+        // YAML's null, unquoted, is no text (`name: null` is not the name "null").
+        if s.style == .plain && ["null", "Null", "NULL", "~"].contains(s.string) {
+            fail(node, path, "expected text, got null (quote it, \"\(s.string)\", to mean the word)")
+            return nil
+        }
         note(node, path)
         return s.string
     }
@@ -529,6 +534,10 @@ struct NodeReader {
             unused(["nodes", "p", "mean_degree"])
             guard let nodes = required("nodes", "how many nodes to generate").flatMap({ integer($0, "\(path).nodes", min: 2, max: Int(UInt32.max) - 1) })
             else { return nil }
+            if let pn = m["p"], let kn = m["mean_degree"] {
+                fail(kn, "\(path).mean_degree", "give p or mean_degree, not both (p is given at line \((pn.mark?.line).map(String.init) ?? "?"))")
+                return nil
+            }
             if let pn = m["p"], let p = number(pn, "\(path).p", min: 0, max: 1, phrase: "a probability in 0...1") {
                 return .erdosRenyi(nodes: nodes, p: p, seed: seed)
             }

@@ -38,8 +38,20 @@ public enum EdgeListLoader {
         }
         var tokens: [Substring] = []
         var lineNumber = 0
-        let text = String(decoding: data, as: UTF8.self)
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Lines are split on bytes: "\r\n" is a single Character in Swift, so a file written on
+        // Windows would be one line if split on the Character "\n". A line's "\r" is dropped.
+        let lines: [Substring] = data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+            var out: [Substring] = []
+            var start = 0
+            for i in 0...b.count where i == b.count || b[i] == UInt8(ascii: "\n") {
+                var end = i
+                if end > start && b[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                out.append(Substring(String(decoding: UnsafeRawBufferPointer(rebasing: b[start..<end]), as: UTF8.self)))
+                start = i + 1
+            }
+            return out
+        }
+        for line in lines {
             lineNumber += 1
             var body = line
             if let hash = body.firstIndex(of: "#") { body = body[..<hash] }
@@ -67,6 +79,39 @@ public enum EdgeListLoader {
             pairs.append(id)
         }
         return TextEdges(pairs: pairs, labels: labels)
+    }
+
+    /// An edge list made simple: each undirected edge once, no self-loops, with how many of
+    /// each were dropped.
+    public struct SimpleEdges: Sendable {
+        public var pairs: [UInt32]
+        public var selfLoops: Int
+        public var repeats: Int
+    }
+
+    /// `pairs` as a simple undirected graph's edges (in order of (smaller, larger) end): what
+    /// `agora graph stats` measures, as network libraries do by default.
+    /// - Complexity: O(E log E).
+    public static func simple(_ pairs: [UInt32]) -> SimpleEdges {
+        var keys: [UInt64] = []
+        keys.reserveCapacity(pairs.count / 2)
+        var loops = 0
+        var i = 0
+        while i + 1 < pairs.count {
+            let u = pairs[i], v = pairs[i + 1]
+            if u == v { loops += 1 } else { keys.append(UInt64(min(u, v)) << 32 | UInt64(max(u, v))) }
+            i += 2
+        }
+        keys.sort()
+        var out: [UInt32] = []
+        out.reserveCapacity(keys.count * 2)
+        var last: UInt64?
+        for k in keys where k != last {
+            out.append(UInt32(truncatingIfNeeded: k >> 32))
+            out.append(UInt32(truncatingIfNeeded: k))
+            last = k
+        }
+        return SimpleEdges(pairs: out, selfLoops: loops, repeats: keys.count - out.count / 2)
     }
 
     /// Loads any edge list: `.txt`, `.csv`, `.edges` (and those with `.zst`) as text, others as

@@ -120,3 +120,22 @@ import Testing
         #expect(runs.stdout.split(separator: "\n").filter { $0.contains("\"finished\"") }.count == 6, "\(runs.stdout)")
     }
 }
+
+/// Command-line details that used to crash or mislead.
+@Suite struct InputDetailCommandTests {
+    @Test func badDepthsAndMisnamedOutputsAreRefusedAndStatsSayWhatTheyDropped() throws {
+        let dir = try temporaryDirectory()
+        let depth = try agora(["replay", dir, "--book", "ACME", "--at", "3", "--depth=-5"])
+        #expect(depth.status != 0 && depth.stderr.contains("--depth must lie in 1...10000"), "\(depth.stderr)")
+        let json = try agora(["graph", "generate", "--model", "ba", "--nodes", "100", "--m", "2", "--out", dir + "/g.json"])
+        #expect(json.status != 0 && json.stderr.contains("name the file for what is written"), "\(json.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/g.json"))
+        let both = try agora(["graph", "generate", "--model", "er", "--nodes", "100", "--p", "0.1", "--mean-degree", "3", "--out", dir + "/g.u32"])
+        #expect(both.status != 0 && both.stderr.contains("not both"))
+        try Data("0 1\r\n1 0\r\n1 1\r\n1 2\r\n".utf8).write(to: URL(fileURLWithPath: dir + "/e.txt"))
+        let stats = try agora(["graph", "stats", dir + "/e.txt", "--json"])
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any], "\(stats.stderr)")
+        #expect(j["edges"] as? Int == 2 && j["self_loops_dropped"] as? Int == 1 && j["repeated_edges_dropped"] as? Int == 1, "\(j)")
+        #expect(j["max_degree"] as? Int == 2)
+    }
+}

@@ -188,3 +188,15 @@ func kinds(_ events: [BookEvent]) -> [BookEvent.Kind] { events.map(\.kind) }
         #expect(b.order(id: 5)?.remaining == 1)
     }
 }
+
+/// The replay's sums hold whatever a u32 stream holds: no overflow, no wrong figure.
+@Suite struct ReplaySummaryTests {
+    @Test func notionalAndVolumeBeyond64BitsAreExact() {
+        var s = ReplaySummary()
+        let fill = BookEvent(kind: .fill, side: .buy, orderID: 1, price: Price(UInt32.max), quantity: Quantity(UInt32.max))
+        for _ in 0..<4 { s.count(fill) }
+        let each = Int128(UInt32.max) * Int128(UInt32.max)
+        #expect(s.tradedNotional == 4 * each && s.tradedVolume == 4 * Int128(UInt32.max) && s.trades == 4)
+        #expect(s.tradedNotional > Int128(Int64.max))
+    }
+}

@@ -69,3 +69,23 @@ import Testing
         #expect { try SweepLoader.load(path: try Self.write(wide, "wide.yaml"), maxRuns: 2_499) } throws: { "\($0)".contains("2500 runs") }
     }
 }
+
+/// Small things a scenario must not get wrong quietly.
+@Suite struct InputDetailTests {
+    static let head = "model: sir\nticks: 5\nagents:\n  - kind: person\n"
+
+    @Test func anUnquotedNullIsNoName() throws {
+        #expect { try ScenarioLoader.parse("name: null\n" + Self.head + "network: {generator: ba, nodes: 100, m: 2}\n", path: "s.yaml") } throws: {
+            "\($0)".contains("s.yaml:1:7: name: expected text, got null (quote it")
+        }
+        let quoted = try ScenarioLoader.parse("name: \"null\"\n" + Self.head + "network: {generator: ba, nodes: 100, m: 2}\n", path: "s.yaml")
+        #expect(quoted.name == "null")
+    }
+
+    @Test func erdosRenyiTakesPOrAMeanDegreeNotBoth() throws {
+        #expect {
+            try ScenarioLoader.parse("name: x\n" + Self.head + "network: {generator: er, nodes: 100, p: 0.1, mean_degree: 4}\n", path: "s.yaml")
+        } throws: { "\($0)".contains("network.mean_degree: give p or mean_degree, not both") }
+        _ = try ScenarioLoader.parse("name: x\n" + Self.head + "network: {generator: er, nodes: 100, mean_degree: 4}\n", path: "s.yaml")
+    }
+}
