@@ -29,7 +29,8 @@ enum ModelsListing {
                 out.append("  kind '\(kind.name)': \(kind.summary)")
                 for p in kind.parameters {
                     let def = p.defaultValue.map { " (default \($0))" } ?? ""
-                    out.append("    \(p.name): \(p.type.phrase)\(def)")
+                    let only = p.requirement.map { " — only on a \($0.rawValue)" } ?? ""
+                    out.append("    \(p.name): \(p.type.phrase)\(def)\(only)")
                     out.append("        \(p.help)")
                 }
             }

@@ -319,7 +319,7 @@ struct NodeReader {
             if case .sequence(let seq) = n, !seq.isEmpty {
                 note(n, "agents")
                 for (i, item) in seq.enumerated() {
-                    if let p = population(item, "agents[\(i)]", model: model) { populations.append(p) }
+                    if let p = population(item, "agents[\(i)]", model: model, network: root["network"] != nil) { populations.append(p) }
                 }
                 if let model, seq.count > model.maxPopulations {
                     fail(n, "agents", model.maxPopulations == 1 ? "the \(model.name) model runs one population; got \(seq.count)"
@@ -389,7 +389,7 @@ struct NodeReader {
                         resolvedYAML: resolved, overrides: overrides, origins: origins)
     }
 
-    mutating func population(_ node: Node, _ path: String, model: ModelDescriptor?) -> Population? {
+    mutating func population(_ node: Node, _ path: String, model: ModelDescriptor?, network: Bool) -> Population? {
         guard let m = mapping(node, path, allowed: ["kind", "count", "params"]) else { return nil }
         note(node, path)
         var kind: String?
@@ -428,6 +428,11 @@ struct NodeReader {
                     note(p, "\(path).params")
                     for (key, value) in pm {
                         guard let keyName = key.string, let spec = kindSpec.parameters.first(where: { $0.name == keyName }) else {
+                            paramsOK = false
+                            continue
+                        }
+                        if spec.requirement == .network && !network {
+                            fail(value, "\(path).params.\(keyName)", "only means something on a network; add a `network` section (one node per trader)")
                             paramsOK = false
                             continue
                         }

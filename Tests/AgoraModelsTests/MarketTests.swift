@@ -14,12 +14,12 @@ func marketSpec(days: Int = 3, ticksPerDay: Int = 40, latency: Int = 2) -> Marke
                       news: [NewsEvent(tick: 50, symbol: 0, jumpBasisPoints: -800)])
 }
 
-func marketPopulations(scale: Int = 1) -> [(TraderParameters, Int)] {
-    [(TraderParameters(kind: .zeroIntelligence, activity: 0.1), 300 * scale),
-     (TraderParameters(kind: .noise, activity: 0.1, latency: 1), 200 * scale),
-     (TraderParameters(kind: .fundamentalist, activity: 0.2, latency: 2), 150 * scale),
-     (TraderParameters(kind: .momentum, activity: 0.1, thresholdBasisPoints: 10, lookback: 5), 100 * scale),
-     (TraderParameters(kind: .marketMaker, activity: 1, quoteLots: 5, inventoryLimit: 200, cash: 100_000_000, position: 5_000), 6)]
+func marketPopulations(scale: Int = 1) -> [(TraderPopulation, Int)] {
+    [(TraderPopulation(ZeroIntelligenceTrader(), activity: 0.1), 300 * scale),
+     (TraderPopulation(NoiseTrader(), activity: 0.1, latency: 1), 200 * scale),
+     (TraderPopulation(Fundamentalist(), activity: 0.2, latency: 2), 150 * scale),
+     (TraderPopulation(MomentumTrader(lookback: 5, thresholdBasisPoints: 10), activity: 0.1), 100 * scale),
+     (TraderPopulation(MarketMaker(quoteLots: 5, inventoryLimit: 200), activity: 1, cash: 100_000_000, position: 5_000), 6)]
 }
 
 @Suite struct MarketModelTests {

@@ -8,22 +8,28 @@ import Testing
 /// The market on a network: news reaches traders only through posts, and sentiment moves them.
 @Suite struct NetworkedMarketTests {
     /// A market where fundamentalists carry the price: few zero-intelligence traders, many fundamentalists.
-    static let traders: [(TraderParameters, Int)] = [
-        (TraderParameters(kind: .zeroIntelligence, activity: 0.05), 150),
-        (TraderParameters(kind: .noise, activity: 0.1, latency: 1), 200),
-        (TraderParameters(kind: .fundamentalist, activity: 0.2, thresholdBasisPoints: 30, biasBasisPoints: 50), 400),
-        (TraderParameters(kind: .marketMaker, activity: 1, quoteLots: 5, inventoryLimit: 200, cash: 100_000_000, position: 5_000), 6),
+    static let traders: [(TraderPopulation, Int)] = [
+        (TraderPopulation(ZeroIntelligenceTrader(), activity: 0.05), 150),
+        (TraderPopulation(NoiseTrader(), activity: 0.1, latency: 1), 200),
+        (TraderPopulation(Fundamentalist(thresholdBasisPoints: 30, biasBasisPoints: 50), activity: 0.2), 400),
+        (TraderPopulation(MarketMaker(quoteLots: 5, inventoryLimit: 200), activity: 1, cash: 100_000_000, position: 5_000), 6),
     ]
 
     /// The test market's traders, every population sharing news with `share` and posting fills with `postTrades`.
     static func populations(share: Double, postTrades: Double = 0, noiseWeight: Double = 0, fundamentalistBps: Int = 0)
-        -> [(TraderParameters, Int)] {
+        -> [(TraderPopulation, Int)] {
         traders.map { (p, n) in
             var p = p
-            p.shareProbability = Probability(share)
-            p.tradePostProbability = Probability(postTrades)
-            if p.kind == .noise { p.sentimentWeight = noiseWeight }
-            if p.kind == .fundamentalist { p.sentimentBasisPoints = fundamentalistBps }
+            p.common.shareProbability = Probability(share)
+            p.common.tradePostProbability = Probability(postTrades)
+            if var noise = p.strategy as? NoiseTrader {
+                noise.sentimentWeight = noiseWeight
+                p.strategy = noise
+            }
+            if var fundamentalist = p.strategy as? Fundamentalist {
+                fundamentalist.sentimentBasisPoints = fundamentalistBps
+                p.strategy = fundamentalist
+            }
             return (p, n)
         }
     }

@@ -445,12 +445,15 @@ agents:
         } throws: { error in
             "\(error)" == "s.yaml:10:10: network: the network has 299 nodes but there are 300 traders; give it one node per trader"
         }
-        // Network-only settings without a network.
+        // Network-only settings without a network: each is named where it is written.
         let plain = networked.replacingOccurrences(of: "network: {generator: ba, nodes: 300, m: 2}\n", with: "")
+        let why = "only means something on a network; add a `network` section (one node per trader)"
         #expect {
             try World.assemble(try ScenarioLoader.parse(plain, path: "s.yaml"))
         } throws: { error in
-            "\(error)" == "s.yaml:13:50: agents[0].params.post_trades: only means something on a network; add a `network` section (one node per trader)"
+            "\(error)" == ["s.yaml:13:32: agents[0].params.sentiment_weight: \(why)", "s.yaml:13:50: agents[0].params.post_trades: \(why)",
+                          "s.yaml:16:33: agents[1].params.share_probability: \(why)", "s.yaml:16:53: agents[1].params.sentiment_bps: \(why)"]
+                .joined(separator: "\n")
         }
         let plainNews = plain.replacingOccurrences(of: "params: {sentiment_weight: 0.5, post_trades: 0.1}", with: "params: {}")
             .replacingOccurrences(of: "params: {share_probability: 0.8, sentiment_bps: -40}", with: "params: {}")

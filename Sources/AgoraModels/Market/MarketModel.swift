@@ -16,8 +16,11 @@ public struct MarketView: Sendable, Hashable, BitwiseCopyable {
     public var open: Bool = false
 }
 
-/// Traders on an exchange: populations of the built-in trader kinds, each agent trading one
-/// instrument, all orders going through one `Exchange`.
+/// Traders on an exchange: populations of trader kinds (`TraderStrategy`: Agora's own and any
+/// registered from outside), each agent trading one instrument, all orders going through one
+/// `Exchange`. The model is split by facet: this file holds its state and set-up; `+Submit` the
+/// traders' turns, `+Match` the exchange and what it publishes, `+Record` events and metrics,
+/// `+LLM` what escalated traders see, `+Checkpoint` and `+Distribution` the rest.
 ///
 /// A tick: in submit, each shard's active agents read their market view (delayed by their
 /// population's latency) and their account, and queue order requests. In match, one thread orders
@@ -66,7 +69,7 @@ public final class MarketModel: Model, @unchecked Sendable {
     }
 
     public let spec: MarketSpec
-    public let populations: [TraderParameters]
+    public let populations: [TraderPopulation]
     public let exchange: Exchange<LadderBook>
     public let agentCount: Int
     public let seed: UInt64
@@ -81,23 +84,24 @@ public final class MarketModel: Model, @unchecked Sendable {
     public let liveOrder: Column<UInt64>
     /// A market maker's ask, 0 when none.
     public let liveOrder2: Column<UInt64>
-    /// A fundamentalist's private bias on the fundamental, in basis points.
-    public let bias: Column<Int32>
+    /// Per population, its strategy's per-trader state (`Column<S.AgentState>` over the
+    /// population's held traders; nil for a strategy that keeps none).
+    let strategyStates: [AnyObject?]
     /// Shares held at the start (market makers measure inventory from it).
-    private let startPosition: Column<Int64>
+    let startPosition: Column<Int64>
     /// The accounts the traders' rules read. In one process, the exchange's own. Spread over
     /// processes, the exchange holds the accounts of the traders of its own books (all their
     /// changes happen there) and these are copies of this process's traders' accounts, brought up
     /// to date from the books' owners after every match.
     public let traderAccounts: Accounts
-    /// The first trader of each population.
-    private let populationStarts: [Int]
+    /// The first trader of each population, and one past the last trader.
+    let populationStarts: [Int]
     /// The place this model was built for in a spread run (nil: built whole).
-    private let placement: ModelPlacement?
+    let placement: ModelPlacement?
     /// The traders whose phases this process runs (`held`, or a joined process's share of them).
-    private var hosted: Range<Int>
+    var hosted: Range<Int>
     /// What the LLM side reads of each escalated trader, taken afresh every tick.
-    private var escalatedTraders: [Int: EscalatedTrader] = [:]
+    var escalatedTraders: [Int: EscalatedTrader] = [:]
 
     // Published each tick, read by every shard.
     /// views[lag * symbols + s]: what an agent with `lag` ticks of latency sees.
@@ -106,37 +110,39 @@ public final class MarketModel: Model, @unchecked Sendable {
     public let fundamental: Column<Int64>
     /// Mid prices of the last `historyLength` ticks: midHistory[s * historyLength + tick % historyLength].
     let midHistory: Column<Int64>
-    private let historyLength: Int
-    private let maxLatency: Int
+    let historyLength: Int
+    let maxLatency: Int
 
     /// Created in `prepare(layout:)`, one queue per shard.
-    private var requests: ShardQueues<OrderRequest>!
-    private var reports: ShardQueues<ExchangeReport>!
-    private var layout: ShardLayout!
-    private let activity: RandomStream
-    private let fundamentalRandom: RandomStream
-    private var order: [(key: UInt64, shard: Int32, index: Int32)] = []
+    var requests: ShardQueues<OrderRequest>!
+    var reports: ShardQueues<ExchangeReport>!
+    var layout: ShardLayout!
+    let activity: RandomStream
+    let fundamentalRandom: RandomStream
+    var order: [(key: UInt64, shard: Int32, index: Int32)] = []
     /// The tick's reports in the order the exchange produced them: what `recordSerial` records.
-    private var tickReports: [ExchangeReport] = []
-    private var scratch: [ExchangeReport] = []
-    private var requestCount = 0
+    var tickReports: [ExchangeReport] = []
+    var scratch: [ExchangeReport] = []
+    var requestCount = 0
     /// The network's side of the market, when it runs on one.
     let feeds: TraderFeeds?
     /// The LLM side, when the scenario escalates some traders.
     let llm: LLMTraders?
     /// The processes of a run spread over several: each runs the books of the instruments
     /// `symbol % size == rank` (see `matchOwnedBooks`).
-    private var processes: (any ProcessGroup)?
-    /// Per news item: its symbol, the tick it broke, and the factor (×10⁴) by which it moved the fundamental.
-    private let newsJumps: [(symbol: Int, tick: Int, basisPoints: Int64)]
-    private let headlines: [String?]
+    var processes: (any ProcessGroup)?
+    /// Per news item: its symbol, the tick it broke, and the factor (×10⁴) by which it moved the
+    /// fundamental; as a column, for the traders' turns.
+    let newsJumps: [(symbol: Int, tick: Int, basisPoints: Int64)]
+    let news: Column<NewsJump>
+    let headlines: [String?]
 
     public var phases: Phases { feeds == nil ? [.submit, .match, .propagate] : [.decide, .submit, .match, .propagate, .record] }
 
     /// `network`, when given, has one node per trader: traders are its nodes in population order
     /// (spread over processes, at least the rows of this process's traders). `placement`: the
     /// process of a spread run this model is built for, which keeps only its own traders' state.
-    public init(spec: MarketSpec, populations: [(TraderParameters, Int)], seed: UInt64, network: CSRGraph? = nil,
+    public init(spec: MarketSpec, populations: [(TraderPopulation, Int)], seed: UInt64, network: CSRGraph? = nil,
                 llm: LLMSettings? = nil, answers: (any AnswerSource)? = nil, placement: ModelPlacement? = nil) {
         precondition(!populations.isEmpty && populations.count <= 255, "1 to 255 trader populations")
         self.spec = spec
@@ -155,7 +161,7 @@ public final class MarketModel: Model, @unchecked Sendable {
             starts.append(next)
             next += count
         }
-        populationStarts = starts
+        populationStarts = starts + [next]
         let setup = RandomStream(seed: seed, stream: Stream.setup).tick(0)
         // Every trader's instrument is drawn (the feeds count each instrument's traders, a book's
         // owner keeps the accounts of its traders); the held traders' are kept.
@@ -182,32 +188,30 @@ public final class MarketModel: Model, @unchecked Sendable {
         symbol = Column(window: held, repeating: 0)
         liveOrder = Column(window: held, repeating: 0)
         liveOrder2 = Column(window: held, repeating: 0)
-        bias = Column(window: held, repeating: 0)
         startPosition = Column(window: held, repeating: spec.position)
         /// A population's own starting cash and shares, in `acc`.
-        func start(_ acc: Accounts, _ i: Int, _ params: TraderParameters) {
+        func start(_ acc: Accounts, _ i: Int, _ params: TraderCommon) {
             if let c = params.cash { acc.cash[acc.row(i)] = c }
             if let q = params.position { for s in 0..<symbols { acc.position[acc.slot(i, s)] = q } }
         }
-        for (p, (params, count)) in populations.enumerated() {
+        var states: [AnyObject?] = []
+        for (p, (trader, count)) in populations.enumerated() {
             let lo = max(starts[p], held.lowerBound), hi = max(lo, min(starts[p] + count, held.upperBound))
             for i in lo..<hi {
                 population[i] = UInt8(p)
                 var r = setup.agent(i)
                 symbol[i] = UInt16(r.next() % UInt64(symbols))
-                if params.biasBasisPoints > 0 {
-                    bias[i] = Int32(Int(r.next() % UInt64(2 * params.biasBasisPoints + 1)) - params.biasBasisPoints)
-                }
-                start(traderAccounts, i, params)
-                if let q = params.position { startPosition[i] = q }
+                start(traderAccounts, i, trader.common)
+                if let q = trader.common.position { startPosition[i] = q }
             }
+            states.append(trader.strategy.initialStates(lo..<hi, setup: setup))
         }
+        strategyStates = states
         if spread {
-            for a in booksTraders { start(accounts, Int(a), populations[Self.population(of: Int(a), starts: starts)].0) }
+            for a in booksTraders { start(accounts, Int(a), populations[Self.population(of: Int(a), starts: starts)].0.common) }
         }
         maxLatency = spec.exchange.maxLatencyTicks
-        historyLength = max(2, (self.populations.map { $0.kind == .momentum ? $0.lookback : 0 }.max() ?? 0) + 1,
-                            (llm?.escalation.lookback ?? 0) + 1)
+        historyLength = max(2, (self.populations.map(\.strategy.historyTicks).max() ?? 0) + 1, (llm?.escalation.lookback ?? 0) + 1)
         views = Column(count: (maxLatency + 1) * symbols, repeating: MarketView())
         fundamental = Column(spec.exchange.instruments.map(\.referencePrice))
         midHistory = Column(count: symbols * historyLength, repeating: 0)
@@ -218,13 +222,15 @@ public final class MarketModel: Model, @unchecked Sendable {
         fundamentalRandom = RandomStream(seed: seed, stream: Stream.fundamental)
         if let network {
             precondition(network.nodeCount == agentCount, "one network node per trader")
-            let f = TraderFeeds(graph: network, news: spec.news, populations: populations.map(\.0), held: held, tradersOf: tradersOf, seed: seed)
+            let f = TraderFeeds(graph: network, news: spec.news, populations: populations.map(\.0.common), held: held, tradersOf: tradersOf,
+                                seed: seed)
             if f.follows.rows != held { f.keepRows(held) }
             feeds = f
         } else {
             feeds = nil
         }
         newsJumps = spec.news.map { ($0.symbol, $0.tick, Int64($0.jumpBasisPoints)) }
+        news = Column(spec.news.map { NewsJump(symbol: $0.symbol, tick: $0.tick, basisPoints: Int64($0.jumpBasisPoints)) })
         headlines = spec.news.map(\.headline)
         if let llm {
             let source = answers ?? (llm.endpoint == nil ? NoEndpoint(reason: llm.noEndpointReason) : LiveEndpoint(client: LLMClient(settings: llm.endpoint!), cache: nil))
@@ -253,7 +259,8 @@ public final class MarketModel: Model, @unchecked Sendable {
     }
 
     public var stateBytes: Int {
-        population.byteCount + symbol.byteCount + liveOrder.byteCount + liveOrder2.byteCount + bias.byteCount
+        population.byteCount + symbol.byteCount + liveOrder.byteCount + liveOrder2.byteCount
+            + zip(populations, strategyStates).reduce(0) { $0 + type(of: $1.0.strategy).stateBytes($1.1) }
             + startPosition.byteCount + traderAccounts.byteCount + (exchange.accounts === traderAccounts ? 0 : exchange.accounts.byteCount)
             + (feeds?.byteCount ?? 0) + (llm?.pendingFlag.byteCount ?? 0)
     }
@@ -262,145 +269,6 @@ public final class MarketModel: Model, @unchecked Sendable {
 
     public func decide(_ ctx: ShardContext, outbox: Outbox<TraderPost>) {
         feeds?.decide(ctx, outbox: outbox, population: population, symbol: symbol)
-    }
-
-    // MARK: submit
-
-    public func submit(_ ctx: ShardContext) {
-        let q: ShardQueues<OrderRequest> = requests
-        q.clear(ctx.shard)
-        let draws = activity.tick(ctx.tick)
-        let pops = populations
-        let symbols = spec.exchange.instruments.count
-        let pop = population.pointer, sym = symbol.pointer, live = liveOrder.pointer, live2 = liveOrder2.pointer
-        let biasP = bias.pointer, start = startPosition.pointer
-        let view = views.pointer, fund = fundamental.pointer, hist = midHistory.pointer
-        let acc = traderAccounts
-        let cash = acc.cash.pointer, reservedCash = acc.reservedCash.pointer
-        let position = acc.position.pointer, reservedPosition = acc.reservedPosition.pointer, unsettled = acc.unsettled.pointer
-        let instruments = spec.exchange.instruments
-        let tick = ctx.tick
-        // Whether an agent acts is decided from a small table before its population's parameters
-        // are read: most agents are idle in most ticks.
-        let acts = pops.map { $0.activity.isCertain ? UInt64.max : $0.activity.threshold }
-        let always = pops.map(\.activity.isCertain)
-        // On a network: what each agent has heard and how it feels.
-        let heard = feeds?.heard.pointer, mood = feeds?.sentiment.pointer
-        let jumps = newsJumps
-        // LLM-escalated agents with a decision to apply this tick act on it, not on their rule.
-        let llmFlag = llm?.pendingFlag.pointer
-        for i in ctx.agents {
-            let pi = Int(pop[i])
-            var r = draws.agent(i)
-            let escalated = llmFlag.map { $0[i] != 0 } ?? false
-            if !escalated && !always[pi] && r.next() >= acts[pi] { continue }
-            let p = pops[pi]
-            let s = Int(sym[i])
-            let v = view[min(p.latency, maxLatency) * symbols + s]
-            guard v.open, v.mid > 0 else { continue }
-            let inst = instruments[s]
-            let ts = inst.tickSize
-            let agent = UInt32(i)
-            let slot = i * symbols + s
-            let freeCash = cash[i] - reservedCash[i]
-            let sellable = position[slot] - reservedPosition[slot] - unsettled[slot]
-            func onGrid(_ price: Price) -> Price { min(v.bandHigh, max(v.bandLow, (price + ts / 2) / ts * ts)) }
-            func lots(_ max: Int) -> Quantity { Quantity(1 + Int(r.next() % UInt64(Swift.max(1, max)))) * inst.lotSize }
-            /// Sends a new order, first cancelling the agent's resting one; trims to what the
-            /// account allows (budget constraint) and skips it when nothing is left.
-            func place(_ side: Side, price: Price, quantity wanted: Quantity, tif: TimeInForce = .day) {
-                var qty = wanted
-                if side == .buy {
-                    let unit = price > 0 ? price : v.bandHigh
-                    qty = min(qty, Quantity(freeCash / Swift.max(1, unit)) / inst.lotSize * inst.lotSize)
-                } else {
-                    qty = min(qty, sellable / inst.lotSize * inst.lotSize)
-                }
-                if live[i] != 0 { q.append(.cancel(agent: agent, symbol: UInt16(s), orderID: live[i]), shard: ctx.shard) }
-                guard qty > 0 else { return }
-                q.append(OrderRequest(agent: agent, symbol: UInt16(s), side: side, timeInForce: price > 0 ? tif : .ioc,
-                                      price: price, quantity: qty, tag: 0), shard: ctx.shard)
-            }
-            if escalated, let decision = llm!.decisions[i] {
-                switch decision {
-                case .order(let buy, let limit, let quantity):
-                    place(buy ? .buy : .sell, price: limit ?? 0, quantity: quantity)
-                case .cancel:
-                    if live[i] != 0 { q.append(.cancel(agent: agent, symbol: UInt16(s), orderID: live[i]), shard: ctx.shard) }
-                    if live2[i] != 0 { q.append(.cancel(agent: agent, symbol: UInt16(s), orderID: live2[i]), shard: ctx.shard) }
-                case .hold, .post, .follow:
-                    break
-                }
-                continue
-            }
-            switch p.kind {
-            case .zeroIntelligence:
-                let side: Side = r.next() & 1 == 0 ? .buy : .sell
-                let spanBps = Int64(r.next() % UInt64(p.priceRangeBasisPoints + 1))
-                let offset = v.mid * spanBps / 10_000
-                place(side, price: onGrid(side == .buy ? v.mid - offset : v.mid + offset), quantity: lots(p.maxLots))
-            case .noise:
-                var buy = p.buyProbability
-                if let mood, p.sentimentWeight != 0, mood[i] != 0 {
-                    buy = Probability(min(1, max(0, buy.value + p.sentimentWeight * Double(mood[i]) / 1000)))
-                }
-                let side: Side = r.bernoulli(buy) ? .buy : .sell
-                if r.bernoulli(p.marketShare) {
-                    place(side, price: 0, quantity: lots(p.maxLots))
-                } else {
-                    let k = Int64(r.next() % UInt64(2 * p.offsetTicks + 1)) - Int64(p.offsetTicks)
-                    place(side, price: onGrid(v.mid + (side == .buy ? -k : k) * ts), quantity: lots(p.maxLots))
-                }
-            case .fundamentalist:
-                // Buys when the best ask (or, with no quote, the mid) is below its estimate by more
-                // than the threshold, with a limit at the estimate less the threshold: it takes every
-                // offer up to there and bids the rest. Sells symmetrically.
-                var estimate = fund[s] * (10_000 + Int64(biasP[i])) / 10_000
-                if let heard, let mood {
-                    // Leave out the news not yet heard; lean with sentiment.
-                    for (k, n) in jumps.enumerated() where n.symbol == s && n.tick < tick && heard[i] & (1 << UInt64(k)) == 0 {
-                        estimate = estimate * 10_000 / (10_000 + n.basisPoints)
-                    }
-                    estimate += estimate * Int64(p.sentimentBasisPoints) * Int64(mood[i]) / 10_000_000
-                }
-                let margin = estimate * Int64(p.thresholdBasisPoints) / 10_000
-                let buyAt = v.ask > 0 ? v.ask : v.mid
-                let sellAt = v.bid > 0 ? v.bid : v.mid
-                if buyAt < estimate - margin {
-                    place(.buy, price: onGrid(estimate - margin), quantity: lots(p.maxLots))
-                } else if sellAt > estimate + margin {
-                    place(.sell, price: onGrid(estimate + margin), quantity: lots(p.maxLots))
-                }
-            case .momentum:
-                let then = hist[s * historyLength + ((tick - p.lookback) % historyLength + historyLength) % historyLength]
-                guard then > 0 else { continue }
-                let returnBps = (v.mid - then) * 10_000 / then
-                if returnBps > Int64(p.thresholdBasisPoints) {
-                    place(.buy, price: 0, quantity: lots(p.maxLots))
-                } else if returnBps < -Int64(p.thresholdBasisPoints) {
-                    place(.sell, price: 0, quantity: lots(p.maxLots))
-                }
-            case .marketMaker:
-                if live[i] != 0 { q.append(.cancel(agent: agent, symbol: UInt16(s), orderID: live[i]), shard: ctx.shard) }
-                if live2[i] != 0 { q.append(.cancel(agent: agent, symbol: UInt16(s), orderID: live2[i]), shard: ctx.shard) }
-                let inventory = position[slot] - start[i]
-                let limit = Int64(p.inventoryLimit)
-                let skew = Int64(p.skewTicks) * inventory / Swift.max(1, limit / 4)
-                let size = Quantity(p.quoteLots) * inst.lotSize
-                let bidPrice = onGrid(v.mid - (Int64(p.halfSpreadTicks) + skew) * ts)
-                let askPrice = onGrid(v.mid + (Int64(p.halfSpreadTicks) - skew) * ts)
-                // Released reservations only come back after this tick's cancels run, so size the
-                // new quotes to what is free now.
-                if inventory < limit && bidPrice > 0 && freeCash >= bidPrice * size {
-                    q.append(OrderRequest(agent: agent, symbol: UInt16(s), side: .buy, timeInForce: .day, postOnly: true,
-                                          price: bidPrice, quantity: size, tag: 1), shard: ctx.shard)
-                }
-                if inventory > -limit && sellable >= size && askPrice > bidPrice {
-                    q.append(OrderRequest(agent: agent, symbol: UInt16(s), side: .sell, timeInForce: .day, postOnly: true,
-                                          price: askPrice, quantity: size, tag: 2), shard: ctx.shard)
-                }
-            }
-        }
     }
 
     // MARK: match
@@ -451,7 +319,7 @@ public final class MarketModel: Model, @unchecked Sendable {
         llm?.step(tick: tick, market: self)
     }
 
-    private func updateFundamentals(tick: Int) {
+    func updateFundamentals(tick: Int) {
         let v = Int64(spec.fundamentalVolatilityBasisPoints)
         let draws = fundamentalRandom.tick(tick)
         for s in 0..<spec.exchange.instruments.count {
@@ -467,7 +335,7 @@ public final class MarketModel: Model, @unchecked Sendable {
     }
 
     /// Copies the exchange's market data into `views` for every latency, and the mids into the history.
-    private func publishViews(afterTick tick: Int) {
+    func publishViews(afterTick tick: Int) {
         let symbols = spec.exchange.instruments.count
         let nextPhase = spec.exchange.schedule.phase(at: tick + 1)
         for lag in 0...maxLatency {
@@ -506,7 +374,7 @@ public final class MarketModel: Model, @unchecked Sendable {
             if r.kind == .fill { feeds?.noteFill(agent: i, bought: r.side == .buy) }
             switch r.kind {
             case .accepted:
-                if r.tag == 2 { live2[i] = r.orderID } else { live[i] = r.orderID }
+                if OrderTag.isSecondSlot(r.tag) { live2[i] = r.orderID } else { live[i] = r.orderID }
             case .fill where r.remaining == 0, .cancelled:
                 if live[i] == r.orderID { live[i] = 0 }
                 if live2[i] == r.orderID { live2[i] = 0 }
@@ -791,6 +659,7 @@ extension MarketModel: CheckpointableModel {
     public func saveState(to w: inout StateWriter) {
         w.write(liveOrder)
         w.write(liveOrder2)
+        for (p, states) in zip(populations, strategyStates) { type(of: p.strategy).save(states, to: &w) }
         w.write(views)
         w.write(fundamental)
         w.write(midHistory)
@@ -807,6 +676,7 @@ extension MarketModel: CheckpointableModel {
     public func loadState(from r: inout StateReader) throws(StateReader.Failure) {
         try r.read(into: liveOrder)
         try r.read(into: liveOrder2)
+        for (p, states) in zip(populations, strategyStates) { try type(of: p.strategy).load(states, from: &r) }
         try r.read(into: views)
         try r.read(into: fundamental)
         try r.read(into: midHistory)
@@ -876,7 +746,7 @@ extension MarketModel {
     /// traders it touched — and all merge them into the same tick one exchange would have made.
     /// The books are independent because every trader trades one instrument: no request reaches
     /// two books, and no account is touched by two.
-    fileprivate func matchOwnedBooks(_ group: any ProcessGroup, tick: Int) {
+    func matchOwnedBooks(_ group: any ProcessGroup, tick: Int) {
         let q: ShardQueues<OrderRequest> = requests
         let symbols = spec.exchange.instruments.count
         var keys: [Int64] = [], mine: [ExchangeReport] = []
@@ -968,7 +838,7 @@ extension MarketModel {
     /// position, reserved and unsettled shares in `symbol` — taken into what this process keeps
     /// of it: the exchange's copy (a market built whole keeps every account), the trader's host's
     /// copy, an escalated trader's view.
-    private func takeAccount(_ i: Int, symbol s: Int, _ v: (Int64, Int64, Int64, Int64, Int64), fromOwner owner: Int,
+    func takeAccount(_ i: Int, symbol s: Int, _ v: (Int64, Int64, Int64, Int64, Int64), fromOwner owner: Int,
                              _ group: any ProcessGroup) {
         func write(into acc: Accounts) {
             let row = acc.row(i), slot = acc.slot(i, s)

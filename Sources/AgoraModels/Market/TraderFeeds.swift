@@ -84,7 +84,7 @@ final class TraderFeeds: @unchecked Sendable {
     let tradersOf: [Int]
 
     /// `held`: the traders whose columns this process keeps; `tradersOf`: how many trade each instrument.
-    init(graph: CSRGraph, news: [NewsEvent], populations: [TraderParameters], held: Range<Int>, tradersOf: [Int], seed: UInt64) {
+    init(graph: CSRGraph, news: [NewsEvent], populations: [TraderCommon], held: Range<Int>, tradersOf: [Int], seed: UInt64) {
         precondition(news.count <= Self.maxNews, "at most \(Self.maxNews) news items on a network")
         follows = FollowGraph(graph)
         self.news = news
