@@ -1,4 +1,5 @@
 import AgoraCore
+import AgoraModels
 import AgoraRuntime
 import ArgumentParser
 import CLinux
@@ -24,6 +25,18 @@ public struct AgoraCommand: ParsableCommand {
     )
 
     public init() {}
+
+    /// Runs the command line for `models`: what an outside executable calls to get every `agora`
+    /// subcommand for its own models, `AgoraCommand.main(models: [MyModel.descriptor] + ModelCatalog.all)`.
+    /// Models that cannot be registered together (a name twice, a parameter without a default)
+    /// are refused before anything else, with exit code 2.
+    public static func main(models: [ModelDescriptor]) {
+        do { try ModelRegistry.install(models) } catch {
+            FileHandle.standardError.write(Data("agora: cannot register the models: \(error)\n".utf8))
+            Glibc.exit(2)
+        }
+        main()
+    }
 
     /// Parses the command line and runs the command. Under `mpirun` with several ranks, the ranks
     /// first check that they were all started alike (`SpreadAgreement`). A write beyond the

@@ -5,7 +5,7 @@ extension AgoraCommand {
     /// `agora models`: the built-in models and their parameters.
     struct Models: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the built-in models, their agent kinds and parameters.")
+            abstract: "List the models, their agent kinds and parameters.")
 
         func run() {
             print(ModelsListing.text())
@@ -17,7 +17,7 @@ extension AgoraCommand {
 enum ModelsListing {
     static func text() -> String {
         var out: [String] = []
-        for m in ModelCatalog.all {
+        for m in ModelRegistry.current.models {
             out.append("\(m.name) — \(m.summary)")
             var needs: [String] = []
             if m.needsNetwork { needs.append("a network section (count defaults to its node count)") }

@@ -61,14 +61,32 @@ public struct ParameterSpec: Sendable {
     public let defaultValue: ParameterValue?
     public let help: String
     public let requirement: Requirement?
+    /// Whether the parameter may be left unset (it has no default, and the model reads its
+    /// absence); every other parameter has a default, checked when its model is registered.
+    public let optional: Bool
 
     public init(_ name: String, _ type: ParameterType, default defaultValue: ParameterValue?, _ help: String,
-                onlyWith requirement: Requirement? = nil) {
+                onlyWith requirement: Requirement? = nil, optional: Bool = false) {
         self.name = name
         self.type = type
         self.defaultValue = defaultValue
         self.help = help
         self.requirement = requirement
+        self.optional = optional
+    }
+
+    /// Why `value` is not a value of this parameter's type (nil: it is).
+    public func problem(with value: ParameterValue) -> String? {
+        switch (type, value) {
+        case (.integer(let lo, let hi), .integer(let v)): return (lo...hi).contains(v) ? nil : "\(v) is outside \(lo)...\(hi)"
+        case (.number(let lo, let hi), .number(let v)): return v >= lo && v <= hi ? nil : "\(v) is outside \(lo)...\(hi)"
+        case (.number(let lo, let hi), .integer(let v)): return Double(v) >= lo && Double(v) <= hi ? nil : "\(v) is outside \(lo)...\(hi)"
+        case (.probability, .number(let v)): return (0...1).contains(v) ? nil : "\(v) is not a probability"
+        case (.integers(let lo, let hi), .integers(let v)): return v.allSatisfy { (lo...hi).contains($0) } ? nil : "a value is outside \(lo)...\(hi)"
+        case (.flag, .flag): return nil
+        case (.choice(let names), .text(let v)): return names.contains(v) ? nil : "'\(v)' is not one of \(names.joined(separator: ", "))"
+        default: return "\(value) is not \(type.phrase)"
+        }
     }
 }
 

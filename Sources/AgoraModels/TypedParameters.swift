@@ -68,7 +68,7 @@ public struct OptionalParameter<Value: ParameterValueConvertible>: Sendable {
     public let spec: ParameterSpec
 
     public init(_ name: String, _ type: ParameterType, _ help: String, onlyWith requirement: ParameterSpec.Requirement? = nil) {
-        spec = ParameterSpec(name, type, default: nil, help, onlyWith: requirement)
+        spec = ParameterSpec(name, type, default: nil, help, onlyWith: requirement, optional: true)
     }
 }
 

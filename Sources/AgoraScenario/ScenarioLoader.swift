@@ -12,9 +12,11 @@ public enum ScenarioLoader {
                                "exchange", "llm", "log", "checkpoint"]
 
     /// Loads `path` and applies `overrides` in order.
-    /// `environment` supplies the LLM endpoint's defaults (OPENAI_BASE_URL, OPENAI_MODEL, the key).
+    /// `environment` supplies the LLM endpoint's defaults (OPENAI_BASE_URL, OPENAI_MODEL, the key);
+    /// `models` the models a scenario may name (the process's registry unless told otherwise).
     public static func load(path: String, overrides: [Override] = [],
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(ScenarioErrors) -> Scenario {
+                            environment: [String: String] = ProcessInfo.processInfo.environment,
+                            models: ModelRegistry = .current) throws(ScenarioErrors) -> Scenario {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -22,12 +24,13 @@ public enum ScenarioLoader {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
             throw ScenarioErrors([ScenarioIssue(origin: .wholeFile(path: path), path: "", message: reason)])
         }
-        return try parse(text, path: path, overrides: overrides, environment: environment)
+        return try parse(text, path: path, overrides: overrides, environment: environment, models: models)
     }
 
     /// Parses scenario text; `path` names it in errors and anchors relative file paths.
     public static func parse(_ text: String, path: String, overrides: [Override] = [],
-                             environment: [String: String] = ProcessInfo.processInfo.environment) throws(ScenarioErrors) -> Scenario {
+                             environment: [String: String] = ProcessInfo.processInfo.environment,
+                             models: ModelRegistry = .current) throws(ScenarioErrors) -> Scenario {
         var root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -62,7 +65,7 @@ public enum ScenarioLoader {
                 issues.append(ScenarioIssue(origin: .override(o.label), path: o.path, message: "unknown --set path: \(error.message)"))
             }
         }
-        var reader = NodeReader(file: path, overrideOrigins: overrideOrigins, environment: environment)
+        var reader = NodeReader(file: path, overrideOrigins: overrideOrigins, environment: environment, models: models)
         reader.issues = issues
         let scenario = reader.scenario(root, sourcePath: path, overrides: overrides.map(\.label))
         if !reader.issues.isEmpty { throw ScenarioErrors(sortedByPosition(reader.issues)) }
@@ -115,11 +118,15 @@ struct NodeReader {
     let environment: [String: String]
     /// The scenario's seed, once read (persona draws default to it).
     var scenarioSeed: UInt64 = 1
+    /// The models a scenario may name.
+    let models: ModelRegistry
 
-    init(file: String, overrideOrigins: [String: ScenarioIssue.Origin], environment: [String: String] = [:]) {
+    init(file: String, overrideOrigins: [String: ScenarioIssue.Origin], environment: [String: String] = [:],
+         models: ModelRegistry = .current) {
         self.file = file
         self.overrideOrigins = overrideOrigins
         self.environment = environment
+        self.models = models
     }
 
     func origin(_ node: Node?, _ path: String) -> ScenarioIssue.Origin {
@@ -303,15 +310,15 @@ struct NodeReader {
         var model: ModelDescriptor?
         if let n = field("model") {
             if let m = string(n, "model") {
-                model = ModelCatalog.named(m)
+                model = models.named(m)
                 if model == nil {
-                    let known = ModelCatalog.all.map(\.name)
+                    let known = models.names
                     let hint = closest(m, in: known).map { " (did you mean '\($0)'?)" } ?? ""
-                    fail(n, "model", "unknown model '\(m)'\(hint); built-in models: \(known.joined(separator: ", "))")
+                    fail(n, "model", "unknown model '\(m)'\(hint); models: \(known.joined(separator: ", "))")
                 }
             }
         } else {
-            fail(root, "model", "missing; one of: \(ModelCatalog.all.map(\.name).joined(separator: ", "))")
+            fail(root, "model", "missing; one of: \(models.names.joined(separator: ", "))")
         }
 
         var populations: [Population] = []
