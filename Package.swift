@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "agora", targets: ["agora"]),
+        // The library an outside package depends on (docs/extending.md): every module below, re-exported.
+        .library(name: "Agora", targets: ["Agora"]),
         .library(name: "AgoraCore", targets: ["AgoraCore"]),
         .library(name: "AgoraEngine", targets: ["AgoraEngine"]),
         .library(name: "AgoraExchange", targets: ["AgoraExchange"]),
@@ -65,6 +67,10 @@ let package = Package(
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "agora", dependencies: ["AgoraCLI"], swiftSettings: strict),
+        .target(name: "Agora",
+                dependencies: ["AgoraAnalysis", "AgoraCatalog", "AgoraCLI", "AgoraCore", "AgoraDistributed", "AgoraEngine", "AgoraExchange",
+                               "AgoraLLM", "AgoraLog", "AgoraModels", "AgoraRuntime", "AgoraScenario", "AgoraSocial"],
+                swiftSettings: strict),
 
         .testTarget(name: "AgoraCoreTests", dependencies: ["AgoraCore"], swiftSettings: strict),
         .testTarget(name: "AgoraEngineTests", dependencies: ["AgoraCore", "AgoraEngine"], swiftSettings: strict),
