@@ -9,65 +9,34 @@ extension MarketModel {
     /// Each of the shard's traders that acts this tick takes its turn: an escalated trader with an
     /// answer applies it, the others follow their population's strategy. Populations are
     /// contiguous ranges of ids, so the shard's traders are walked population by population, in id
-    /// order, each run by a loop specialised for its strategy's type.
+    /// order; each population's turns run in its strategy's own `takeTurns`, specialised for the
+    /// strategy's type: one dynamic call per shard and population.
     public func submit(_ ctx: ShardContext) {
         requests.clear(ctx.shard)
         let frame = TurnFrame(fundamental: fundamental.pointer, history: midHistory.pointer, historyLength: historyLength,
                               heard: feeds?.heard.pointer, news: UnsafeBufferPointer(news.buffer))
+        let draws = activity.tick(ctx.tick)
+        let symbols = spec.exchange.instruments.count
+        let acc = traderAccounts
+        let llm = self.llm
+        let applyDecision: (Int, OrderSink) -> Bool = { i, orders in
+            guard let decision = llm?.decisions[i] else { return false }
+            Self.apply(decision, through: orders)
+            return true
+        }
         for p in populations.indices {
             let agents = ctx.agents.clamped(to: populationStarts[p]..<populationStarts[p + 1])
             guard !agents.isEmpty else { continue }
-            turns(of: populations[p].strategy, population: p, agents: agents, ctx: ctx, frame: frame)
-        }
-    }
-
-    /// The turns of population `p`'s traders `agents`, whose strategy is `strategy`.
-    @inline(__always)
-    private func turns<S: TraderStrategy>(of strategy: S, population p: Int, agents: Range<Int>, ctx: ShardContext, frame: TurnFrame) {
-        let q: ShardQueues<OrderRequest> = requests
-        let draws = activity.tick(ctx.tick)
-        let common = populations[p].common
-        // Whether a trader acts is decided from the coin before anything else is read: most
-        // traders are idle in most ticks.
-        let always = common.activity.isCertain, threshold = common.activity.threshold
-        let symbols = spec.exchange.instruments.count
-        let lag = min(common.latency, maxLatency) * symbols
-        let sym = symbol.pointer, live = liveOrder.pointer, live2 = liveOrder2.pointer
-        let start = startPosition.pointer, view = views.pointer
-        let acc = traderAccounts
-        let cash = acc.cash.pointer, reservedCash = acc.reservedCash.pointer
-        let position = acc.position.pointer, reservedPosition = acc.reservedPosition.pointer, unsettled = acc.unsettled.pointer
-        let instruments = spec.exchange.instruments
-        let mood = feeds?.sentiment.pointer
-        // LLM-escalated agents with a decision to apply this tick act on it, not on their rule.
-        let llmFlag = llm?.pendingFlag.pointer
-        var none = NoTraderState()
-        let states = (strategyStates[p] as? Column<S.AgentState>)?.pointer
-        for i in agents {
-            var r = draws.agent(i)
-            let escalated = llmFlag.map { $0[i] != 0 } ?? false
-            if !escalated && !always && r.next() >= threshold { continue }
-            let s = Int(sym[i])
-            let v = view[lag + s]
-            guard v.open, v.mid > 0 else { continue }
-            let inst = instruments[s]
-            let slot = i * symbols + s
-            let orders = OrderSink(freeCash: cash[i] - reservedCash[i], sellable: position[slot] - reservedPosition[slot] - unsettled[slot],
-                                   tickSize: inst.tickSize, lotSize: inst.lotSize, bandLow: v.bandLow, bandHigh: v.bandHigh, queue: q,
-                                   shard: ctx.shard, agent: UInt32(i), symbol: UInt16(s), first: live[i], second: live2[i])
-            if escalated, let decision = llm!.decisions[i] {
-                Self.apply(decision, through: orders)
-                continue
-            }
-            var turn = TraderTurn(agent: i, instrument: s, tick: ctx.tick, market: v, random: r, position: position[slot],
-                                  startPosition: start[i], sentiment: mood?[i] ?? 0, orders: orders, frame: frame)
-            if let states {
-                strategy.decide(&turn, state: &states[i])
-            } else {
-                withUnsafeMutableBytes(of: &none) { raw in
-                    strategy.decide(&turn, state: &raw.baseAddress!.assumingMemoryBound(to: S.AgentState.self).pointee)
-                }
-            }
+            let common = populations[p].common
+            let turns = PopulationTurns(
+                agents: agents, tick: ctx.tick, shard: ctx.shard, draws: draws, always: common.activity.isCertain,
+                threshold: common.activity.threshold, lag: min(common.latency, maxLatency) * symbols, symbols: symbols,
+                symbol: symbol.pointer, first: liveOrder.pointer, second: liveOrder2.pointer, startPosition: startPosition.pointer,
+                views: views.pointer, cash: acc.cash.pointer, reservedCash: acc.reservedCash.pointer, position: acc.position.pointer,
+                reservedPosition: acc.reservedPosition.pointer, unsettled: acc.unsettled.pointer, rules: instrumentRules.pointer,
+                mood: feeds?.sentiment.pointer, escalated: llm?.pendingFlag.pointer, applyDecision: applyDecision, queue: requests,
+                frame: frame, states: type(of: populations[p].strategy).statePointer(strategyStates[p]))
+            populations[p].strategy.takeTurns(turns)
         }
     }
 

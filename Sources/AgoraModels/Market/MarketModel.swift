@@ -106,6 +106,8 @@ public final class MarketModel: Model, @unchecked Sendable {
     // Published each tick, read by every shard.
     /// views[lag * symbols + s]: what an agent with `lag` ticks of latency sees.
     public let views: Column<MarketView>
+    /// Each instrument's tick and lot sizes, for the traders' turns.
+    let instrumentRules: Column<InstrumentRules>
     /// Fundamental values, price units.
     public let fundamental: Column<Int64>
     /// Mid prices of the last `historyLength` ticks: midHistory[s * historyLength + tick % historyLength].
@@ -213,6 +215,7 @@ public final class MarketModel: Model, @unchecked Sendable {
         maxLatency = spec.exchange.maxLatencyTicks
         historyLength = max(2, (self.populations.map(\.strategy.historyTicks).max() ?? 0) + 1, (llm?.escalation.lookback ?? 0) + 1)
         views = Column(count: (maxLatency + 1) * symbols, repeating: MarketView())
+        instrumentRules = Column(spec.exchange.instruments.map { InstrumentRules(tickSize: $0.tickSize, lotSize: $0.lotSize) })
         fundamental = Column(spec.exchange.instruments.map(\.referencePrice))
         midHistory = Column(count: symbols * historyLength, repeating: 0)
         for s in 0..<symbols {

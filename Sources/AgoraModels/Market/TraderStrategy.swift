@@ -42,6 +42,11 @@ public protocol TraderStrategy: Sendable {
 
     /// One turn of one trader that acts this tick: look, then send orders through `turn.orders`.
     func decide(_ turn: inout TraderTurn, state: inout AgentState)
+
+    /// The turns of a population's traders in one shard and tick. Leave it to the default, which
+    /// the compiler specialises for each strategy's type: the market calls it once per shard and
+    /// population, and it calls `decide` for each acting trader without dynamic dispatch.
+    func takeTurns(_ turns: PopulationTurns)
 }
 
 /// The state of a strategy that keeps none.
@@ -87,6 +92,11 @@ extension TraderStrategy {
             column.pointer[i] = initialState(random: &r)
         }
         return column
+    }
+
+    /// The id-indexed address of the states in `states` (the column `initialStates` made).
+    static func statePointer(_ states: AnyObject?) -> UnsafeMutableRawPointer? {
+        (states as? Column<AgentState>).map { UnsafeMutableRawPointer($0.pointer) }
     }
 
     static func stateBytes(_ states: AnyObject?) -> Int { (states as? Column<AgentState>)?.byteCount ?? 0 }

@@ -49,7 +49,7 @@ public struct TraderTurn {
 
     /// `estimate` with every news item about its instrument that has broken but that this trader
     /// has not heard taken back out (on a network; off one, every trader knows the news at once).
-    @inlinable public func withoutUnheardNews(_ estimate: Int64) -> Int64 {
+    @inlinable @inline(__always) public func withoutUnheardNews(_ estimate: Int64) -> Int64 {
         guard let heard = frame.heard else { return estimate }
         var e = estimate
         for k in 0..<frame.news.count {
@@ -61,13 +61,13 @@ public struct TraderTurn {
 
     /// The mid price of its instrument at the end of tick `t`, for `t` within the strategy's
     /// `historyTicks` of the current tick (before the first tick: the reference price).
-    @inlinable public func mid(afterTick t: Int) -> Price {
+    @inlinable @inline(__always) public func mid(afterTick t: Int) -> Price {
         let n = frame.historyLength
         return frame.history[instrument * n + (t % n + n) % n]
     }
 
     /// 1 … `max` lots (uniform), in shares.
-    @inlinable public mutating func lots(upTo max: Int) -> Quantity {
+    @inlinable @inline(__always) public mutating func lots(upTo max: Int) -> Quantity {
         Quantity(1 + Int(random.next() % UInt64(Swift.max(1, max)))) * orders.lotSize
     }
 }
@@ -112,7 +112,7 @@ public struct OrderSink {
     @inlinable public var restingOrders: Int { (first != 0 ? 1 : 0) + (second != 0 ? 1 : 0) }
 
     /// `price` rounded to the nearest tick and held within the day's band.
-    @inlinable public func onGrid(_ price: Price) -> Price {
+    @inlinable @inline(__always) public func onGrid(_ price: Price) -> Price {
         Swift.min(bandHigh, Swift.max(bandLow, (price + tickSize / 2) / tickSize * tickSize))
     }
 
@@ -120,7 +120,7 @@ public struct OrderSink {
     /// or with `price` 0 a market order. The quantity is cut to what the account allows — whole
     /// lots the free cash pays for at the limit (a market buy: at the top of the band), or the
     /// sellable shares — and nothing is sent when none is left.
-    @inlinable public func replace(_ side: Side, price: Price, quantity wanted: Quantity, timeInForce: TimeInForce = .day) {
+    @inlinable @inline(__always) public func replace(_ side: Side, price: Price, quantity wanted: Quantity, timeInForce: TimeInForce = .day) {
         var quantity = wanted
         if side == .buy {
             let unit = price > 0 ? price : bandHigh
@@ -135,14 +135,14 @@ public struct OrderSink {
     }
 
     /// Cancels the trader's resting orders, in both slots.
-    @inlinable public func cancelResting() {
+    @inlinable @inline(__always) public func cancelResting() {
         if first != 0 { queue.append(.cancel(agent: agent, symbol: symbol, orderID: first), shard: shard) }
         if second != 0 { queue.append(.cancel(agent: agent, symbol: symbol, orderID: second), shard: shard) }
     }
 
     /// Sends a post-only day quote as it is (the caller has sized it to the account): a bid or an ask
     /// that rests in its own slot.
-    @inlinable public func quote(_ side: Side, price: Price, quantity: Quantity) {
+    @inlinable @inline(__always) public func quote(_ side: Side, price: Price, quantity: Quantity) {
         queue.append(OrderRequest(agent: agent, symbol: symbol, side: side, timeInForce: .day, postOnly: true, price: price,
                                   quantity: quantity, tag: (side == .buy ? OrderTag.bidQuote : OrderTag.askQuote).rawValue),
                      shard: shard)

@@ -44,7 +44,7 @@ public struct Fundamentalist: TraderStrategy {
         return Int32(Int(random.next() % UInt64(2 * biasBasisPoints + 1)) - biasBasisPoints)
     }
 
-    @inlinable public func decide(_ turn: inout TraderTurn, state bias: inout Int32) {
+    @inlinable @inline(__always) public func decide(_ turn: inout TraderTurn, state bias: inout Int32) {
         var estimate = turn.fundamental * (10_000 + Int64(bias)) / 10_000
         if turn.onNetwork {
             estimate = turn.withoutUnheardNews(estimate)

@@ -35,7 +35,7 @@ public struct MarketMaker: TraderStrategy {
                   inventoryLimit: population[Self.inventory], skewTicks: population[Self.skew])
     }
 
-    @inlinable public func decide(_ turn: inout TraderTurn, state: inout NoTraderState) {
+    @inlinable @inline(__always) public func decide(_ turn: inout TraderTurn, state: inout NoTraderState) {
         let orders = turn.orders
         orders.cancelResting()
         let inventory = turn.position - turn.startPosition

@@ -31,7 +31,7 @@ public struct MomentumTrader: TraderStrategy {
 
     public var historyTicks: Int { lookback }
 
-    @inlinable public func decide(_ turn: inout TraderTurn, state: inout NoTraderState) {
+    @inlinable @inline(__always) public func decide(_ turn: inout TraderTurn, state: inout NoTraderState) {
         let then = turn.mid(afterTick: turn.tick - lookback)
         guard then > 0 else { return }
         let returnBps = (turn.market.mid - then) * 10_000 / then

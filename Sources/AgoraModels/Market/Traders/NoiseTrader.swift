@@ -36,7 +36,7 @@ public struct NoiseTrader: TraderStrategy {
                   buyProbability: population[Self.buy], sentimentWeight: population[Self.sentiment], maxLots: population[TraderCommon.maxLots])
     }
 
-    @inlinable public func decide(_ turn: inout TraderTurn, state: inout NoTraderState) {
+    @inlinable @inline(__always) public func decide(_ turn: inout TraderTurn, state: inout NoTraderState) {
         var buy = buyProbability
         if sentimentWeight != 0, turn.sentiment != 0 {
             buy = Probability(min(1, max(0, buy.value + sentimentWeight * Double(turn.sentiment) / 1000)))

@@ -23,7 +23,7 @@ public struct ZeroIntelligenceTrader: TraderStrategy {
         self.init(priceRangeBasisPoints: population[Self.priceRange], maxLots: population[TraderCommon.maxLots])
     }
 
-    @inlinable public func decide(_ turn: inout TraderTurn, state: inout NoTraderState) {
+    @inlinable @inline(__always) public func decide(_ turn: inout TraderTurn, state: inout NoTraderState) {
         let side: Side = turn.random.next() & 1 == 0 ? .buy : .sell
         let spanBps = Int64(turn.random.next() % UInt64(priceRangeBasisPoints + 1))
         let mid = turn.market.mid, offset = mid * spanBps / 10_000
