@@ -48,26 +48,27 @@ public final class NewsModel: Model, @unchecked Sendable {
     /// or the one with the most likes (the newest among equals).
     public enum FeedRanking: String, Sendable { case recency, engagement }
 
+    /// The model's parameters; each default comes from its declaration (`News+Descriptor.swift`).
     public struct Parameters: Sendable, Hashable {
-        public var newsTick = 5
-        public var seedCount = 20
-        public var newsAttitude: Int8 = -1
-        public var feedSize = 8
-        public var postProbability = 0.05
-        public var repostProbability = 0.1
-        public var contagion = 0.6
-        public var decay = 0.2
-        public var conformity = 0.3
+        public var newsTick = Self.newsTickParameter.defaultValue
+        public var seedCount = Self.seedCountParameter.defaultValue
+        public var newsAttitude: Int8 = Self.attitudes[Self.newsAttitudeParameter.defaultValue] ?? -1
+        public var feedSize = Self.feedSizeParameter.defaultValue
+        public var postProbability = Self.postParameter.defaultValue
+        public var repostProbability = Self.repostParameter.defaultValue
+        public var contagion = Self.contagionParameter.defaultValue
+        public var decay = Self.decayParameter.defaultValue
+        public var conformity = Self.conformityParameter.defaultValue
         /// Shares of people who start negative and positive about the subject (the rest neutral).
-        public var priorNegative = 0.3
-        public var priorPositive = 0.3
+        public var priorNegative = Self.priorNegativeParameter.defaultValue
+        public var priorPositive = Self.priorPositiveParameter.defaultValue
         /// Chances, per tick, to unfollow the author of a post one disagrees with and to follow the
         /// original author of a repost one reads.
-        public var unfollowProbability = 0.0
-        public var followProbability = 0.0
+        public var unfollowProbability = Self.unfollowParameter.defaultValue
+        public var followProbability = Self.followParameter.defaultValue
         /// Chance to like the newest post read when its attitude is not the opposite of one's own.
-        public var likeProbability = 0.0
-        public var ranking = FeedRanking.recency
+        public var likeProbability = Self.likeParameter.defaultValue
+        public var ranking = FeedRanking(rawValue: Self.rankingParameter.defaultValue) ?? .recency
         public init() {}
     }
 

@@ -66,3 +66,8 @@ extension ModelCatalog {
         })
     }
 }
+
+extension MarketModel {
+    /// The market model with Agora's own trader kinds, as a scenario names it (`ModelCatalog.market`).
+    public static var descriptor: ModelDescriptor { ModelCatalog.market }
+}
