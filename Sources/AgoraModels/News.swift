@@ -127,6 +127,10 @@ public final class NewsModel: Model, @unchecked Sendable {
     /// requests the last absorb set (cleared at the next).
     private var group: (any ProcessGroup)?
     private var foreignRequests: [Int] = []
+    /// Every per-person column, declared once: what the memory figure counts, what a checkpoint
+    /// saves (in this order), and what the processes share (`share` adds the follow requests and
+    /// the cascades, which are not columns).
+    let columns: StateColumns
 
     public var agentCount: Int { graph.nodeCount }
 
@@ -153,6 +157,22 @@ public final class NewsModel: Model, @unchecked Sendable {
         likes = Column(count: n, repeating: 0)
         lastPostTick = Column(count: n, repeating: -1)
         liked = Column(count: n, repeating: .max)
+        var c = StateColumns()
+        c.add("emotion", emotion)
+        c.add("attitude", attitude, shared: [.beforeSummary])
+        c.add("heard_at", heardAt)
+        c.add("activity", activity, shared: [.beforeSummary])
+        c.add("feed", feed)
+        c.add("feed_count", feedCount)
+        c.add("unread", unread)
+        c.add("likes", likes, shared: [.afterPropagate])
+        c.add("last_post_tick", lastPostTick, shared: [.afterPropagate])
+        // Scratch space of a tick: rebuilt every tick, never saved.
+        for (name, column) in [("posted", posted), ("parent", parent), ("parent_tick", parentTick), ("changed", changed), ("request", request),
+                               ("liked", liked)] as [(String, any AnyStateColumn)] {
+            c.add(name, column, checkpoint: false)
+        }
+        columns = c
         self.seeds = Set(seeds)
         let setup = random.tick(-1)
         for v in 0..<n {
@@ -187,10 +207,7 @@ public final class NewsModel: Model, @unchecked Sendable {
         return all
     }
     public var eventKinds: [EventKind] { [Self.postEvent, Self.stateEvent, Self.followEvent, Self.likeEvent] }
-    public var stateBytes: Int {
-        emotion.byteCount + attitude.byteCount + heardAt.byteCount + activity.byteCount + feed.byteCount + feedCount.byteCount + unread.byteCount
-            + posted.byteCount + parent.byteCount + parentTick.byteCount + changed.byteCount + request.byteCount + likes.byteCount + lastPostTick.byteCount + liked.byteCount + graph.byteCount + follows.byteCount + (following?.byteCount ?? 0)
-    }
+    public var stateBytes: Int { columns.byteCount + graph.byteCount + follows.byteCount + (following?.byteCount ?? 0) }
 
     public func decide(_ ctx: ShardContext, outbox: Outbox<Post>) {
         let k = params.feedSize
@@ -434,8 +451,7 @@ public final class NewsModel: Model, @unchecked Sendable {
 
 extension NewsModel: CheckpointableModel {
     public func saveState(to w: inout StateWriter) {
-        w.write(emotion); w.write(attitude); w.write(heardAt); w.write(activity); w.write(feed); w.write(feedCount); w.write(unread)
-        w.write(likes); w.write(lastPostTick)
+        columns.save(to: &w)
         follows.save(to: &w)
         following?.save(to: &w)
         w.write(originals)
@@ -445,9 +461,7 @@ extension NewsModel: CheckpointableModel {
     }
 
     public func loadState(from r: inout StateReader) throws(StateReader.Failure) {
-        try r.read(into: emotion); try r.read(into: attitude); try r.read(into: heardAt); try r.read(into: activity)
-        try r.read(into: feed); try r.read(into: feedCount); try r.read(into: unread)
-        try r.read(into: likes); try r.read(into: lastPostTick)
+        try columns.load(from: &r)
         try follows.load(from: &r)
         try following?.load(from: &r)
         originals = try r.int()
@@ -486,10 +500,10 @@ extension NewsModel: DistributedModel {
     }
 
     public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
+        columns.share(point, agents: agents, into: &w)
         switch point {
         case .afterPropagate:
-            w.write(UnsafeBufferPointer(lastPostTick.slice(agents)))
-            w.write(UnsafeBufferPointer(likes.slice(agents)))
+            break
         case .afterRecord:
             // Other processes' requests of the last tick have been applied: drop them before this
             // tick's arrive (share comes first at every sync point).
@@ -500,8 +514,6 @@ extension NewsModel: DistributedModel {
             w.write(asking.count)
             for v in asking { w.write(v); w.write(Int(rq[v].followee)); w.write(rq[v].follow) }
         default:
-            w.write(UnsafeBufferPointer(activity.slice(agents)))
-            w.write(UnsafeBufferPointer(attitude.slice(agents)))
             for s in shards {
                 let counts = cascadeParts[s].sorted()
                 w.write(counts.count)
@@ -511,10 +523,10 @@ extension NewsModel: DistributedModel {
     }
 
     public func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from r: inout StateReader) throws(StateReader.Failure) {
+        try columns.absorb(point, agents: agents, from: &r)
         switch point {
         case .afterPropagate:
-            try r.read(into: lastPostTick.slice(agents))
-            try r.read(into: likes.slice(agents))
+            break
         case .afterRecord:
             for _ in 0..<(try r.int()) {
                 let v = try r.int(), followee = UInt32(truncatingIfNeeded: try r.int()), follow = try r.bool()
@@ -523,8 +535,6 @@ extension NewsModel: DistributedModel {
                 foreignRequests.append(v)
             }
         default:
-            try r.read(into: activity.slice(agents))
-            try r.read(into: attitude.slice(agents))
             for s in shards {
                 for _ in 0..<(try r.int()) { cascadeParts[s].add(try r.uint64(), UInt32(clamping: try r.int())) }
             }

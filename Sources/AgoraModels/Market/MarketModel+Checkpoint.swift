@@ -6,12 +6,7 @@ import AgoraSocial
 
 extension MarketModel: CheckpointableModel {
     public func saveState(to w: inout StateWriter) {
-        w.write(liveOrder)
-        w.write(liveOrder2)
-        for (p, states) in zip(populations, strategyStates) { type(of: p.strategy).save(states, to: &w) }
-        w.write(views)
-        w.write(fundamental)
-        w.write(midHistory)
+        columns.save(to: &w)
         for v in [totals.orders, totals.fills, totals.rejects, totals.volume] { w.write(v) }
         exchange.saveState(to: &w)
         if traderAccounts !== exchange.accounts {
@@ -23,12 +18,7 @@ extension MarketModel: CheckpointableModel {
     }
 
     public func loadState(from r: inout StateReader) throws(StateReader.Failure) {
-        try r.read(into: liveOrder)
-        try r.read(into: liveOrder2)
-        for (p, states) in zip(populations, strategyStates) { try type(of: p.strategy).load(states, from: &r) }
-        try r.read(into: views)
-        try r.read(into: fundamental)
-        try r.read(into: midHistory)
+        try columns.load(from: &r)
         totals = (try r.int(), try r.int(), try r.int(), try r.int())
         try exchange.loadState(from: &r)
         if traderAccounts !== exchange.accounts {

@@ -242,6 +242,21 @@ public final class MarketModel: Model, @unchecked Sendable {
         } else {
             self.llm = nil
         }
+        var c = StateColumns()
+        // Rebuilt from the scenario: counted, not saved.
+        c.add("population", population, checkpoint: false)
+        c.add("symbol", symbol, checkpoint: false)
+        c.add("first_order", liveOrder)
+        c.add("second_order", liveOrder2)
+        c.add("start_position", startPosition, checkpoint: false)
+        for (p, states) in strategyStates.enumerated() {
+            if let column = states as? any AnyStateColumn { c.add("strategy_state.\(p)", column) }
+        }
+        // Per instrument, not per trader.
+        c.add("views", views, perAgent: false)
+        c.add("fundamental", fundamental, perAgent: false)
+        c.add("mid_history", midHistory, perAgent: false)
+        columns = c
         publishViews(afterTick: -1)
     }
 
@@ -262,9 +277,7 @@ public final class MarketModel: Model, @unchecked Sendable {
     }
 
     public var stateBytes: Int {
-        population.byteCount + symbol.byteCount + liveOrder.byteCount + liveOrder2.byteCount
-            + zip(populations, strategyStates).reduce(0) { $0 + type(of: $1.0.strategy).stateBytes($1.1) }
-            + startPosition.byteCount + traderAccounts.byteCount + (exchange.accounts === traderAccounts ? 0 : exchange.accounts.byteCount)
+        columns.byteCount + traderAccounts.byteCount + (exchange.accounts === traderAccounts ? 0 : exchange.accounts.byteCount)
             + (feeds?.byteCount ?? 0) + (llm?.pendingFlag.byteCount ?? 0)
     }
 
@@ -273,6 +286,11 @@ public final class MarketModel: Model, @unchecked Sendable {
     public func decide(_ ctx: ShardContext, outbox: Outbox<TraderPost>) {
         feeds?.decide(ctx, outbox: outbox, population: population, symbol: symbol)
     }
+
+    /// Every column of trader and market state, declared once: what `stateBytes` counts and what a
+    /// checkpoint saves (in this order). The accounts, the exchange, the feeds and the LLM side
+    /// keep their own state.
+    let columns: StateColumns
 
     /// Totals over the run, for the summary.
     var totals = (orders: 0, fills: 0, rejects: 0, volume: 0)

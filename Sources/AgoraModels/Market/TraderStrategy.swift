@@ -98,14 +98,4 @@ extension TraderStrategy {
     static func statePointer(_ states: AnyObject?) -> UnsafeMutableRawPointer? {
         (states as? Column<AgentState>).map { UnsafeMutableRawPointer($0.pointer) }
     }
-
-    static func stateBytes(_ states: AnyObject?) -> Int { (states as? Column<AgentState>)?.byteCount ?? 0 }
-
-    static func save(_ states: AnyObject?, to w: inout StateWriter) {
-        if let c = states as? Column<AgentState> { w.write(c) }
-    }
-
-    static func load(_ states: AnyObject?, from r: inout StateReader) throws(StateReader.Failure) {
-        if let c = states as? Column<AgentState> { try r.read(into: c) }
-    }
 }
