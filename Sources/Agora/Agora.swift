@@ -14,3 +14,4 @@
 @_exported import AgoraRuntime
 @_exported import AgoraScenario
 @_exported import AgoraSocial
+@_exported import AgoraSpace

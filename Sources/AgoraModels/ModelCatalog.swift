@@ -110,7 +110,7 @@ public enum NetworkUse: Sendable, Hashable {
 
 /// The models Agora ships, by name.
 public enum ModelCatalog {
-    public static let all: [ModelDescriptor] = [boltzmann, sir, cascade, opinion, news, market]
+    public static let all: [ModelDescriptor] = [boltzmann, sir, cascade, opinion, news, market, schelling]
 
     public static func named(_ name: String) -> ModelDescriptor? { all.first { $0.name == name } }
 
@@ -122,6 +122,7 @@ public enum ModelCatalog {
     public static let cascade = CascadeModel.descriptor
     public static let opinion = OpinionModel.descriptor
     public static let news = NewsModel.descriptor
+    public static let schelling = SchellingModel.descriptor
 
     /// The network of a network model, checked against the population's count.
     static func networkOf(_ inputs: ModelInputs) throws(ModelBuildError) -> CSRGraph {

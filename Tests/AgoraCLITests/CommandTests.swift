@@ -105,7 +105,7 @@ import Testing
         (["run", "scenarios/boltzmann.yaml", "--set", "agents[0].size=4"], 2,
          "error: --set agents[0].size=4: agents[0].size: unknown field; expected one of: kind, count, params\n"),
         (["run", "scenarios/boltzmann.yaml", "--set", "model=boltz"], 2,
-         "error: --set model=boltz: model: unknown model 'boltz'; models: boltzmann, sir, cascade, opinion, news, market\n"),
+         "error: --set model=boltz: model: unknown model 'boltz'; models: boltzmann, sir, cascade, opinion, news, market, schelling\n"),
         (["validate", "scenarios/boltzmann.yaml", "--set", "ticks"], 2,
          "error: --set ticks: expected path=value, e.g. --set agents[0].count=1000\n"),
         (["run", "scenarios/sir-network.yaml", "--set", "agents[0].params.initial_infected=[1, 200000]"], 2,

@@ -8,7 +8,7 @@ import Testing
         #expect(out.status == 0, "\(out.stderr)")
         let j = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         let models = try #require(j["models"] as? [[String: Any]])
-        #expect(models.compactMap { $0["name"] as? String } == ["boltzmann", "sir", "cascade", "opinion", "news", "market"])
+        #expect(models.compactMap { $0["name"] as? String } == ["boltzmann", "sir", "cascade", "opinion", "news", "market", "schelling"])
         let text = try agora(["models"]).stdout
         for m in models {
             for k in try #require(m["kinds"] as? [[String: Any]]) {
@@ -19,7 +19,7 @@ import Testing
                 }
             }
         }
-        let market = try #require(models.last?["kinds"] as? [[String: Any]])
+        let market = try #require(models.first { $0["name"] as? String == "market" }?["kinds"] as? [[String: Any]])
         #expect(market.compactMap { $0["name"] as? String } == ["zero_intelligence", "noise", "fundamentalist", "momentum", "market_maker"])
         let momentum = try #require(market[3]["parameters"] as? [[String: Any]])
         #expect(momentum.first { $0["name"] as? String == "threshold_bps" }?["default"] as? Int == 30, "momentum's own default")

@@ -11,6 +11,7 @@ import Testing
     /// Each shipped scenario, small.
     static let scenarios: [(file: String, overrides: [String])] = [
         ("boltzmann.yaml", ["agents[0].count=20000", "ticks=40"]),
+        ("schelling.yaml", ["ticks=40"]),
         ("sir-network.yaml", ["network.nodes=20000", "ticks=40"]),
         ("cascade.yaml", ["network.nodes=20000", "ticks=30"]),
         ("opinion.yaml", ["network.nodes=5000", "ticks=20"]),

@@ -73,7 +73,7 @@ agents:
             colour: red
         """
         #expect(issues(text) == [
-            "s.yaml:2:8: model: unknown model 'boltzman' (did you mean 'boltzmann'?); models: boltzmann, sir, cascade, opinion, news, market",
+            "s.yaml:2:8: model: unknown model 'boltzman' (did you mean 'boltzmann'?); models: boltzmann, sir, cascade, opinion, news, market, schelling",
             "s.yaml:3:7: seed: expected a non-negative integer below 2^64, got \"-1\"",
             "s.yaml:4:8: ticks: expected a positive integer, got 0",
             "s.yaml:8:5: agents[0].colour: unknown field; expected one of: kind, count, params",
