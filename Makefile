@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SCENARIO ?= scenarios/quickstart.yaml
 
-.PHONY: run test deps release debug bench clean
+.PHONY: run test deps release debug bench format clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -22,11 +22,15 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 	bash scripts/python-tests.sh
+	bash scripts/examples-tests.sh
 
 bench: release
 	.build/release/agora bench boltzmann
 	.build/release/agora bench boltzmann --agents 10000000
 	.build/release/agora bench sir_ba
 
+format:
+	$(SWIFT) format --in-place --recursive --configuration .swift-format Sources Tests examples/Sources examples/Tests
+
 clean:
-	rm -rf .build
+	rm -rf .build examples/.build

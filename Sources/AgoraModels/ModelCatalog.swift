@@ -98,6 +98,22 @@ public struct ModelDescriptor: Sendable {
     public var keepsOwnAgents: Bool = false
     public let build: @Sendable (ModelInputs) throws(ModelBuildError) -> any Model
 
+    /// A model a scenario can name: its kinds (with their parameters), what sections it takes,
+    /// and `build`, which makes the model from a scenario's validated inputs.
+    public init(name: String, summary: String, agentKinds: [AgentKindDescriptor], maxPopulations: Int, network: NetworkUse,
+                usesExchange: Bool, usesLLM: Bool = false, keepsOwnAgents: Bool = false,
+                build: @escaping @Sendable (ModelInputs) throws(ModelBuildError) -> any Model) {
+        self.name = name
+        self.summary = summary
+        self.agentKinds = agentKinds
+        self.maxPopulations = maxPopulations
+        self.network = network
+        self.usesExchange = usesExchange
+        self.usesLLM = usesLLM
+        self.keepsOwnAgents = keepsOwnAgents
+        self.build = build
+    }
+
     public func kind(_ name: String) -> AgentKindDescriptor? { agentKinds.first { $0.name == name } }
     public var needsNetwork: Bool { network == .required }
     public var acceptsNetwork: Bool { network != .none }
