@@ -68,11 +68,11 @@ struct ReferenceSchelling {
 
     @Test(arguments: [(Grid.Topology.torus, Grid.Neighbourhood.moore(radius: 1)), (.bounded, .moore(radius: 1)),
                       (.torus, .vonNeumann(radius: 2)), (.bounded, .vonNeumann(radius: 1))])
-    func theModelMovesResidentsExactlyAsTheReferenceDoes(topology: Grid.Topology, neighbourhood: Grid.Neighbourhood) {
-        let m = Self.model(topology, neighbourhood)
+    /// Runs `m` and the reference side by side for `ticks`, comparing every tick's moves.
+    static func matchesTheReference(_ m: SchellingModel, ticks: Int, shards: Int) {
         var reference = ReferenceSchelling(m)
-        let sim = Simulation(model: m, shards: 3, threads: 2)
-        for t in 0..<30 {
+        let sim = Simulation(model: m, shards: shards, threads: 2)
+        for t in 0..<ticks {
             let expected = reference.step(tick: t)
             sim.step()
             #expect(m.moves.map { (Int($0.agent), Int($0.from), Int($0.to)) }.elementsEqual(expected, by: ==), "tick \(t)")
@@ -80,15 +80,12 @@ struct ReferenceSchelling {
         #expect(m.occupancy.position.toArray().map(Int.init) == reference.position)
     }
 
+    func theModelMovesResidentsExactlyAsTheReferenceDoes(topology: Grid.Topology, neighbourhood: Grid.Neighbourhood) {
+        Self.matchesTheReference(Self.model(topology, neighbourhood), ticks: 30, shards: 3)
+    }
+
     @Test func aTorusSmallerThanTheNeighbourhoodCountsEachNeighbourOnce() {
-        let m = Self.model(.torus, .moore(radius: 2), width: 3, height: 3, residents: 6)
-        var reference = ReferenceSchelling(m)
-        let sim = Simulation(model: m, shards: 2, threads: 1)
-        for t in 0..<10 {
-            let expected = reference.step(tick: t)
-            sim.step()
-            #expect(m.moves.map { (Int($0.agent), Int($0.from), Int($0.to)) }.elementsEqual(expected, by: ==), "tick \(t)")
-        }
+        Self.matchesTheReference(Self.model(.torus, .moore(radius: 2), width: 3, height: 3, residents: 6), ticks: 10, shards: 2)
     }
 
     @Test func theDigestDoesNotDependOnShardsOrThreadsAndACheckpointResumesIt() throws {
