@@ -27,3 +27,26 @@ import Testing
         #expect(share["only_with"] as? String == "network" && share["default"] as? Double == 0.5)
     }
 }
+
+/// `agora new model`: what it writes, and what it refuses (building what it writes is
+/// scripts/examples-tests.sh's part of `make test`).
+@Suite struct NewModelCommandTests {
+    @Test func itWritesAPackageAndRefusesBadNamesAndExistingFolders() throws {
+        let dir = try temporaryDirectory() + "/my_fire"
+        let out = try agora(["new", "model", "my_fire", "--dir", dir, "--agora", repositoryRoot.path])
+        #expect(out.status == 0, "\(out.stderr)")
+        for file in ["Package.swift", "Sources/MyFire/MyFireModel.swift", "Sources/my_fire-agora/main.swift", "scenarios/my_fire.yaml",
+                     "Tests/MyFireTests/MyFireTests.swift", "README.md"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file)")
+        }
+        let package = try String(contentsOfFile: dir + "/Package.swift", encoding: .utf8)
+        #expect(package.contains("let agoraPath = \"\(repositoryRoot.standardizedFileURL.path)\"") && !package.contains("__"))
+        let model = try String(contentsOfFile: dir + "/Sources/MyFire/MyFireModel.swift", encoding: .utf8)
+        #expect(model.contains("public final class MyFireModel") && model.contains("name: \"my_fire\""))
+        #expect(try agora(["new", "model", "my_fire", "--dir", dir]).status != 0, "an existing folder is left alone")
+        let bad = try agora(["new", "model", "My-Fire", "--dir", dir + "2"])
+        #expect(bad.status != 0 && bad.stderr.contains("is not a model name"))
+        let nowhere = try agora(["new", "model", "x", "--dir", dir + "3", "--agora", dir + "/nothing"])
+        #expect(nowhere.status == 2 && nowhere.stderr.contains("holds no Agora checkout"))
+    }
+}
