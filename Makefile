@@ -23,6 +23,7 @@ test: deps
 	$(SWIFT) test --skip-build --disable-xctest
 	bash scripts/python-tests.sh
 	bash scripts/examples-tests.sh
+	bash scripts/tutorial-test.sh
 
 bench: release
 	.build/release/agora bench boltzmann
