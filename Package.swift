@@ -56,7 +56,7 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "AgoraDistributed", dependencies: ["AgoraCore", "AgoraEngine", "CMPI"], swiftSettings: strict),
         .target(name: "AgoraAnalysis",
-                dependencies: ["AgoraCore", "AgoraLog", "AgoraSocial", "AgoraScenario", "AgoraRuntime", "AgoraLLM"],
+                dependencies: ["AgoraCore", "AgoraEngine", "AgoraLog", "AgoraSocial", "AgoraScenario", "AgoraRuntime", "AgoraLLM"],
                 swiftSettings: strict),
         .target(name: "AgoraBench",
                 dependencies: ["AgoraCore", "AgoraEngine", "AgoraExchange", "AgoraLog", "AgoraSocial", "AgoraModels"],

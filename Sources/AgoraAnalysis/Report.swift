@@ -25,6 +25,10 @@ extension RunAnalysis {
             var price = SVGChart(title: "\(r.name) — last trade and mid per tick; auctions and news marked", xLabel: "tick", yLabel: "price")
             price.series.append(.init(name: "last", points: r.perTick.filter { $0.last > 0 }.map { (Double($0.tick), Double($0.last)) }, color: colors[0]))
             price.series.append(.init(name: "mid", points: r.perTick.filter { !$0.mid.isNaN }.map { (Double($0.tick), $0.mid) }, color: colors[3]))
+            if let fundamental = series.first(where: { $0.name == "\(r.name).fundamental" }) {
+                price.series.append(.init(name: "fundamental", points: fundamental.values.enumerated().filter { $0.element.isFinite }
+                    .map { (Double($0.offset), $0.element) }, color: colors[2]))
+            }
             price.marks = r.auctions.map { (Double($0.tick), "auction at \($0.price), volume \($0.volume)") }
                 + newsMarks.filter { $0.instrument == r.name }.map { (Double($0.tick), $0.label) }
             chart(price)
@@ -114,9 +118,11 @@ extension RunAnalysis {
             ("Activity", { ["orders", "fills", "posts", "likes", "follows", "unfollows", "new", "active"].contains($0) }),
         ]
         var overTime: [SVGChart] = []
+        var plotted: Set<String> = Set(instruments.flatMap { r in ["last", "mid", "spread", "volume", "fundamental"].map { "\(r.name).\($0)" } })
         for (title, belongs) in groups {
             let members = series.filter { belongs($0.name) }
             guard !members.isEmpty else { continue }
+            plotted.formUnion(members.map(\.name))
             var c = SVGChart(title: title + " over time", xLabel: "tick", yLabel: "")
             for (i, s) in members.enumerated() {
                 c.series.append(.init(name: s.name, points: s.values.enumerated().map { (Double($0.offset), $0.element) }, color: colors[i % colors.count]))
@@ -124,9 +130,37 @@ extension RunAnalysis {
             c.marks = newsMarks.map { (Double($0.tick), $0.label) }
             overTime.append(c)
         }
-        if !overTime.isEmpty {
+        // Every other metric the model declares: a chart of its own (its scale is its own), or, when
+        // it never changes, a line in a table.
+        var constant: [(String, String)] = []
+        for s in series where !plotted.contains(s.name) {
+            let finite = s.values.filter(\.isFinite)
+            guard let first = finite.first else { constant.append((s.name, "no value")); continue }
+            guard finite.contains(where: { $0 != first }) else { constant.append((s.name, f(first, 6))); continue }
+            var c = SVGChart(title: s.name + " over time", xLabel: "tick", yLabel: s.name)
+            c.series.append(.init(name: s.name, points: s.values.enumerated().filter { $0.element.isFinite }.map { (Double($0.offset), $0.element) },
+                                  color: colors[overTime.count % colors.count]))
+            c.marks = newsMarks.map { (Double($0.tick), $0.label) }
+            overTime.append(c)
+        }
+        if !overTime.isEmpty || !constant.isEmpty {
             h2("Over time")
             overTime.forEach(chart)
+            if !constant.isEmpty { table(constant.map { ("\($0.0) (the same every tick)", $0.1) }) }
+        }
+
+        // The model's own figures.
+        if !modelFigures.isEmpty {
+            h2("Figures of the model")
+            for figure in modelFigures {
+                var c = SVGChart(title: figure.title, xLabel: figure.xLabel, yLabel: figure.yLabel)
+                for (i, fs) in figure.series.enumerated() {
+                    let style: SVGChart.Series.Style = figure.style == .bars ? .bars : figure.style == .points ? .points : .line
+                    c.series.append(.init(name: fs.name, points: zip(fs.x, fs.y).filter { $0.0.isFinite && $0.1.isFinite }.map { ($0.0, $0.1) },
+                                          color: colors[i % colors.count], style: style))
+                }
+                chart(c)
+            }
         }
 
         // LLM.

@@ -1,4 +1,5 @@
 import AgoraCore
+import AgoraEngine
 import AgoraLLM
 import AgoraLog
 import AgoraRuntime
@@ -104,6 +105,8 @@ public struct RunAnalysis: Sendable {
     public var llm: LLMAccounting?
     /// What could not be analysed and why (a kind the log policy left out, say).
     public var notes: [String] = []
+    /// The model's own charts (`figures.json`), drawn in the report.
+    public var modelFigures: [Figure] = []
     /// News events of the scenario: tick, the instrument concerned ("" for all), a label.
     public var newsMarks: [(tick: Int, instrument: String, label: String)] = []
 
@@ -132,6 +135,7 @@ public struct RunAnalysis: Sendable {
         var stream = Streamer(scenario: scenario, schema: reader.schema, options: options)
         let problems = reader.forEachChunk { stream.take($0, reader: reader) }
         for p in problems { a.notes.append("log: \(p)") }
+        a.modelFigures = FigureFile.read(directory: directory)
         stream.finish(into: &a, options: options)
         if let market = scenario.market {
             let names = market.exchange.instruments.map(\.name)

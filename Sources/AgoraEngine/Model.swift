@@ -49,6 +49,8 @@ public protocol Model: AnyObject, Sendable {
     func summary() -> [(name: String, value: Double)]
     /// Lines of text the run's summary shows (where LLM answers came from, say).
     var notes: [String] { get }
+    /// Charts of its own for the run's report, asked for once the run has ended (after `summary`).
+    var figures: [Figure] { get }
     /// Bytes the model holds per agent, state and per-shard working memory, for memory-per-agent
     /// reports (the engine's mailboxes come on top).
     var stateBytes: Int { get }
@@ -69,6 +71,7 @@ extension Model {
     public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] { [] }
     public func summary() -> [(name: String, value: Double)] { [] }
     public var notes: [String] { [] }
+    public var figures: [Figure] { [] }
     public var stateBytes: Int { 0 }
 }
 
@@ -87,6 +90,8 @@ public protocol SimulationRunner: AnyObject {
     func summary() -> [(name: String, value: Double)]
     /// The model's notes for the summary.
     var notes: [String] { get }
+    /// The model's charts for the report (after `summary`).
+    var figures: [Figure] { get }
     /// The string behind a text column's value (its `textHash`) in the last tick's rows.
     func loggedString(_ hash: Int64) -> String?
     /// The rows the last tick kept for the log (`part` of them), per kind in canonical order.
@@ -131,6 +136,7 @@ extension Simulation: SimulationRunner {
         return model.summary()
     }
     public var notes: [String] { model.notes }
+    public var figures: [Figure] { model.figures }
 }
 
 /// Builds the simulation of a model whose type is only known at run time (opened existential).

@@ -179,3 +179,30 @@ extension BoltzmannModel: DistributedModel {
         try r.read(into: wealth.slice(agents))
     }
 }
+
+extension BoltzmannModel {
+    /// The wealth distribution at the end, and its Lorenz curve with the Gini coefficient.
+    public var figures: [Figure] {
+        var maxValue: Int32 = 0
+        for v in wealth.buffer { maxValue = max(maxValue, v) }
+        var histogram = [Int](repeating: 0, count: Int(maxValue) + 1)
+        for v in wealth.buffer { histogram[Int(v)] += 1 }
+        let gini = WealthStatistics(histogram: histogram).gini
+        let n = Double(agentCount), total = Double(histogram.enumerated().reduce(0) { $0 + $1.offset * $1.element })
+        var people = [0.0], share = [0.0]
+        var agents = 0.0, held = 0.0
+        for (w, c) in histogram.enumerated() where c > 0 {
+            agents += Double(c)
+            held += Double(w * c)
+            people.append(agents / n)
+            share.append(total > 0 ? held / total : 0)
+        }
+        return [
+            Figure(title: "Wealth at the end", xLabel: "wealth", yLabel: "agents", style: .bars,
+                   series: [.init(name: "agents", x: histogram.indices.map(Double.init), y: histogram.map(Double.init))]),
+            Figure(title: "Lorenz curve (Gini \(String(format: "%.3f", gini)))", xLabel: "share of agents, poorest first",
+                   yLabel: "share of wealth",
+                   series: [.init(name: "wealth", x: people, y: share), .init(name: "equality", x: [0, 1], y: [0, 1])]),
+        ]
+    }
+}

@@ -154,3 +154,13 @@ extension OpinionModel: DistributedModel {
         try r.read(into: next.slice(agents))
     }
 }
+
+extension OpinionModel {
+    /// The opinions at the end, in 50 bins of 0.02.
+    public var figures: [Figure] {
+        var bins = [Double](repeating: 0, count: 50)
+        for v in opinion.buffer { bins[min(49, max(0, Int(v * 50)))] += 1 }
+        return [Figure(title: "Opinions at the end", xLabel: "opinion", yLabel: "agents", style: .bars,
+                       series: [.init(name: "agents", x: (0..<50).map { (Double($0) + 0.5) / 50 }, y: bins)])]
+    }
+}

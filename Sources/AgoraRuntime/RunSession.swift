@@ -246,7 +246,11 @@ public enum RunSession {
             notes.append("catalog: \(lost.path) was removed or replaced during the run; the run is recorded in the catalog now there")
         }
         if !notes.isEmpty { report.set("notes", .list(notes.map { .text($0) })) }
-        if processes.isLead { try directory.finish(report: report, started: started, overrides: scenario.overrides) }
+        if processes.isLead {
+            let figures = sim.figures
+            if !figures.isEmpty { try directory.write(FigureFile.fileName, FigureFile.text(figures)) }
+            try directory.finish(report: report, started: started, overrides: scenario.overrides)
+        }
         try catalog?.finish(id: runID, status: "finished", finishedAt: ISO8601DateFormatter().string(from: Date()), digest: sim.digest.hex,
                             agents: world.agentCount, shards: shards, threads: threads, wallSeconds: wall,
                             metrics: [("wall_s", wall), ("agent_steps_per_s", wall > 0 ? stepped / wall : 0)]

@@ -80,3 +80,25 @@ import Testing
         #expect(a.series.first { $0.name == "aware" }?.values.count == 40)
     }
 }
+
+/// The report plots every metric a model declares, and the figures a model adds of its own.
+@Suite struct ModelFigureTests {
+    @Test func boltzmannAddsItsWealthDistributionAndLorenzCurveAndEveryMetricIsShown() throws {
+        let run = try RunAnalysisTests.run("boltzmann.yaml", ["agents[0].count=5000", "ticks=60"])
+        let a = try RunAnalysis.analyze(directory: run.directory.path)
+        #expect(a.modelFigures.map(\.title).first == "Wealth at the end")
+        #expect(a.modelFigures.count == 2 && a.modelFigures[1].title.hasPrefix("Lorenz curve (Gini 0."))
+        let wealth = try #require(a.modelFigures.first?.series.first)
+        #expect(wealth.y.reduce(0, +) == 5000, "every agent in the histogram")
+        let html = a.html
+        #expect(html.contains("Figures of the model") && html.contains("zero_share over time"))
+        #expect(html.contains("total_wealth (the same every tick)"), "a constant metric is a line of a table, not a flat chart")
+    }
+
+    @Test func aModelsMetricsOutsideAnyKnownGroupGetChartsOfTheirOwn() throws {
+        let run = try RunAnalysisTests.run("schelling.yaml", ["ticks=30"])
+        let html = try RunAnalysis.analyze(directory: run.directory.path).html
+        for metric in ["unhappy_share", "moves", "similar_share"] { #expect(html.contains("\(metric) over time"), "\(metric)") }
+        #expect(!FileManager.default.fileExists(atPath: run.directory.path + "/figures.json"), "schelling adds no figures of its own")
+    }
+}
