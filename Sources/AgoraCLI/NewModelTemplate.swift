@@ -39,13 +39,15 @@ enum NewModelTemplate {
     public final class __TYPE__Model: Model, @unchecked Sendable {
         public typealias Message = NoPayload
 
-        /// Event kind ids of a model of one's own: 100…255 (Agora's use 1…26).
-        public static let flipEvent = EventKind(id: 150, name: "flip", columns: ["opinion"])
-        public static let stream: UInt64 = 0x0F00_0000 | 150
+        /// Its event kind, declared by name: registration gives it a number no other model's has.
+        public static let flipEvent = EventKind.named("flip", columns: ["opinion"])
 
         public let grid: Grid
         public let rate: Probability
         public let seed: UInt64
+        /// The event kind as registered, and the model's random stream, by name.
+        public let flip: EventKind
+        public let stream: UInt64
         public let opinion: Column<UInt8>
         let next: Column<UInt8>
         /// By cell: whether decide changed its opinion this tick.
@@ -53,14 +55,16 @@ enum NewModelTemplate {
         let offsets = Grid.Neighbourhood.vonNeumann(radius: 1).offsets
         let columns: StateColumns
 
-        public init(grid: Grid, share: Double, rate: Double, seed: UInt64) {
+        public init(grid: Grid, share: Double, rate: Double, seed: UInt64, flip: EventKind, stream: UInt64) {
             self.grid = grid
+            self.flip = flip
+            self.stream = stream
             self.rate = Probability(rate)
             self.seed = seed
             opinion = Column(count: grid.cellCount, repeating: 0)
             next = Column(count: grid.cellCount, repeating: 0)
             changed = Column(count: grid.cellCount, repeating: 0)
-            let setup = RandomStream(seed: seed, stream: Self.stream).tick(-1), ones = Probability(share)
+            let setup = RandomStream(seed: seed, stream: stream).tick(-1), ones = Probability(share)
             for c in 0..<grid.cellCount {
                 var r = setup.agent(c)
                 opinion[c] = r.bernoulli(ones) ? 1 : 0
@@ -74,14 +78,14 @@ enum NewModelTemplate {
 
         public var agentCount: Int { grid.cellCount }
         public var phases: Phases { [.decide, .match, .record] }
-        public var eventKinds: [EventKind] { [Self.flipEvent] }
+        public var eventKinds: [EventKind] { [flip] }
         public var counterCount: Int { 2 }
         public var metricNames: [String] { ["share_one", "flips"] }
         public var stateBytes: Int { columns.byteCount }
 
         public func decide(_ ctx: ShardContext, outbox: Outbox<NoPayload>) {
             let now = opinion.pointer, then = next.pointer, flipped = changed.pointer
-            let draws = RandomStream(seed: seed, stream: Self.stream).tick(ctx.tick)
+            let draws = RandomStream(seed: seed, stream: stream).tick(ctx.tick)
             for c in ctx.agents {
                 var r = draws.agent(c)
                 then[c] = now[c]
@@ -105,7 +109,7 @@ enum NewModelTemplate {
                 ones &+= Int64(now[c])
                 if flipped[c] != 0 {
                     flips &+= 1
-                    recorder.record(kind: Self.flipEvent.id, agent: c, Int64(now[c]))
+                    recorder.record(kind: flip.id, agent: c, Int64(now[c]))
                 }
             }
             recorder.counters[0] &+= ones
@@ -153,14 +157,15 @@ enum NewModelTemplate {
             agentKinds: [AgentKindDescriptor(name: "cell", summary: "A cell with an opinion, 0 or 1.", parameters: [
                 Parameters.width.spec, Parameters.height.spec, Parameters.share.spec, Parameters.rate.spec,
             ])],
-            maxPopulations: 1, network: .none, usesExchange: false,
+            maxPopulations: 1, network: .none, usesExchange: false, events: [flipEvent],
             build: { (inputs) throws(ModelBuildError) -> any Model in
                 let p = inputs.population
                 let grid = Grid(width: p[Parameters.width], height: p[Parameters.height])
                 if let count = inputs.count, count != grid.cellCount {
                     throw ModelBuildError(parameter: "count", "count \(count) is not the grid's \(grid.cellCount) cells")
                 }
-                return __TYPE__Model(grid: grid, share: p[Parameters.share], rate: p[Parameters.rate], seed: inputs.seed)
+                return __TYPE__Model(grid: grid, share: p[Parameters.share], rate: p[Parameters.rate], seed: inputs.seed,
+                                     flip: inputs.eventKind("flip"), stream: inputs.stream("opinions"))
             })
     }
 
@@ -215,7 +220,8 @@ enum NewModelTemplate {
         }
 
         @Test func opinionsStayZeroOrOne() throws {
-            let m = __TYPE__Model(grid: Grid(width: 16, height: 16), share: 0.3, rate: 1, seed: 2)
+            let m = __TYPE__Model(grid: Grid(width: 16, height: 16), share: 0.3, rate: 1, seed: 2,
+                                  flip: __TYPE__Model.flipEvent.numbered(100), stream: 1)
             let sim = Simulation(model: m, shards: 2, threads: 1)
             sim.run(ticks: 30)
             #expect(m.opinion.buffer.allSatisfy { $0 <= 1 })

@@ -17,6 +17,23 @@ public struct EventKind: Sendable, Hashable {
 
     public init(id: UInt16, name: String, columns: [String], defaultSample: Double = 1, types: [String]? = nil) {
         precondition(id >= 1 && id <= 255, "model event kinds are numbered 1…255")
+        self.init(unchecked: id, name: name, columns: columns, defaultSample: defaultSample, types: types)
+    }
+
+    /// A kind declared by name for a model of one's own, numbered when its model is registered
+    /// (`ModelRegistry`), so that no two models' kinds share a number: the model takes it back,
+    /// numbered, with `ModelInputs.eventKind(_:)`.
+    public static func named(_ name: String, columns: [String], defaultSample: Double = 1, types: [String]? = nil) -> EventKind {
+        EventKind(unchecked: 0, name: name, columns: columns, defaultSample: defaultSample, types: types)
+    }
+
+    /// Whether the kind has its number (0: declared by name, not yet registered).
+    public var isNumbered: Bool { id != 0 }
+
+    /// This kind with the number `id`.
+    public func numbered(_ id: UInt16) -> EventKind { EventKind(id: id, name: name, columns: columns, defaultSample: defaultSample, types: types) }
+
+    private init(unchecked id: UInt16, name: String, columns: [String], defaultSample: Double, types: [String]?) {
         precondition(defaultSample > 0 && defaultSample <= 1, "a sample is a share in (0, 1]")
         precondition(types == nil || types!.count == columns.count, "one type per value column")
         self.id = id

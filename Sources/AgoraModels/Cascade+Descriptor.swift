@@ -21,6 +21,7 @@ extension CascadeModel {
             Parameters.rule.spec, Parameters.probability.spec, Parameters.seeds.spec, Parameters.seedCount.spec,
         ])],
         maxPopulations: 1, network: .required, usesExchange: false, keepsOwnAgents: true,
+        events: [CascadeModel.activationEvent],
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let graph = try ModelCatalog.networkOf(inputs)
             let seeds = try ModelCatalog.seedNodes(inputs, graph: graph, list: Parameters.seeds, count: Parameters.seedCount)

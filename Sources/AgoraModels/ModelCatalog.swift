@@ -31,16 +31,37 @@ public struct ModelInputs: Sendable {
     public let answers: (any AnswerSource)?
     /// Spread over processes, this process's place (nil: one process holds everything).
     public let placement: ModelPlacement?
+    /// The model's name, and its event kinds numbered (`ModelDescriptor.events`, as registered).
+    public let modelName: String
+    public let events: [EventKind]
 
     public init(seed: UInt64, populations: [PopulationInput], network: CSRGraph? = nil, market: MarketSpec? = nil,
-                llm: LLMSettings? = nil, answers: (any AnswerSource)? = nil, placement: ModelPlacement? = nil) {
+                llm: LLMSettings? = nil, answers: (any AnswerSource)? = nil, placement: ModelPlacement? = nil,
+                modelName: String = "", events: [EventKind] = []) {
         self.placement = placement
+        self.modelName = modelName
+        self.events = events
         self.seed = seed
         self.populations = populations
         self.network = network
         self.market = market
         self.llm = llm
         self.answers = answers
+    }
+
+    /// The event kind the model declared as `name` (`ModelDescriptor.events`), with the number
+    /// registration gave it.
+    public func eventKind(_ name: String) -> EventKind {
+        guard let kind = events.first(where: { $0.name == name }), kind.isNumbered else {
+            preconditionFailure("the model \(modelName) asks for the event kind '\(name)', which its descriptor does not declare")
+        }
+        return kind
+    }
+
+    /// A random stream of the model's own, by name: a 64-bit hash of the model's and the stream's
+    /// names, so that models registered together never share a stream.
+    public func stream(_ name: String) -> UInt64 {
+        mix64(UInt64(bitPattern: textHash(modelName + "/" + name)) | 1 << 63)
     }
 
     /// For single-population models: the population.
@@ -96,13 +117,17 @@ public struct ModelDescriptor: Sendable {
     /// each builds and keeps just those (see `CSRGraph.rows`), and is built with its placement
     /// (`ModelInputs.placement`); the market then also keeps only its own traders' columns.
     public var keepsOwnAgents: Bool = false
+    /// The event kinds the model records: numbered (Agora's own), or declared by name
+    /// (`EventKind.named`) and numbered when the model is registered.
+    public var events: [EventKind] = []
     public let build: @Sendable (ModelInputs) throws(ModelBuildError) -> any Model
 
     /// A model a scenario can name: its kinds (with their parameters), what sections it takes,
     /// and `build`, which makes the model from a scenario's validated inputs.
     public init(name: String, summary: String, agentKinds: [AgentKindDescriptor], maxPopulations: Int, network: NetworkUse,
-                usesExchange: Bool, usesLLM: Bool = false, keepsOwnAgents: Bool = false,
+                usesExchange: Bool, usesLLM: Bool = false, keepsOwnAgents: Bool = false, events: [EventKind] = [],
                 build: @escaping @Sendable (ModelInputs) throws(ModelBuildError) -> any Model) {
+        self.events = events
         self.name = name
         self.summary = summary
         self.agentKinds = agentKinds
@@ -115,6 +140,22 @@ public struct ModelDescriptor: Sendable {
     }
 
     public func kind(_ name: String) -> AgentKindDescriptor? { agentKinds.first { $0.name == name } }
+
+    /// This descriptor with every event kind numbered: those declared by name take the free
+    /// numbers from 100 up, in order, that are not in `taken`.
+    public func numberingEvents(avoiding taken: Set<UInt16> = []) -> ModelDescriptor {
+        var used = taken.union(events.filter(\.isNumbered).map(\.id))
+        var copy = self
+        copy.events = events.map { kind in
+            guard !kind.isNumbered else { return kind }
+            guard let id = (100...255).map(UInt16.init).first(where: { !used.contains($0) }) else {
+                preconditionFailure("more than 156 event kinds registered beyond Agora's own")
+            }
+            used.insert(id)
+            return kind.numbered(id)
+        }
+        return copy
+    }
     public var needsNetwork: Bool { network == .required }
     public var acceptsNetwork: Bool { network != .none }
 }

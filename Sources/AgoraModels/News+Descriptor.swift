@@ -67,6 +67,7 @@ extension NewsModel {
         summary: "News spreading on a social network with emotion and attitude, after S3: posts, reposts, feeds.",
         agentKinds: [AgentKindDescriptor(name: "person", summary: "A user with an emotion, an attitude and a feed.", parameters: Parameters.specs)],
         maxPopulations: 1, network: .required, usesExchange: false, keepsOwnAgents: true,
+        events: [NewsModel.postEvent, NewsModel.stateEvent, NewsModel.followEvent, NewsModel.likeEvent],
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let graph = try ModelCatalog.networkOf(inputs)
             let p = Parameters(inputs.population)

@@ -17,6 +17,7 @@ extension OpinionModel {
         agentKinds: [AgentKindDescriptor(name: "person", summary: "A node of the network with an opinion in [0, 1].",
                                          parameters: [Parameters.rule.spec, Parameters.epsilon.spec, Parameters.mu.spec])],
         maxPopulations: 1, network: .required, usesExchange: false, keepsOwnAgents: true,
+        events: [OpinionModel.opinionEvent],
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let graph = try ModelCatalog.networkOf(inputs)
             let p = inputs.population

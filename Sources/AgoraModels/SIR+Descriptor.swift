@@ -24,6 +24,7 @@ extension SIRModel {
         maxPopulations: 1,
         network: .required,
         usesExchange: false, keepsOwnAgents: true,
+        events: [SIRModel.transitionEvent],
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard let graph = inputs.network else {
                 throw ModelBuildError(parameter: "network", "the sir model needs a `network` section")

@@ -28,6 +28,7 @@ extension SchellingModel {
         summary: "Schelling's segregation on a grid: residents of two groups move while too few of their neighbours are like them.",
         agentKinds: [AgentKindDescriptor(name: "resident", summary: "A resident of one of two groups, in one cell.", parameters: Parameters.specs)],
         maxPopulations: 1, network: .none, usesExchange: false,
+        events: [SchellingModel.moveEvent],
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard let count = inputs.count else { throw ModelBuildError(parameter: "count", "how many residents") }
             let p = inputs.population

@@ -121,7 +121,8 @@ public struct World: @unchecked Sendable {
                                  network: network, market: scenario.market, llm: scenario.llm, answers: answers,
                                  placement: placement.flatMap { p in
                                      hosted(of: agents).map { ModelPlacement(rank: p.rank, processes: p.processes, agents: $0) }
-                                 })
+                                 },
+                                 modelName: scenario.model.name, events: scenario.model.numberingEvents().events)
         let model: any Model
         do {
             model = try scenario.model.build(inputs)

@@ -128,3 +128,31 @@ struct MeanReversionTrader: TraderStrategy {
         #expect(throws: ModelRegistry.Refusal.self) { try ModelRegistry(ModelCatalog.all + [ModelCatalog.boltzmann]) }
     }
 }
+
+/// Event kinds declared by name are numbered at registration, apart from every other model's.
+@Suite struct EventRegistrationTests {
+    static func model(_ name: String, events: [EventKind]) -> ModelDescriptor {
+        ModelDescriptor(name: name, summary: "", agentKinds: [AgentKindDescriptor(name: "a", summary: "", parameters: [])], maxPopulations: 1,
+                        network: .none, usesExchange: false, events: events,
+                        build: { (_) throws(ModelBuildError) -> any Model in throw ModelBuildError(parameter: "", "never built") })
+    }
+
+    @Test func namedKindsGetNumbersNoOtherModelHasAndClashesAreRefused() throws {
+        let a = Self.model("a", events: [.named("fire", columns: []), .named("smoke", columns: ["x"])])
+        let b = Self.model("b", events: [.named("fire", columns: [])])
+        let registry = try ModelRegistry(ModelCatalog.all + [a, b])
+        let numbers = registry.models.flatMap { $0.events.map(\.id) }
+        #expect(Set(numbers).count == numbers.count && !numbers.contains(0), "every kind numbered, none twice: \(numbers)")
+        let fireA = try #require(registry.named("a")?.events.first), fireB = try #require(registry.named("b")?.events.first)
+        #expect(fireA.id >= 100 && fireB.id >= 100 && fireA.id != fireB.id && fireA.name == "fire" && fireB.name == "fire")
+        // A numbered kind that another model's number takes is refused, and so is a name given twice.
+        let clash = Self.model("c", events: [EventKind(id: 20, name: "tick", columns: [])])
+        #expect(ModelRegistry.problem(ModelCatalog.all + [clash])?.contains("has the number 20, which 'report' of 'market' has") == true)
+        #expect(ModelRegistry.problem([Self.model("d", events: [.named("x", columns: []), .named("x", columns: [])])])
+                == "the model 'd' declares the event kind 'x' twice")
+        // Streams by name: apart across names and models, the same each time.
+        let inputs = { (m: String) in ModelInputs(seed: 1, populations: [], modelName: m) }
+        #expect(inputs("a").stream("growth") == inputs("a").stream("growth"))
+        #expect(inputs("a").stream("growth") != inputs("a").stream("lightning") && inputs("a").stream("growth") != inputs("b").stream("growth"))
+    }
+}

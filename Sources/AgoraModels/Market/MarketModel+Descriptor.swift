@@ -19,6 +19,8 @@ extension ModelCatalog {
         usesExchange: true,
         usesLLM: true,
         keepsOwnAgents: true,
+        events: [MarketModel.Event.report, MarketModel.Event.market, MarketModel.Event.order, MarketModel.Event.trade,
+                 MarketModel.Event.post, MarketModel.Event.heard, LLMTraders.event],
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard var spec = inputs.market else {
                 throw ModelBuildError(population: nil, parameter: "exchange", "the market model needs an `exchange` section")

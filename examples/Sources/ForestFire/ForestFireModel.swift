@@ -13,15 +13,16 @@ public final class ForestFireModel: Model, @unchecked Sendable {
 
     public enum Cell: UInt8 { case empty = 0, tree = 1, burning = 2 }
 
-    /// Outside Agora, event kind ids and random streams are chosen by the model: these are used by
-    /// no built-in model.
-    public static let fireEvent = EventKind(id: 201, name: "fire", columns: ["x", "y"])
-    public static let stream: UInt64 = 0xF0_2E57_F12E
+    /// Its event kind, declared by name: registration numbers it (`inputs.eventKind("fire")`).
+    public static let fireEvent = EventKind.named("fire", columns: ["x", "y"])
 
     public let grid: Grid
     public let growth: Probability
     public let lightning: Probability
     public let seed: UInt64
+    /// The event kind as registered, and the model's random stream (`inputs.stream("fire")`).
+    public let fire: EventKind
+    public let stream: UInt64
     public let state: Column<UInt8>
     let next: Column<UInt8>
     let offsets: [(dx: Int, dy: Int)]
@@ -29,15 +30,17 @@ public final class ForestFireModel: Model, @unchecked Sendable {
     let columns: StateColumns
 
     public init(grid: Grid, neighbourhood: Grid.Neighbourhood = .vonNeumann(radius: 1), density: Double, growth: Double,
-                lightning: Double, seed: UInt64) {
+                lightning: Double, seed: UInt64, fire: EventKind, stream: UInt64) {
         self.grid = grid
+        self.fire = fire
+        self.stream = stream
         self.growth = Probability(growth)
         self.lightning = Probability(lightning)
         self.seed = seed
         state = Column(count: grid.cellCount, repeating: Cell.empty.rawValue)
         next = Column(count: grid.cellCount, repeating: Cell.empty.rawValue)
         offsets = neighbourhood.offsets
-        let setup = RandomStream(seed: seed, stream: Self.stream).tick(-1)
+        let setup = RandomStream(seed: seed, stream: stream).tick(-1)
         let trees = Probability(density)
         for c in 0..<grid.cellCount {
             var r = setup.agent(c)
@@ -51,14 +54,14 @@ public final class ForestFireModel: Model, @unchecked Sendable {
 
     public var agentCount: Int { grid.cellCount }
     public var phases: Phases { [.decide, .match, .record] }
-    public var eventKinds: [EventKind] { [Self.fireEvent] }
+    public var eventKinds: [EventKind] { [fire] }
     public var counterCount: Int { 2 }
     public var metricNames: [String] { ["trees", "burning"] }
     public var stateBytes: Int { columns.byteCount }
 
     public func decide(_ ctx: ShardContext, outbox: Outbox<NoPayload>) {
         let now = state.pointer, then = next.pointer
-        let draws = RandomStream(seed: seed, stream: Self.stream).tick(ctx.tick)
+        let draws = RandomStream(seed: seed, stream: stream).tick(ctx.tick)
         let tree = Cell.tree.rawValue, burning = Cell.burning.rawValue
         for c in ctx.agents {
             switch now[c] {
@@ -91,7 +94,7 @@ public final class ForestFireModel: Model, @unchecked Sendable {
             if now[c] == Cell.burning.rawValue {
                 fires &+= 1
                 let (x, y) = grid.coordinates(of: c)
-                recorder.record(kind: Self.fireEvent.id, agent: c, Int64(x), Int64(y))
+                recorder.record(kind: fire.id, agent: c, Int64(x), Int64(y))
             }
         }
         recorder.counters[0] &+= trees
@@ -145,7 +148,7 @@ extension ForestFireModel {
         agentKinds: [AgentKindDescriptor(name: "cell", summary: "A cell: empty, a tree, or burning.", parameters: [
             Parameters.width.spec, Parameters.height.spec, Parameters.density.spec, Parameters.growth.spec, Parameters.lightning.spec,
         ])],
-        maxPopulations: 1, network: .none, usesExchange: false,
+        maxPopulations: 1, network: .none, usesExchange: false, events: [fireEvent],
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let p = inputs.population
             let grid = Grid(width: p[Parameters.width], height: p[Parameters.height])
@@ -153,6 +156,7 @@ extension ForestFireModel {
                 throw ModelBuildError(parameter: "count", "count \(count) is not the grid's \(grid.cellCount) cells (omit it)")
             }
             return ForestFireModel(grid: grid, density: p[Parameters.density], growth: p[Parameters.growth],
-                                   lightning: p[Parameters.lightning], seed: inputs.seed)
+                                   lightning: p[Parameters.lightning], seed: inputs.seed, fire: inputs.eventKind("fire"),
+                                   stream: inputs.stream("fire"))
         })
 }
