@@ -54,7 +54,11 @@ public final class OpinionModel: Model, @unchecked Sendable {
     /// Per tick: the mean, the variance, the share above 1/2, and the share of agents whose
     /// opinion is within ε of every neighbour's ("settled").
     public var metricNames: [String] { ["mean", "variance", "share_above_half", "polarization"] }
-    public var counterCount: Int { 4 }
+    public var counterCount: Int { 4 + Self.bins }
+    /// Bins of the opinion distribution kept for every tick (counters 4…, summed over shards and processes).
+    static let bins = 20
+    /// Per tick: how many agents held opinions in each of the `bins` equal bins of [0, 1].
+    var distribution: [[Int64]] = []
     public var eventKinds: [EventKind] { [Self.opinionEvent] }
     public var stateBytes: Int { opinion.byteCount + next.byteCount + graph.byteCount }
 
@@ -96,10 +100,12 @@ public final class OpinionModel: Model, @unchecked Sendable {
         recorder.counters[0] += sum
         recorder.counters[1] += sumSquares
         recorder.counters[2] += above
+        for v in ctx.agents { recorder.counters[4 + min(Self.bins - 1, max(0, Int(y[v] * Double(Self.bins))))] += 1 }
     }
 
     public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] {
         swap(&opinion, &next)
+        distribution.append(Array(counters[4..<(4 + Self.bins)]))
         let n = Double(max(1, agentCount))
         let mean = Double(counters[0]) / 1e6 / n
         let variance = max(0, Double(counters[1]) / 1e9 / n - mean * mean)
@@ -131,8 +137,16 @@ public final class OpinionModel: Model, @unchecked Sendable {
 }
 
 extension OpinionModel: CheckpointableModel {
-    public func saveState(to w: inout StateWriter) { w.write(opinion) }
-    public func loadState(from r: inout StateReader) throws(StateReader.Failure) { try r.read(into: opinion) }
+    public func saveState(to w: inout StateWriter) {
+        w.write(opinion)
+        w.write(distribution.flatMap { $0 })
+    }
+    public func loadState(from r: inout StateReader) throws(StateReader.Failure) {
+        try r.read(into: opinion)
+        let flat = try r.int64s()
+        guard flat.count % Self.bins == 0 else { throw StateReader.Failure(description: "opinion state: \(flat.count) bin counts") }
+        distribution = stride(from: 0, to: flat.count, by: Self.bins).map { Array(flat[$0..<($0 + Self.bins)]) }
+    }
 }
 
 /// Agents read their neighbours' opinions directly, so every process shares its agents' new
@@ -156,11 +170,22 @@ extension OpinionModel: DistributedModel {
 }
 
 extension OpinionModel {
-    /// The opinions at the end, in 50 bins of 0.02.
+    /// The distribution of opinions over time (at five ticks from the first to the last), and at
+    /// the end in 50 bins of 0.02.
     public var figures: [Figure] {
         var bins = [Double](repeating: 0, count: 50)
         for v in opinion.buffer { bins[min(49, max(0, Int(v * 50)))] += 1 }
-        return [Figure(title: "Opinions at the end", xLabel: "opinion", yLabel: "agents", style: .bars,
-                       series: [.init(name: "agents", x: (0..<50).map { (Double($0) + 0.5) / 50 }, y: bins)])]
+        var figures: [Figure] = []
+        if !distribution.isEmpty {
+            let last = distribution.count - 1
+            let ticks = Array(Set([0, last / 4, last / 2, 3 * last / 4, last])).sorted()
+            let centers = (0..<Self.bins).map { (Double($0) + 0.5) / Double(Self.bins) }
+            figures.append(Figure(title: "Opinion distribution over time", xLabel: "opinion", yLabel: "share of agents", series: ticks.map { t in
+                .init(name: "after tick \(t)", x: centers, y: distribution[t].map { Double($0) / Double(max(1, agentCount)) })
+            }))
+        }
+        figures.append(Figure(title: "Opinions at the end", xLabel: "opinion", yLabel: "agents", style: .bars,
+                              series: [.init(name: "agents", x: (0..<50).map { (Double($0) + 0.5) / 50 }, y: bins)]))
+        return figures
     }
 }

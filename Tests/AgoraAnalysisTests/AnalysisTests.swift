@@ -95,6 +95,16 @@ import Testing
         #expect(html.contains("total_wealth (the same every tick)"), "a constant metric is a line of a table, not a flat chart")
     }
 
+    @Test func opinionAddsItsDistributionOverTimeFromCountersSummedEverywhere() throws {
+        let run = try RunAnalysisTests.run("opinion.yaml", ["network.nodes=3000", "ticks=40"])
+        let a = try RunAnalysis.analyze(directory: run.directory.path)
+        let overTime = try #require(a.modelFigures.first { $0.title == "Opinion distribution over time" })
+        #expect(overTime.series.map(\.name) == ["after tick 0", "after tick 9", "after tick 19", "after tick 29", "after tick 39"])
+        for s in overTime.series { #expect(abs(s.y.reduce(0, +) - 1) < 1e-9, "\(s.name): shares of every agent") }
+        let end = try #require(a.modelFigures.first { $0.title == "Opinions at the end" })
+        #expect(end.series[0].y.reduce(0, +) == 3000)
+    }
+
     @Test func aModelsMetricsOutsideAnyKnownGroupGetChartsOfTheirOwn() throws {
         let run = try RunAnalysisTests.run("schelling.yaml", ["ticks=30"])
         let html = try RunAnalysis.analyze(directory: run.directory.path).html
