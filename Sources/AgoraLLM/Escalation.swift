@@ -79,14 +79,18 @@ public struct LLMSettings: Sendable, Hashable {
 
 /// What the LLM side of a run did, for the summary, the catalog and `--json`.
 public struct LLMAccounting: Sendable, Hashable {
-    /// Questions answered by the endpoint, by the cache, from a recording.
+    /// Questions answered by the endpoint (a body that parsed came back), by the cache, from a recording.
     public var calls = 0
+    /// Questions the endpoint was asked (at least one attempt sent), and those never sent (the
+    /// breaker was open, or the deadline passed before an attempt could start).
+    public var sent = 0
+    public var neverSent = 0
     public var cacheHits = 0
     public var replayed = 0
     public var failures = 0
     public var tokensIn = 0
     public var tokensOut = 0
-    /// Milliseconds per endpoint call.
+    /// Milliseconds per answered endpoint call.
     public var latencies: [Int] = []
     public var retries = 0
     /// Agent-decisions the LLM made (archetype members included) and those that fell back, by reason.
@@ -114,7 +118,8 @@ public struct LLMAccounting: Sendable, Hashable {
     /// (name, value) pairs in a fixed order for summaries and the catalog.
     public var figures: [(name: String, value: Double)] {
         var out: [(String, Double)] = [
-            ("llm.questions", Double(questions)), ("llm.calls", Double(calls)), ("llm.cache_hits", Double(cacheHits)),
+            ("llm.questions", Double(questions)), ("llm.sent", Double(sent)), ("llm.calls", Double(calls)),
+            ("llm.never_sent", Double(neverSent)), ("llm.cache_hits", Double(cacheHits)),
             ("llm.replayed", Double(replayed)), ("llm.failures", Double(failures)), ("llm.retries", Double(retries)),
             ("llm.tokens_in", Double(tokensIn)), ("llm.tokens_out", Double(tokensOut)),
             ("llm.latency_p50_ms", Double(latency(percentile: 50))), ("llm.latency_p95_ms", Double(latency(percentile: 95))),

@@ -85,7 +85,11 @@ import Testing
         func count(_ f: Fallback?) -> Int { statuses.filter { $0 == LLMTraders.statusCode(f) }.count }
         #expect(count(nil) > 0 && count(.noToolCall) > 0 && count(.invalidArguments) > 0 && count(.refused) > 0 && count(.failed) > 0)
         #expect(rows.count == a.questions, "one event per question")
-        #expect(a.calls + a.cacheHits == a.questions && server.requests.count >= a.calls)
+        // Every question was sent, or stopped before it could be, or answered from the cache; only
+        // those that came back with a body count as calls, and only their latencies are kept.
+        #expect(a.sent + a.neverSent + a.cacheHits == a.questions && server.requests.count >= a.sent)
+        #expect(a.calls < a.sent && a.calls == rows.filter { $0[5] != LLMTraders.statusCode(.failed) }.count, "the failed questions are no calls")
+        #expect(a.latencies.count == a.calls)
         // The archetype's members: each answer stands for all of them.
         #expect(rows.allSatisfy { $0[4] >= 1 } && rows.contains { $0[4] > 1 })
         #expect(a.decisions == rows.filter { $0[5] == 0 }.reduce(0) { $0 + Int($1[4]) })
@@ -124,7 +128,8 @@ import Testing
         let replayed = Self.run(model, shards: 1)
         #expect(recorded.mismatches == 0)
         #expect(replayed.0 == digest, "the replay is the run, bit for bit")
-        #expect(model.llm!.accounting.replayed == model.llm!.accounting.calls + model.llm!.accounting.cacheHits)
+        let a = model.llm!.accounting
+        #expect(a.replayed == a.sent + a.neverSent + a.cacheHits && a.calls <= a.sent)
     }
 
     @Test(arguments: [5, 11, 51])

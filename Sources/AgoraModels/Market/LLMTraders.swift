@@ -237,7 +237,15 @@ final class LLMTraders: @unchecked Sendable {
         for (index, (q, reply)) in zip(questions, replies).enumerated() {
             if source.isReplay && reply.source != .none { accounting.replayed += 1 }
             switch reply.source {
-            case .endpoint: accounting.calls += 1; accounting.latencies.append(reply.milliseconds)
+            case .endpoint:
+                // Sent (at least one attempt reached the endpoint), answered (a body that parsed
+                // came back), or never sent (the breaker, the deadline or the budget stopped it
+                // first); latency is over the answered ones only.
+                if reply.attempts > 0 { accounting.sent += 1 } else { accounting.neverSent += 1 }
+                if reply.answer != nil {
+                    accounting.calls += 1
+                    accounting.latencies.append(reply.milliseconds)
+                }
             case .cache: accounting.cacheHits += 1
             case .none: break
             }
@@ -342,7 +350,8 @@ final class LLMTraders: @unchecked Sendable {
             }
         }
         let a = accounting
-        for v in [a.calls, a.cacheHits, a.replayed, a.failures, a.tokensIn, a.tokensOut, a.retries, a.decisions, a.questions, a.covered] {
+        for v in [a.calls, a.cacheHits, a.replayed, a.failures, a.tokensIn, a.tokensOut, a.retries, a.decisions, a.questions, a.covered,
+                  a.sent, a.neverSent] {
             w.write(v)
         }
         w.write(a.latencies.map(Int64.init))
@@ -390,6 +399,7 @@ final class LLMTraders: @unchecked Sendable {
         a.calls = try r.int(); a.cacheHits = try r.int(); a.replayed = try r.int(); a.failures = try r.int()
         a.tokensIn = try r.int(); a.tokensOut = try r.int(); a.retries = try r.int(); a.decisions = try r.int(); a.questions = try r.int()
         a.covered = try r.int()
+        a.sent = try r.int(); a.neverSent = try r.int()
         a.latencies = try r.int64s().map { Int($0) }
         for f in Fallback.allCases { let n = try r.int(); if n > 0 { a.fallbacks[f] = n } }
         accounting = a
