@@ -53,7 +53,7 @@ enum NewModelTemplate {
         /// By cell: whether decide changed its opinion this tick.
         let changed: Column<UInt8>
         let offsets = Grid.Neighbourhood.vonNeumann(radius: 1).offsets
-        let columns: StateColumns
+        public let columns: StateColumns
 
         public init(grid: Grid, share: Double, rate: Double, seed: UInt64, flip: EventKind, stream: UInt64) {
             self.grid = grid
@@ -131,15 +131,8 @@ enum NewModelTemplate {
         public func loadState(from r: inout StateReader) throws(StateReader.Failure) { try columns.load(from: &r) }
     }
 
-    extension __TYPE__Model: DistributedModel {
-        public var syncPoints: [SyncPoint] { [.afterDecide] }
-        public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
-            columns.share(point, agents: agents, into: &w)
-        }
-        public func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from r: inout StateReader) throws(StateReader.Failure) {
-            try columns.absorb(point, agents: agents, from: &r)
-        }
-    }
+    /// Spread over processes, the next opinions of each process's cells are shared after decide.
+    extension __TYPE__Model: ColumnSharingModel {}
 
     extension __TYPE__Model {
         /// The parameters, each declared once with its default.

@@ -66,3 +66,22 @@ public struct StateColumns {
         for e in entries where e.shared.contains(point) { try e.column.read(agents, from: &r) }
     }
 }
+
+/// A model whose state that processes share is all in its `StateColumns`: its sync points are the
+/// points its columns name, and `share`/`absorb` send and take those columns' values of the
+/// process's own agents. Declaring the columns is then all a model writes to run spread.
+public protocol ColumnSharingModel: DistributedModel {
+    var columns: StateColumns { get }
+}
+
+extension ColumnSharingModel {
+    public var syncPoints: [SyncPoint] { SyncPoint.allCases.filter { p in columns.entries.contains { $0.shared.contains(p) } } }
+
+    public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
+        columns.share(point, agents: agents, into: &w)
+    }
+
+    public func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from r: inout StateReader) throws(StateReader.Failure) {
+        try columns.absorb(point, agents: agents, from: &r)
+    }
+}

@@ -48,7 +48,7 @@ public final class SchellingModel: Model, @unchecked Sendable {
     var moves: [MoveRequest] = []
     var totals = (moves: 0, settledAt: -1)
     var last = (unhappy: 0.0, similar: 0.0)
-    let columns: StateColumns
+    public let columns: StateColumns
 
     public init(grid: Grid, neighbourhood: Grid.Neighbourhood, residents: Int, minority: Double, similarWanted: Double, moveTries: Int,
                 seed: UInt64) {
@@ -189,13 +189,5 @@ extension SchellingModel: CheckpointableModel {
 }
 
 /// Every process keeps the whole grid and settles every move itself: it needs every resident's
-/// request, which only the resident's host computes.
-extension SchellingModel: DistributedModel {
-    public var syncPoints: [SyncPoint] { [.afterDecide] }
-    public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
-        columns.share(point, agents: agents, into: &w)
-    }
-    public func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from r: inout StateReader) throws(StateReader.Failure) {
-        try columns.absorb(point, agents: agents, from: &r)
-    }
-}
+/// request, which only the resident's host computes (the `target` column, shared after decide).
+extension SchellingModel: ColumnSharingModel {}

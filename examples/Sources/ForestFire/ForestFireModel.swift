@@ -27,7 +27,7 @@ public final class ForestFireModel: Model, @unchecked Sendable {
     let next: Column<UInt8>
     let offsets: [(dx: Int, dy: Int)]
     var burned = 0
-    let columns: StateColumns
+    public let columns: StateColumns
 
     public init(grid: Grid, neighbourhood: Grid.Neighbourhood = .vonNeumann(radius: 1), density: Double, growth: Double,
                 lightning: Double, seed: UInt64, fire: EventKind, stream: UInt64) {
@@ -121,15 +121,8 @@ extension ForestFireModel: CheckpointableModel {
     }
 }
 
-extension ForestFireModel: DistributedModel {
-    public var syncPoints: [SyncPoint] { [.afterDecide] }
-    public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
-        columns.share(point, agents: agents, into: &w)
-    }
-    public func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from r: inout StateReader) throws(StateReader.Failure) {
-        try columns.absorb(point, agents: agents, from: &r)
-    }
-}
+/// Spread over processes, the next states of each process's cells are shared after decide.
+extension ForestFireModel: ColumnSharingModel {}
 
 extension ForestFireModel {
     public enum Parameters {
