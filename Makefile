@@ -24,6 +24,7 @@ test: deps
 	bash scripts/python-tests.sh
 	bash scripts/examples-tests.sh
 	bash scripts/tutorial-test.sh
+	bash scripts/stylized-facts-test.sh
 
 bench: release
 	.build/release/agora bench boltzmann

@@ -33,6 +33,7 @@ extension RunAnalysis {
                 m.set("imbalance_return_correlation", .number(r.imbalanceReturnCorrelation))
                 m.set("auctions", r.auctions.count)
                 m.set("auction_volume", Int(r.auctions.reduce(0) { $0 + $1.volume }))
+                if let facts = r.facts { m.set("facts", facts.json) }
                 market.set(r.name, m)
             }
             j.set("market", market)
@@ -85,6 +86,7 @@ extension RunAnalysis {
                     (p + "volatility_clustering", r.volatilityClustering), (p + "realized_volatility", r.realizedVolatility),
                     (p + "mean_spread", r.meanSpread), (p + "mean_depth", r.meanDepth),
                     (p + "mean_order_flow_imbalance", r.meanOrderFlowImbalance), (p + "auctions", Double(r.auctions.count))]
+            if let facts = r.facts { out += facts.figures(prefix: p + "facts.") }
         }
         for k in pnl { out.append(("analysis.pnl.\(k.kind).mean", k.mean)) }
         if let d = degrees {
@@ -117,6 +119,7 @@ extension RunAnalysis {
                       r.returnACF.indices.map { "\($0),\(f(r.returnACF[$0])),\(f(r.absoluteReturnACF[$0]))" })
             try write("book_\(r.name).csv", "tick,last,mid,spread,depth", r.perTick.map { "\($0.tick),\($0.last),\(f($0.mid)),\(f($0.spread)),\(f($0.depth))" })
             try write("auctions_\(r.name).csv", "tick,price,volume", r.auctions.map { "\($0.tick),\($0.price),\($0.volume)" })
+            for (file, header, rows) in r.facts?.csvTables(r.name) ?? [] { try write(file, header, rows) }
         }
         if !pnl.isEmpty {
             try write("pnl.csv", "kind,agents,total,mean", pnl.map { "\($0.kind),\($0.agents),\(f($0.total)),\(f($0.mean))" })
@@ -146,6 +149,11 @@ extension RunAnalysis {
                          + "Hill α \(f(r.hillTailIndex, 2)), acf(r,1) \(f(r.returnACF.count > 1 ? r.returnACF[1] : .nan)), "
                          + "acf(|r|,1) \(f(r.absoluteReturnACF.count > 1 ? r.absoluteReturnACF[1] : .nan)), clustering \(f(r.volatilityClustering)); "
                          + "spread \(f(r.meanSpread, 2)), depth \(f(r.meanDepth, 1)), \(r.auctions.count) auctions")
+            if let facts = r.facts, facts.count > 0 {
+                let score = facts.score
+                lines.append("  \(r.name) stylized facts (\(facts.count) mid-price returns over continuous trading): \(score.holds) of \(score.of) hold")
+                lines += facts.lines.map { "    " + $0 }
+            }
         }
         if !pnl.isEmpty {
             lines.append("  profit and loss per agent: " + pnl.map { "\($0.kind) \(String(format: "%.0f", $0.mean))" }.joined(separator: ", "))

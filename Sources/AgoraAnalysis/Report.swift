@@ -71,6 +71,7 @@ extension RunAnalysis {
                    ("mean order-flow imbalance", f(r.meanOrderFlowImbalance)),
                    ("order-flow imbalance vs next return (correlation)", f(r.imbalanceReturnCorrelation)),
                    ("auctions", r.auctions.map { "tick \($0.tick): \($0.price) × \($0.volume)" }.joined(separator: ", "))])
+            if let facts = r.facts, facts.count >= 2 { body += facts.panel(r.name) }
         }
         if !pnl.isEmpty {
             h2("Profit and loss by agent kind")
@@ -177,10 +178,16 @@ extension RunAnalysis {
                   + reasons.enumerated().map { ("bar \($0.offset): \($0.element.0)", String($0.element.1)) })
         }
 
+        return Self.page(title: "Agora run report: \(scenarioName)", header: header, body: body)
+    }
+
+    /// A report page: a title, a header table and `body`, with the style every report shares and
+    /// the load-time marks the headless-browser test reads.
+    static func page(title: String, header: [(String, String)], body: String) -> String {
         let head = header.map { "<tr><th>\($0.0)</th><td>\(SVGChart.escape($0.1))</td></tr>" }.joined()
         return """
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>Agora — \(SVGChart.escape(scenarioName))</title>
+        <html lang="en"><head><meta charset="utf-8"><title>\(SVGChart.escape(title))</title>
         <style>
         body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 760px; color: #222; }
         h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; }
@@ -189,8 +196,9 @@ extension RunAnalysis {
         svg.chart text { font-size: 11px; fill: #333; } svg.chart .title { font-size: 13px; font-weight: 600; }
         svg.chart .axes line { stroke: #555; } svg.chart .axes line.grid { stroke: #eee; }
         svg.chart .mark { stroke: #999; stroke-dasharray: 4 3; }
+        td.holds { color: #1a7f37; font-weight: 600; } td.fails { color: #b42318; font-weight: 600; }
         </style></head><body>
-        <h1>Agora run report: \(SVGChart.escape(scenarioName))</h1>
+        <h1>\(SVGChart.escape(title))</h1>
         <table class="header">\(head)</table>
         \(body)<script>
         // Marks the page once laid out: how many charts drew something, and any error. Read by the

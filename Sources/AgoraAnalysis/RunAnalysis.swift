@@ -15,6 +15,8 @@ public struct AnalysisOptions: Sendable {
     public var lags = 20
     /// The share of the largest |returns| the Hill estimator uses.
     public var tailShare = 0.05
+    /// Block-bootstrap resamples behind the stylized facts' intervals (0: no intervals).
+    public var resamples = 200
 
     public init() {}
 }
@@ -61,8 +63,11 @@ public struct InstrumentAnalysis: Sendable {
     public var imbalanceReturnCorrelation = Double.nan
     /// Call auctions: tick, price, volume.
     public var auctions: [(tick: Int, price: Int64, volume: Int64)] = []
-    /// Per tick: last, mid (from the book), spread, depth.
-    public var perTick: [(tick: Int, last: Int64, mid: Double, spread: Double, depth: Double)] = []
+    /// Per tick: last, mid (from the book), spread, depth, volume.
+    public var perTick: [(tick: Int, last: Int64, mid: Double, spread: Double, depth: Double, volume: Int64)] = []
+    /// The stylized facts of its mid-price returns over continuous trading (ticks with both sides
+    /// of the book), with the signs of its trades; nil when the log has no market events.
+    public var facts: StylizedFacts?
 
     /// Volatility clustering: the mean autocorrelation of |r| over lags 1…10 (near 0 without it).
     public var volatilityClustering: Double {
@@ -167,7 +172,10 @@ struct Streamer {
     var seenKinds: Set<UInt16> = []
 
     var bars: [[Int: Bar]]
-    var perTick: [[(tick: Int, last: Int64, mid: Double, spread: Double, depth: Double)]]
+    var perTick: [[(tick: Int, last: Int64, mid: Double, spread: Double, depth: Double, volume: Int64)]]
+    /// Per instrument, the signs of its trades in order (+1 the buyer took liquidity, −1 the seller), at most `maxSigns`.
+    var signs: [[Int8]]
+    static let maxSigns = 2_000_000
     var auctions: [[(tick: Int, price: Int64, volume: Int64)]]
     var trades: [Int]
     var volume: [Int64]
@@ -192,6 +200,7 @@ struct Streamer {
         let n = instrumentNames.count
         bars = Array(repeating: [:], count: n)
         perTick = Array(repeating: [], count: n)
+        signs = Array(repeating: [], count: n)
         auctions = Array(repeating: [], count: n)
         trades = Array(repeating: 0, count: n)
         volume = Array(repeating: 0, count: n)
@@ -237,6 +246,7 @@ struct Streamer {
                 bar.volume += q
                 bar.trades += 1
                 if aggressor[i] == 0 { bar.buyVolume += q } else if aggressor[i] == 1 { bar.sellVolume += q }
+                if aggressor[i] < 2 && signs[s].count < Self.maxSigns { signs[s].append(aggressor[i] == 0 ? 1 : -1) }
                 bars[s][b] = bar
                 trades[s] += 1
                 volume[s] += q
@@ -252,7 +262,7 @@ struct Streamer {
             }
         case (_, "market") where !instrumentNames.isEmpty:
             guard let tick = col(c, "tick"), let inst = col(c, "agent"), let bid = col(c, "bid"), let ask = col(c, "ask"),
-                  let last = col(c, "last"), let bidSize = col(c, "bid_size"), let askSize = col(c, "ask_size"),
+                  let last = col(c, "last"), let bidSize = col(c, "bid_size"), let askSize = col(c, "ask_size"), let vol = col(c, "volume"),
                   let ap = col(c, "auction_price"), let av = col(c, "auction_volume") else { return }
             for i in 0..<c.count {
                 let s = Int(inst[i])
@@ -260,7 +270,7 @@ struct Streamer {
                 // A call's book may be crossed: only an uncrossed two-sided book has a spread.
                 let quoted = bid[i] > 0 && ask[i] > 0 && ask[i] >= bid[i]
                 perTick[s].append((Int(tick[i]), last[i], quoted ? Double(bid[i] + ask[i]) / 2 : .nan,
-                                   quoted ? Double(ask[i] - bid[i]) : .nan, quoted ? Double(bidSize[i] + askSize[i]) : .nan))
+                                   quoted ? Double(ask[i] - bid[i]) : .nan, quoted ? Double(bidSize[i] + askSize[i]) : .nan, vol[i]))
                 if av[i] > 0 { auctions[s].append((Int(tick[i]), ap[i], av[i])) }
             }
         case (_, "post") where scenario.model.name == "news":
@@ -306,6 +316,31 @@ struct Streamer {
         }
     }
 
+    /// Mid-price returns over continuous trading: one stretch per day's continuous session, broken
+    /// where a side of the book is empty; each step's volume and spread, and where in the session it falls.
+    func midReturns(_ ticks: [(tick: Int, last: Int64, mid: Double, spread: Double, depth: Double, volume: Int64)]) -> ReturnSeries {
+        let schedule = scenario.market?.exchange.schedule
+        var prices: [Double?] = [], volumes: [Double] = [], spreads: [Double] = [], positions: [Double] = []
+        var previous: Int?
+        for t in ticks {
+            if let p = previous, t.tick != p + 1 { prices.append(nil); volumes.append(0); spreads.append(.nan); positions.append(0) }
+            previous = t.tick
+            let continuous = schedule.map { $0.phase(at: t.tick) == .continuous } ?? true
+            prices.append(continuous && t.mid.isFinite ? t.mid : nil)
+            volumes.append(Double(t.volume))
+            spreads.append(t.spread)
+            if let s = schedule {
+                let open = s.ticksPerDay - s.preOpen - s.closingCall - s.closed
+                positions.append(Double(t.tick % s.ticksPerDay - s.preOpen) / Double(max(1, open - 1)))
+            } else {
+                positions.append(0)
+            }
+        }
+        var series = ReturnSeries()
+        series.append(stretchOf: prices, volumes: volumes, spreads: spreads, positions: positions)
+        return series
+    }
+
     mutating func finish(into a: inout RunAnalysis, options: AnalysisOptions) {
         a.ticks = Int(lastTick + 1)
         // Markets.
@@ -337,7 +372,9 @@ struct Streamer {
             r.meanOrderFlowImbalance = Stats.mean(r.bars.filter { $0.buyVolume + $0.sellVolume > 0 }.map(\.orderFlowImbalance))
             r.imbalanceReturnCorrelation = Stats.correlation(imbalance, next)
             r.auctions = auctions[s]
+            perTick[s].sort { $0.tick < $1.tick }
             r.perTick = perTick[s]
+            if !perTick[s].isEmpty { r.facts = StylizedFacts(midReturns(perTick[s]), signs: signs[s], resamples: options.resamples) }
             a.instruments.append(r)
         }
         if !instrumentNames.isEmpty {

@@ -18,10 +18,19 @@ extension AgoraCommand {
             friendship paradox, cascade sizes, news reach, and the LLM accounting. Every figure is \
             also stored as a run metric (analysis.*) in the catalog. Figures are defined in \
             docs/analysis.md.
+
+            The stylized facts of each instrument's mid-price returns over continuous trading \
+            are checked against the ranges of real markets. With --prices FILE.csv instead of a \
+            run, the same facts are computed for a real price series (a header naming timestamp, \
+            price and optionally volume, then one row per observation).
             """)
 
         @Argument(help: ArgumentHelp("A run directory or a run id.", valueName: "run"))
-        var reference: String
+        var reference: String?
+
+        @Option(help: ArgumentHelp("Compute the stylized facts of this price series (CSV: timestamp,price[,volume]) instead of a run's.",
+                                   valueName: "file.csv"))
+        var prices: String?
 
         @OptionGroup var catalogOptions: CatalogOptions
 
@@ -41,11 +50,14 @@ extension AgoraCommand {
         var lags = 20
 
         func validate() throws {
+            guard (reference == nil) != (prices == nil) else { throw ValidationError("give a run, or --prices FILE.csv, not both") }
             guard bar >= 1 else { throw ValidationError("--bar must be at least 1") }
             guard lags >= 1 && lags <= 1_000 else { throw ValidationError("--lags must be in 1...1000") }
         }
 
         func run() throws {
+            if let prices { return try analyzePrices(prices) }
+            let reference = self.reference!
             let directory = try catalogOptions.runDirectory(reference)
             var options = AnalysisOptions()
             options.barTicks = bar
@@ -89,6 +101,40 @@ extension AgoraCommand {
                 }
             }
             print(json ? analysis.json.text : analysis.text)
+        }
+
+        /// The stylized facts of a real price series.
+        func analyzePrices(_ path: String) throws {
+            let series: ReturnSeries
+            do { series = try PriceFile.read(path: path) } catch {
+                printError("error: \(error)")
+                throw Exit.badInput
+            }
+            let facts = StylizedFacts(series)
+            let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            if let csv {
+                do {
+                    try FileManager.default.createDirectory(atPath: csv, withIntermediateDirectories: true)
+                    for (file, header, rows) in facts.csvTables(name) {
+                        let text = header + "\n" + rows.joined(separator: "\n") + (rows.isEmpty ? "" : "\n")
+                        try Data(text.utf8).write(to: URL(fileURLWithPath: (csv as NSString).appendingPathComponent(file)), options: .atomic)
+                    }
+                } catch {
+                    printError("error: cannot write \(csv): \(error.localizedDescription)")
+                    throw Exit.failure
+                }
+            }
+            if let report {
+                do {
+                    let url = URL(fileURLWithPath: report)
+                    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try Data(facts.reportPage(name: name, source: path).utf8).write(to: url, options: .atomic)
+                } catch {
+                    printError("error: cannot write \(report): \(error.localizedDescription)")
+                    throw Exit.failure
+                }
+            }
+            print(json ? facts.json.text : facts.text(name: name))
         }
     }
 }

@@ -20,7 +20,7 @@ import Testing
             }
         }
         let market = try #require(models.first { $0["name"] as? String == "market" }?["kinds"] as? [[String: Any]])
-        #expect(market.compactMap { $0["name"] as? String } == ["zero_intelligence", "noise", "fundamentalist", "momentum", "market_maker"])
+        #expect(market.compactMap { $0["name"] as? String } == ["zero_intelligence", "noise", "fundamentalist", "momentum", "market_maker", "switching", "patient"])
         let momentum = try #require(market[3]["parameters"] as? [[String: Any]])
         #expect(momentum.first { $0["name"] as? String == "threshold_bps" }?["default"] as? Int == 30, "momentum's own default")
         let share = try #require(momentum.first { $0["name"] as? String == "share_probability" })

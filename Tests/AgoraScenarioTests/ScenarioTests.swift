@@ -375,9 +375,10 @@ agents:
             params: {lookback: 0, half_spread_ticks: 2}
         """
         #expect(issues(text) == [
-            "s.yaml:10:11: agents[1].kind: the market model has no agent kind 'market_makr'; did you mean 'market_maker'?; kinds: zero_intelligence, noise, fundamentalist, momentum, market_maker",
+            "s.yaml:10:11: agents[1].kind: the market model has no agent kind 'market_makr'; did you mean 'market_maker'?; kinds: zero_intelligence, noise, fundamentalist, momentum, market_maker, switching, patient",
             "s.yaml:14:24: agents[2].params.lookback: expected an integer in 1...10000, got 0",
-            "s.yaml:14:27: agents[2].params.half_spread_ticks: unknown field; expected one of: activity, latency, max_lots, cash, position, share_probability, post_trades, sentiment_decay, lookback, threshold_bps",
+            "s.yaml:14:27: agents[2].params.half_spread_ticks: unknown field; expected one of: activity, latency, max_lots, size_exponent, attention, attention_max, attention_ticks, attention_base_ticks, "
+                + "cash, position, share_probability, post_trades, sentiment_decay, lookback, threshold_bps",
         ])
     }
 

@@ -50,6 +50,7 @@ extension MarketModel {
             for i in llm.escalated where traderAccounts.holds(i) { escalatedTraders[i]!.takeAccount(i, from: traderAccounts) }
         }
         publishViews(afterTick: tick)
+        updateAttention(afterTick: tick)
         llm?.step(tick: tick, market: self)
     }
 

@@ -7,7 +7,7 @@ import AgoraSocial
 // MARK: record: events, metrics and the summary
 
 extension MarketModel {
-    public var counterCount: Int { 4 + (feeds?.counterCount ?? 0) }
+    public var counterCount: Int { tallyBase + tallies.total }
 
     /// Notes for the run's summary: where LLM answers come from.
     public var notes: [String] { llm.map { ["llm: " + $0.source.label] } ?? [] }
@@ -15,6 +15,7 @@ extension MarketModel {
     /// On a network: each shard's posts and first hearings.
     public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {
         feeds?.record(ctx, into: &recorder, base: 4, symbol: symbol, postKind: Event.post.id, heardKind: Event.heard.id)
+        recordTallies(ctx, into: &recorder)
     }
 
     /// Records every report in the exchange's order, and each instrument's end-of-tick market.
@@ -67,7 +68,7 @@ extension MarketModel {
     public var metricNames: [String] {
         ["orders", "fills", "rejects"] + spec.exchange.instruments.flatMap { i in
             ["last", "mid", "spread", "volume", "fundamental"].map { "\(i.name).\($0)" }
-        } + (feeds?.metricNames(instruments: spec.exchange.instruments.map(\.name)) ?? [])
+        } + (feeds?.metricNames(instruments: spec.exchange.instruments.map(\.name)) ?? []) + tallies.names
     }
 
     public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] {
@@ -85,7 +86,7 @@ extension MarketModel {
             row += feeds.endTick(tick, counters: counters[4...])
             feeds.applyFollows()
         }
-        return row
+        return row + publishTallies(counters[tallyBase...])
     }
 
     public func summary() -> [(name: String, value: Double)] {

@@ -29,13 +29,15 @@ extension MarketModel {
             guard !agents.isEmpty else { continue }
             let common = populations[p].common
             let turns = PopulationTurns(
-                agents: agents, tick: ctx.tick, shard: ctx.shard, draws: draws, always: common.activity.isCertain,
+                agents: agents, tick: ctx.tick, shard: ctx.shard, draws: draws, always: common.activity.isCertain && common.attention == 0,
                 threshold: common.activity.threshold, lag: min(common.latency, maxLatency) * symbols, symbols: symbols,
                 symbol: symbol.pointer, first: liveOrder.pointer, second: liveOrder2.pointer, startPosition: startPosition.pointer,
                 views: views.pointer, cash: acc.cash.pointer, reservedCash: acc.reservedCash.pointer, position: acc.position.pointer,
                 reservedPosition: acc.reservedPosition.pointer, unsettled: acc.unsettled.pointer, rules: instrumentRules.pointer,
                 mood: feeds?.sentiment.pointer, escalated: llm?.pendingFlag.pointer, applyDecision: applyDecision, queue: requests,
-                frame: frame, states: type(of: populations[p].strategy).statePointer(strategyStates[p]))
+                frame: frame, states: type(of: populations[p].strategy).statePointer(strategyStates[p]),
+                populationSize: populationStarts[p + 1] - populationStarts[p], tallies: tallies.counts.pointer + tallies.offsets[p],
+                sizePower: common.sizeExponent > 0 ? -1 / common.sizeExponent : 0, attention: attention.thresholds(of: p))
             populations[p].strategy.takeTurns(turns)
         }
     }

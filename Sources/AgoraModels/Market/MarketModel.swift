@@ -87,6 +87,10 @@ public final class MarketModel: Model, @unchecked Sendable {
     /// Per population, its strategy's per-trader state (`Column<S.AgentState>` over the
     /// population's held traders; nil for a strategy that keeps none).
     let strategyStates: [AnyObject?]
+    /// The counts strategies keep of their populations (`TraderStrategy.tallies`).
+    let tallies: PopulationTallies
+    /// The chances to act of populations that pay attention to the market's moves.
+    let attention: MarketAttention
     /// Shares held at the start (market makers measure inventory from it).
     let startPosition: Column<Int64>
     /// The accounts the traders' rules read. In one process, the exchange's own. Spread over
@@ -139,7 +143,10 @@ public final class MarketModel: Model, @unchecked Sendable {
     let news: Column<NewsJump>
     let headlines: [String?]
 
-    public var phases: Phases { feeds == nil ? [.submit, .match, .propagate] : [.decide, .submit, .match, .propagate, .record] }
+    public var phases: Phases {
+        if feeds != nil { return [.decide, .submit, .match, .propagate, .record] }
+        return tallies.total > 0 ? [.submit, .match, .propagate, .record] : [.submit, .match, .propagate]
+    }
 
     /// `network`, when given, has one node per trader: traders are its nodes in population order
     /// (spread over processes, at least the rows of this process's traders). `placement`: the
@@ -209,6 +216,8 @@ public final class MarketModel: Model, @unchecked Sendable {
             states.append(trader.strategy.initialStates(lo..<hi, setup: setup))
         }
         strategyStates = states
+        tallies = PopulationTallies(populations: self.populations, starts: populationStarts, setup: setup)
+        attention = MarketAttention(populations: self.populations.map(\.common), symbols: symbols)
         if spread {
             for a in booksTraders { start(accounts, Int(a), populations[Self.population(of: Int(a), starts: starts)].0.common) }
         }
@@ -256,6 +265,13 @@ public final class MarketModel: Model, @unchecked Sendable {
         c.add("views", views, perAgent: false)
         c.add("fundamental", fundamental, perAgent: false)
         c.add("mid_history", midHistory, perAgent: false)
+        if tallies.total > 0 { c.add("tallies", tallies.counts, perAgent: false) }
+        if !attention.isEmpty {
+            c.add("attention_recent", attention.recent, perAgent: false)
+            c.add("attention_base", attention.base, perAgent: false)
+            c.add("attention_samples", attention.samples, perAgent: false)
+            c.add("attention_thresholds", attention.thresholds, perAgent: false)
+        }
         columns = c
         publishViews(afterTick: -1)
     }

@@ -38,6 +38,12 @@ public struct PopulationTurns {
     @usableFromInline let frame: TurnFrame
     /// The strategy's per-trader states (`AgentState` by id), or nil when it keeps none.
     @usableFromInline let states: UnsafeMutableRawPointer?
+    /// The population's size, its tallies as the last tick ended, and −1 / its size exponent (0: uniform sizes).
+    @usableFromInline let populationSize: Int
+    @usableFromInline let tallies: UnsafeMutablePointer<Int64>
+    @usableFromInline let sizePower: Double
+    /// With attention, per instrument: the draw below which a trader acts this tick (instead of `threshold`).
+    @usableFromInline let attention: UnsafeMutablePointer<UInt64>?
 
     init(agents: Range<Int>, tick: Int, shard: Int, draws: TickRandom, always: Bool, threshold: UInt64, lag: Int, symbols: Int,
          symbol: UnsafeMutablePointer<UInt16>, first: UnsafeMutablePointer<UInt64>, second: UnsafeMutablePointer<UInt64>,
@@ -45,7 +51,8 @@ public struct PopulationTurns {
          reservedCash: UnsafeMutablePointer<Int64>, position: UnsafeMutablePointer<Int64>, reservedPosition: UnsafeMutablePointer<Int64>,
          unsettled: UnsafeMutablePointer<Int64>, rules: UnsafeMutablePointer<InstrumentRules>, mood: UnsafeMutablePointer<Int16>?,
          escalated: UnsafeMutablePointer<UInt8>?, applyDecision: @escaping (Int, OrderSink) -> Bool, queue: ShardQueues<OrderRequest>,
-         frame: TurnFrame, states: UnsafeMutableRawPointer?) {
+         frame: TurnFrame, states: UnsafeMutableRawPointer?, populationSize: Int, tallies: UnsafeMutablePointer<Int64>, sizePower: Double,
+         attention: UnsafeMutablePointer<UInt64>?) {
         self.agents = agents
         self.tick = tick
         self.shard = shard
@@ -71,6 +78,10 @@ public struct PopulationTurns {
         self.queue = queue
         self.frame = frame
         self.states = states
+        self.populationSize = populationSize
+        self.tallies = tallies
+        self.sizePower = sizePower
+        self.attention = attention
     }
 }
 
@@ -89,8 +100,8 @@ extension TraderStrategy {
         for i in t.agents {
             var r = t.draws.agent(i)
             let escalated = t.escalated.map { $0[i] != 0 } ?? false
-            if !escalated && !t.always && r.next() >= t.threshold { continue }
             let s = Int(t.symbol[i])
+            if !escalated && !t.always && r.next() >= (t.attention?[s] ?? t.threshold) { continue }
             let v = t.views[t.lag + s]
             guard v.open, v.mid > 0 else { continue }
             let rules = t.rules[s]
@@ -101,7 +112,8 @@ extension TraderStrategy {
                                    shard: t.shard, agent: UInt32(i), symbol: UInt16(s), first: t.first[i], second: t.second[i])
             if escalated && t.applyDecision(i, orders) { continue }
             var turn = TraderTurn(agent: i, instrument: s, tick: t.tick, market: v, random: r, position: t.position[slot],
-                                  startPosition: t.startPosition[i], sentiment: t.mood?[i] ?? 0, orders: orders, frame: t.frame)
+                                  startPosition: t.startPosition[i], sentiment: t.mood?[i] ?? 0, orders: orders,
+                                  populationSize: t.populationSize, frame: t.frame, tallies: t.tallies, sizePower: t.sizePower)
             if let states {
                 decide(&turn, state: &states[i])
             } else {

@@ -43,6 +43,20 @@ public protocol TraderStrategy: Sendable {
     /// One turn of one trader that acts this tick: look, then send orders through `turn.orders`.
     func decide(_ turn: inout TraderTurn, state: inout AgentState)
 
+    /// Names of counts the strategy keeps of its whole population (none by default). At the end of
+    /// every tick the market counts the population's traders by `tally(_:)`, over every shard and
+    /// process, and shows the counts to each of its traders the next tick (`turn.tally(k)`): how a
+    /// trader herds with its population, as a switching trader reads the share of chartists. Each
+    /// is also a metric of the run, `<kind>.<name>`, the share of the population it counts.
+    static var tallies: [String] { get }
+
+    /// The tally a trader in `state` counts in (an index into `tallies`), or nil for none.
+    func tally(_ state: AgentState) -> Int?
+
+    /// Adds the tallies of `agents` (a population's traders in one shard) to `counts`. Leave it to
+    /// the default, which reads each trader's state without dynamic dispatch.
+    func countTallies(_ agents: Range<Int>, states: UnsafeMutableRawPointer?, into counts: UnsafeMutablePointer<Int64>)
+
     /// The turns of a population's traders in one shard and tick. Leave it to the default, which
     /// the compiler specialises for each strategy's type: the market calls it once per shard and
     /// population, and it calls `decide` for each acting trader without dynamic dispatch.
@@ -57,6 +71,18 @@ public struct NoTraderState: BitwiseCopyable, Sendable {
 extension TraderStrategy {
     public static var defaultActivity: Double { 0.02 }
     public var historyTicks: Int { 0 }
+    public static var tallies: [String] { [] }
+    public func tally(_ state: AgentState) -> Int? { nil }
+
+    @inlinable public func countTallies(_ agents: Range<Int>, states: UnsafeMutableRawPointer?, into counts: UnsafeMutablePointer<Int64>) {
+        guard let states = states?.assumingMemoryBound(to: AgentState.self), !Self.tallies.isEmpty else { return }
+        for i in agents {
+            if let k = tally(states[i]) {
+                assert(k >= 0 && k < Self.tallies.count, "a tally's index is within the strategy's tallies")
+                counts[k] += 1
+            }
+        }
+    }
 }
 
 extension TraderStrategy where AgentState == NoTraderState {
@@ -92,6 +118,19 @@ extension TraderStrategy {
             column.pointer[i] = initialState(random: &r)
         }
         return column
+    }
+
+    /// The tallies of `agents` (a whole population, in every process) as they start: each trader's
+    /// initial state drawn as `initialStates` draws it, and counted.
+    func initialTallies(_ agents: Range<Int>, setup: TickRandom) -> [Int64] {
+        var counts = [Int64](repeating: 0, count: Self.tallies.count)
+        guard !counts.isEmpty else { return counts }
+        for i in agents {
+            var r = setup.agent(i)
+            _ = r.next()  // the instrument
+            if let k = tally(initialState(random: &r)) { counts[k] += 1 }
+        }
+        return counts
     }
 
     /// The id-indexed address of the states in `states` (the column `initialStates` made).

@@ -1,6 +1,7 @@
 import AgoraCore
 import AgoraEngine
 import AgoraExchange
+import Foundation
 
 /// One trader's turn: what it sees this tick, its account, its own random draws, and the sink its
 /// orders go through. The market builds it for each trader that acts; a `TraderStrategy` reads
@@ -25,10 +26,17 @@ public struct TraderTurn {
     public let sentiment: Int16
     /// Where its orders go.
     public var orders: OrderSink
+    /// How many traders its population has (in every process).
+    public let populationSize: Int
     @usableFromInline let frame: TurnFrame
+    /// Its population's tallies as the last tick ended.
+    @usableFromInline let tallies: UnsafeMutablePointer<Int64>
+    /// −1 / the exponent of its population's power law of order sizes; 0: uniform sizes.
+    @usableFromInline let sizePower: Double
 
     @inlinable init(agent: Int, instrument: Int, tick: Int, market: MarketView, random: AgentRandom, position: Int64,
-                    startPosition: Int64, sentiment: Int16, orders: OrderSink, frame: TurnFrame) {
+                    startPosition: Int64, sentiment: Int16, orders: OrderSink, populationSize: Int, frame: TurnFrame,
+                    tallies: UnsafeMutablePointer<Int64>, sizePower: Double) {
         self.agent = agent
         self.instrument = instrument
         self.tick = tick
@@ -38,8 +46,15 @@ public struct TraderTurn {
         self.startPosition = startPosition
         self.sentiment = sentiment
         self.orders = orders
+        self.populationSize = populationSize
         self.frame = frame
+        self.tallies = tallies
+        self.sizePower = sizePower
     }
+
+    /// Tally `k` of its strategy (`TraderStrategy.tallies`): how many traders of its population
+    /// counted in it as the last tick ended (before the first tick: as they started).
+    @inlinable public func tally(_ k: Int) -> Int { Int(tallies[k]) }
 
     /// The fundamental value of its instrument now, in price units (news included).
     @inlinable public var fundamental: Int64 { frame.fundamental[instrument] }
@@ -66,9 +81,18 @@ public struct TraderTurn {
         return frame.history[instrument * n + (t % n + n) % n]
     }
 
-    /// 1 … `max` lots (uniform), in shares.
+    /// 1 … `max` lots, in shares: uniform, or when the population sets `size_exponent` α, from a
+    /// power law, P(size ≥ s lots) = s^−α, cut at `max`.
     @inlinable @inline(__always) public mutating func lots(upTo max: Int) -> Quantity {
-        Quantity(1 + Int(random.next() % UInt64(Swift.max(1, max)))) * orders.lotSize
+        let top = Swift.max(1, max)
+        guard sizePower != 0 else { return Quantity(1 + Int(random.next() % UInt64(top))) * orders.lotSize }
+        return Quantity(Self.powerLawLots(Double((random.next() >> 11) + 1) * 0x1p-53, power: sizePower, max: top)) * orders.lotSize
+    }
+
+    /// The lots of a power law with exponent α for a draw `u` in (0, 1]: ⌊u^power⌋ with power = −1/α,
+    /// so that P(lots ≥ s) = s^−α, held within 1 … `max`.
+    @inlinable @inline(__always) public static func powerLawLots(_ u: Double, power: Double, max: Int) -> Int {
+        Swift.max(1, Int(Swift.min(Double(max), pow(u, power))))
     }
 }
 
@@ -116,11 +140,13 @@ public struct OrderSink {
         Swift.min(bandHigh, Swift.max(bandLow, (price + tickSize / 2) / tickSize * tickSize))
     }
 
-    /// Sends a new order, cancelling the trader's resting one first: a limit at `price` (`timeInForce`),
-    /// or with `price` 0 a market order. The quantity is cut to what the account allows — whole
-    /// lots the free cash pays for at the limit (a market buy: at the top of the band), or the
-    /// sellable shares — and nothing is sent when none is left.
-    @inlinable @inline(__always) public func replace(_ side: Side, price: Price, quantity wanted: Quantity, timeInForce: TimeInForce = .day) {
+    /// Sends a new order, cancelling the trader's resting one first: a limit at `price` (`timeInForce`;
+    /// `postOnly`: refused rather than trading on arrival), or with `price` 0 a market order. The
+    /// quantity is cut to what the account allows — whole lots the free cash pays for at the limit
+    /// (a market buy: at the top of the band), or the sellable shares — and nothing is sent when
+    /// none is left.
+    @inlinable @inline(__always) public func replace(_ side: Side, price: Price, quantity wanted: Quantity, timeInForce: TimeInForce = .day,
+                                                     postOnly: Bool = false) {
         var quantity = wanted
         if side == .buy {
             let unit = price > 0 ? price : bandHigh
@@ -131,7 +157,8 @@ public struct OrderSink {
         if first != 0 { queue.append(.cancel(agent: agent, symbol: symbol, orderID: first), shard: shard) }
         guard quantity > 0 else { return }
         queue.append(OrderRequest(agent: agent, symbol: symbol, side: side, timeInForce: price > 0 ? timeInForce : .ioc,
-                                  price: price, quantity: quantity, tag: OrderTag.order.rawValue), shard: shard)
+                                  postOnly: postOnly && price > 0, price: price, quantity: quantity, tag: OrderTag.order.rawValue),
+                     shard: shard)
     }
 
     /// Cancels the trader's resting orders, in both slots.
