@@ -2,6 +2,7 @@
 // the engine, the substrates, the exchange, the event log, the catalog, scenarios, runs, analysis
 // and the command line (`AgoraCommand.main(models:)`). docs/extending.md shows how it is used.
 @_exported import AgoraAnalysis
+@_exported import AgoraCalibration
 @_exported import AgoraCatalog
 @_exported import AgoraCLI
 @_exported import AgoraCore

@@ -225,3 +225,32 @@ extension RunAnalysis {
         try Data(html.utf8).write(to: url, options: .atomic)
     }
 }
+
+/// What a report made outside this module (a calibration's) is built from: the same page, charts
+/// and tables as a run's report.
+public enum ReportParts {
+    /// A whole page: a title, a header table, and `body`.
+    public static func page(title: String, header: [(String, String)], body: String) -> String {
+        RunAnalysis.page(title: title, header: header, body: body)
+    }
+
+    /// A chart of lines (or points) as an inline SVG figure.
+    public static func chart(title: String, xLabel: String, yLabel: String, series: [(name: String, points: [(Double, Double)])],
+                             points: Bool = false, logY: Bool = false) -> String {
+        var c = SVGChart(title: title, xLabel: xLabel, yLabel: yLabel)
+        c.logY = logY
+        for (k, s) in series.enumerated() {
+            c.series.append(.init(name: s.name, points: s.points.map { (x: $0.0, y: $0.1) }, color: SVGChart.palette[k % SVGChart.palette.count],
+                                  style: points ? .points : .line))
+        }
+        return "<figure>\(c.svg)</figure>\n"
+    }
+
+    /// A table with a header row; every cell escaped.
+    public static func table(_ header: [String], _ rows: [[String]]) -> String {
+        "<table><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>"
+            + rows.map { "<tr>" + $0.map { "<td>\(escape($0))</td>" }.joined() + "</tr>" }.joined() + "</table>\n"
+    }
+
+    public static func escape(_ s: String) -> String { SVGChart.escape(s) }
+}

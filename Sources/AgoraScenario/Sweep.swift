@@ -40,6 +40,12 @@ public struct SweepSpec: Sendable {
     public let metrics: [String]
     /// The sweep file's text: what identifies it (with its base scenario's text).
     public let text: String
+    /// Points given one by one rather than drawn by a design (a calibration's candidates).
+    public private(set) var explicitPoints: [Point]? = nil
+    /// The seed of each replicate, the same at every point (common random numbers); nil: derived
+    /// from the sweep's seed, the point and the replicate.
+    public private(set) var replicateSeeds: [UInt64]? = nil
+
 
     /// One point of the design: a value per parameter, as override text.
     public struct Point: Sendable, Hashable {
@@ -68,6 +74,7 @@ public struct SweepSpec: Sendable {
 
     /// The design's points, in order; the same for the same file.
     public func points() -> [Point] {
+        if let explicitPoints { return explicitPoints }
         switch design {
         case .grid:
             let axes = parameters.map { p -> [String] in
@@ -117,7 +124,8 @@ public struct SweepSpec: Sendable {
 
     /// The seed of replicate `r` of point `i`: derived from the sweep's seed, the same every time.
     public func seed(point i: Int, replicate r: Int) -> UInt64 {
-        mix64(seed ^ mix64(UInt64(i) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(r) &+ 1))
+        if let replicateSeeds { return replicateSeeds[r] }
+        return mix64(seed ^ mix64(UInt64(i) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(r) &+ 1))
     }
 
     /// The overrides of one run: the fixed ones, the point's values, then its seed.
@@ -130,6 +138,20 @@ public struct SweepSpec: Sendable {
     public var basePath: String {
         let folder = (file as NSString).deletingLastPathComponent
         return base.hasPrefix("/") || folder.isEmpty ? base : (folder as NSString).appendingPathComponent(base)
+    }
+}
+
+extension SweepSpec {
+    /// A sweep of `points` (one value per parameter path each), every point run once per seed of
+    /// `seeds`: what a calibration runs for each batch of candidates. `text` identifies it.
+    public init(name: String, file: String, base: String, parameterPaths: [String], points: [[String]], seeds: [UInt64],
+                fixed: [(path: String, value: String)], text: String) {
+        precondition(!seeds.isEmpty && points.allSatisfy { $0.count == parameterPaths.count }, "a value per parameter, and a seed")
+        self.init(name: name, file: file, base: base, seed: seeds[0], replicates: seeds.count, design: .random, samples: points.count,
+                  parameters: parameterPaths.map { Parameter(path: $0, values: nil, range: nil, integer: false, steps: nil) }, fixed: fixed,
+                  metrics: [], text: text)
+        explicitPoints = points.enumerated().map { Point(index: $0.offset, values: $0.element) }
+        replicateSeeds = seeds
     }
 }
 
