@@ -100,8 +100,12 @@ extension TraderStrategy {
         for i in t.agents {
             var r = t.draws.agent(i)
             let escalated = t.escalated.map { $0[i] != 0 } ?? false
+            if !escalated && !t.always {
+                // With attention the chance to act is the instrument's; without, no symbol is read for traders that sit out.
+                let threshold = t.attention.map { $0[Int(t.symbol[i])] } ?? t.threshold
+                if r.next() >= threshold { continue }
+            }
             let s = Int(t.symbol[i])
-            if !escalated && !t.always && r.next() >= (t.attention?[s] ?? t.threshold) { continue }
             let v = t.views[t.lag + s]
             guard v.open, v.mid > 0 else { continue }
             let rules = t.rules[s]
