@@ -74,6 +74,20 @@ extension AgoraCommand.Graph {
                     throw ValidationError("config needs --min-degree ≥ 1, --max-degree ≥ --min-degree and --exponent > 1")
                 }
             }
+            // Each generator's domain, as a scenario's network section is checked (`GraphDomain`).
+            let n = nodes ?? 0
+            let problem: GraphDomain.Problem?
+            switch model {
+            case "ba", "ba-igraph": problem = GraphDomain.barabasiAlbert(nodes: n, m: m!)
+            case "er": problem = GraphDomain.erdosRenyi(nodes: n, p: p ?? min(1, meanDegree! / Double(max(1, n - 1))))
+            case "ws": problem = GraphDomain.wattsStrogatz(nodes: n, k: k!, beta: beta!)
+            case "sbm": problem = GraphDomain.stochasticBlock(sizes: blocks!.split(separator: ",").map { Int($0)! }, pIn: pIn!, pOut: pOut!)
+            default: problem = GraphDomain.configuration(nodes: n, exponent: exponent, minDegree: minDegree, maxDegree: min(maxDegree, n - 1))
+            }
+            if let problem {
+                let flag = ["p_in": "--p-in", "p_out": "--p-out", "min_degree": "--min-degree", "max_degree": "--max-degree", "blocks": "--blocks"]
+                throw ValidationError("\(flag[problem.field] ?? "--" + problem.field): \(problem.message)")
+            }
         }
 
         func run() throws {

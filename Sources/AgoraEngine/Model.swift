@@ -135,7 +135,7 @@ extension Simulation: SimulationRunner {
         shareForSummary()
         return model.summary()
     }
-    public var notes: [String] { model.notes }
+    public var notes: [String] { model.notes + (threadNote.map { [$0] } ?? []) }
     public var figures: [Figure] { model.figures }
 }
 

@@ -11,6 +11,8 @@ public final class Simulation<M: Model>: @unchecked Sendable {
     public let model: M
     public let layout: ShardLayout
     public let pool: WorkerPool
+    /// Why the pool has fewer threads than were asked for, when it does (shown in the run's notes).
+    let threadNote: String?
     public internal(set) var digest = RunDigest()
     /// The next tick to run.
     public internal(set) var tick: Tick = 0
@@ -56,7 +58,11 @@ public final class Simulation<M: Model>: @unchecked Sendable {
             distribution = nil
             localShards = 0..<shards
         }
-        pool = WorkerPool(threads: threads)
+        // More threads than shards, or than a few per core, would only wait (or spin) for work.
+        let workers = max(1, min(threads, localShards.count, WorkerPool.threadLimit))
+        pool = WorkerPool(threads: workers)
+        threadNote = workers < threads
+            ? "threads: \(threads) asked, \(workers) used (at most one per shard this process runs and \(WorkerPool.threadsPerCore) per core)" : nil
         mailbox = Mailbox(layout: layout)
         serialRecorder = ShardRecorder(kinds: kinds, counterCount: model.counterCount, policy: logPolicy)
         recorders = .allocate(byteCount: shards * Self.recorderStride, alignment: 128)

@@ -11,6 +11,10 @@ import Synchronization
 /// microseconds) and then sleep on a condition variable.
 public final class WorkerPool: Sendable {
     public let threadCount: Int
+    /// Threads per core a pool may have: a simulation asking for more gets `threadLimit`, which
+    /// changes nothing of its results (they are the same for any thread count).
+    public static let threadsPerCore = 4
+    public static var threadLimit: Int { threadsPerCore * max(1, ProcessInfo.processInfo.activeProcessorCount) }
     private let state: PoolState
 
     public init(threads count: Int) {

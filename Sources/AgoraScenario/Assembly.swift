@@ -22,8 +22,9 @@ public struct World: @unchecked Sendable {
         Self.shardCount(agents: agentCount, fixed: scenario.engine.shards, threads: threads)
     }
 
+    /// A fixed count above the agent count is held at one shard per agent.
     public static func shardCount(agents: Int, fixed: Int?, threads: Int) -> Int {
-        if let fixed { return fixed }
+        if let fixed { return min(fixed, max(1, agents)) }
         return min(64, max(threads, (agents + 262_143) / 262_144))
     }
 
@@ -44,7 +45,10 @@ public struct World: @unchecked Sendable {
         /// The shards of a spread run: the scenario's (nil when fewer than the processes), or
         /// enough for every process's threads.
         public func shardCount(agents: Int, fixed: Int?) -> Int? {
-            if let fixed { return fixed >= processes ? fixed : nil }
+            if let fixed {
+                let held = min(fixed, max(1, agents))
+                return held >= processes ? held : nil
+            }
             return max(processes, World.shardCount(agents: agents, fixed: nil, threads: threads * processes))
         }
 

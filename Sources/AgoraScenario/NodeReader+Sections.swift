@@ -1,6 +1,7 @@
 import AgoraEngine
 import AgoraLLM
 import AgoraModels
+import AgoraSocial
 import Foundation
 import Yams
 
@@ -128,6 +129,12 @@ extension NodeReader {
             if m[key] == nil { fail(node, "\(path).\(key)", "missing; \(why)") }
             return m[key]
         }
+        /// Whether the generator's parameters are in its domain (`GraphDomain`); if not, the field to blame fails.
+        func inDomain(_ problem: GraphDomain.Problem?) -> Bool {
+            guard let problem else { return true }
+            fail(m[problem.field] ?? node, "\(path).\(problem.field)", problem.message)
+            return false
+        }
         func unused(_ allowed: [String]) {
             for key in keys where m[key] != nil && !(["generator", "seed"] + allowed).contains(key) {
                 fail(m[key], "\(path).\(key)", "not used by the \(generator) generator")
@@ -151,6 +158,7 @@ extension NodeReader {
                 fail(m["m"], "\(path).m", "must be smaller than nodes (\(nodes)), got \(links)")
                 return nil
             }
+            guard inDomain(GraphDomain.barabasiAlbert(nodes: nodes, m: links)) else { return nil }
             return .barabasiAlbert(nodes: nodes, m: links, seed: seed, igraph: igraph)
         case "er", "erdos_renyi":
             unused(["nodes", "p", "mean_degree"])
@@ -161,9 +169,14 @@ extension NodeReader {
                 return nil
             }
             if let pn = m["p"], let p = number(pn, "\(path).p", min: 0, max: 1, phrase: "a probability in 0...1") {
+                guard inDomain(GraphDomain.erdosRenyi(nodes: nodes, p: p)) else { return nil }
                 return .erdosRenyi(nodes: nodes, p: p, seed: seed)
             }
             if let kn = m["mean_degree"], let k = number(kn, "\(path).mean_degree", min: 0, max: Double(nodes - 1), phrase: "a mean degree in 0...\(nodes - 1)") {
+                if let problem = GraphDomain.erdosRenyi(nodes: nodes, p: k / Double(nodes - 1)) {
+                    fail(kn, "\(path).mean_degree", problem.message)
+                    return nil
+                }
                 return .erdosRenyi(nodes: nodes, p: k / Double(nodes - 1), seed: seed)
             }
             if m["p"] == nil && m["mean_degree"] == nil { fail(node, "\(path).p", "missing; give p or mean_degree") }
@@ -178,6 +191,7 @@ extension NodeReader {
                 fail(m["k"], "\(path).k", "must be even and below nodes (\(nodes)), got \(k)")
                 return nil
             }
+            guard inDomain(GraphDomain.wattsStrogatz(nodes: nodes, k: k, beta: beta)) else { return nil }
             return .wattsStrogatz(nodes: nodes, k: k, beta: beta, seed: seed)
         case "sbm", "stochastic_block":
             unused(["blocks", "p_in", "p_out"])
@@ -191,7 +205,7 @@ extension NodeReader {
             }
             let pIn = required("p_in", "the edge probability inside a block").flatMap { number($0, "\(path).p_in", min: 0, max: 1, phrase: "a probability in 0...1") }
             let pOut = required("p_out", "the edge probability between blocks").flatMap { number($0, "\(path).p_out", min: 0, max: 1, phrase: "a probability in 0...1") }
-            guard let pIn, let pOut, !sizes.isEmpty, sizes.reduce(0, +) < Int(UInt32.max) else { return nil }
+            guard let pIn, let pOut, !sizes.isEmpty, inDomain(GraphDomain.stochasticBlock(sizes: sizes, pIn: pIn, pOut: pOut)) else { return nil }
             return .stochasticBlock(sizes: sizes, pIn: pIn, pOut: pOut, seed: seed)
         case "config", "configuration":
             unused(["nodes", "exponent", "min_degree", "max_degree"])
@@ -200,10 +214,22 @@ extension NodeReader {
             let minDegree = m["min_degree"].flatMap { integer($0, "\(path).min_degree", min: 1) } ?? 2
             let maxDegree = m["max_degree"].flatMap { integer($0, "\(path).max_degree", min: 1) } ?? 1_000
             guard let nodes else { return nil }
-            guard maxDegree >= minDegree else {
-                fail(m["max_degree"], "\(path).max_degree", "must be at least min_degree (\(minDegree))")
+            // A max_degree above nodes − 1 is held there; a min_degree above it cannot be.
+            if let problem = GraphDomain.configuration(nodes: nodes, exponent: exponent, minDegree: minDegree, maxDegree: max(minDegree, min(maxDegree, nodes - 1))),
+               problem.field == "min_degree" {
+                _ = inDomain(problem)
                 return nil
             }
+            guard maxDegree >= minDegree else {
+                if let given = m["max_degree"] {
+                    fail(given, "\(path).max_degree", "must be at least min_degree (\(minDegree))")
+                } else {
+                    fail(m["min_degree"], "\(path).min_degree", "\(minDegree) is above max_degree (\(maxDegree) unless given)")
+                }
+                return nil
+            }
+            guard inDomain(GraphDomain.configuration(nodes: nodes, exponent: exponent, minDegree: minDegree,
+                                                     maxDegree: min(maxDegree, nodes - 1))) else { return nil }
             return .configuration(nodes: nodes, exponent: exponent, minDegree: minDegree, maxDegree: min(maxDegree, nodes - 1), seed: seed)
         default:
             fail(g, "\(path).generator", "unknown generator '\(generator)'; supported: ba, er, ws, sbm, config")

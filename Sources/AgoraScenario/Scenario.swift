@@ -81,4 +81,9 @@ public struct EngineSettings: Sendable, Hashable {
     public let shards: Int?
     /// `nil`: one per core.
     public let threads: Int?
+
+    /// The most shards a scenario may ask for: the engine keeps a square of mailboxes, one per pair
+    /// of shards (128 bytes each), so 4,096 shards are 2 GB of them. A count above the agents is
+    /// held at one shard per agent.
+    public static let maxShards = 4_096
 }

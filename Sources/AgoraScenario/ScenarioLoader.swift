@@ -351,7 +351,7 @@ struct NodeReader {
 
         var engine = EngineSettings(shards: nil, threads: nil)
         if let n = field("engine"), let m = mapping(n, "engine", allowed: ["shards", "threads"]) {
-            engine = EngineSettings(shards: m["shards"].flatMap { integer($0, "engine.shards", min: 1, max: 65_536) },
+            engine = EngineSettings(shards: m["shards"].flatMap { integer($0, "engine.shards", min: 1, max: EngineSettings.maxShards) },
                                     threads: m["threads"].flatMap { integer($0, "engine.threads", min: 1, max: 1_024) })
         }
 

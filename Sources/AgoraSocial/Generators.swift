@@ -7,9 +7,12 @@ import Foundation
 public enum GraphGenerators {
     /// Skips ahead a geometric number of trials for probability `p` (Batagelj–Brandes).
     @inline(__always)
+    /// The skip is held below 2⁶², which ends any walk: for a p so small that its logarithm
+    /// underflows the quotient is infinite, and no pair is drawn.
     static func skip(_ rng: inout SplitMix64, logQ: Double) -> Int {
         let u = Double(rng.next() >> 11) * 0x1.0p-53
-        return Int(log(1 - u) / logQ)
+        let s = log1p(-u) / logQ
+        return s.isFinite && s < 0x1p62 ? Int(s) : 1 << 62
     }
 
     /// Erdős–Rényi G(n, p): every pair independently with probability `p`.
@@ -17,14 +20,14 @@ public enum GraphGenerators {
     public static func erdosRenyi(nodes n: Int, p: Double, seed: UInt64) -> [UInt32] {
         precondition(n >= 1 && p >= 0 && p <= 1, "G(n, p) needs n ≥ 1 and p in [0, 1]")
         var out: [UInt32] = []
-        out.reserveCapacity(Int(Double(n) * Double(n - 1) / 2 * p * 2.1))
+        out.reserveCapacity(Int(min(Double(GraphDomain.maxEdges), Double(n) * Double(n - 1) / 2 * p) * 2.1))
         guard p > 0 else { return out }
         var rng = SplitMix64(seed: seed)
         if p >= 1 {
             for v in 1..<max(1, n) { for w in 0..<v { out.append(UInt32(v)); out.append(UInt32(w)) } }
             return out
         }
-        let logQ = log(1 - p)
+        let logQ = log1p(-p)
         var v = 1, w = -1
         while v < n {
             w += 1 + skip(&rng, logQ: logQ)
@@ -80,7 +83,7 @@ public enum GraphGenerators {
                 let q = p[i][j]
                 precondition(q >= 0 && q <= 1 && q == p[j][i], "block probabilities are symmetric and in [0, 1]")
                 guard q > 0 else { continue }
-                let logQ = q >= 1 ? -Double.infinity : log(1 - q)
+                let logQ = q >= 1 ? -Double.infinity : log1p(-q)
                 if i == j {
                     // Pairs (v, w) with w < v inside the block.
                     var v = 1, w = -1
@@ -96,8 +99,9 @@ public enum GraphGenerators {
                     let total = sizes[i] * cols
                     var idx = -1
                     while true {
-                        idx += 1 + (q >= 1 ? 0 : skip(&rng, logQ: logQ))
-                        if idx >= total { break }
+                        let (next, overflow) = idx.addingReportingOverflow(1 + (q >= 1 ? 0 : skip(&rng, logQ: logQ)))
+                        if overflow || next >= total { break }
+                        idx = next
                         out.append(UInt32(starts[i] + idx / cols)); out.append(UInt32(starts[j] + idx % cols))
                     }
                 }

@@ -99,7 +99,9 @@ import Testing
     static let cases: [([String], Int32, String)] = [
         (["run", "scenarios/none.yaml"], 2, "error: scenarios/none.yaml: no such file\n"),
         (["run", "scenarios/boltzmann.yaml", "--shards", "0"], 2,
-         "error: --shards 0: engine.shards: expected an integer in 1...65536, got 0\n"),
+         "error: --shards 0: engine.shards: expected an integer in 1...4096, got 0\n"),
+        // Shards hold a square of mailboxes: 65,536 of them would be 550 GB.
+        (["run", "scenarios/boltzmann.yaml", "--shards", "65536"], 2, "error: --shards 65536: engine.shards: expected at most 4096, got 65536\n"),
         (["run", "scenarios/boltzmann.yaml", "--set", "agents[0].count=-4"], 2,
          "error: --set agents[0].count=-4: agents[0].count: expected a positive integer, got -4\n"),
         (["run", "scenarios/boltzmann.yaml", "--set", "agents[0].size=4"], 2,
@@ -110,6 +112,11 @@ import Testing
          "error: --set ticks: expected path=value, e.g. --set agents[0].count=1000\n"),
         (["run", "scenarios/sir-network.yaml", "--set", "agents[0].params.initial_infected=[1, 200000]"], 2,
          "error: --set agents[0].params.initial_infected=[1, 200000]: agents[0].params.initial_infected: node 200000 is not in the network (nodes 0..<100000)\n"),
+        // `graph generate` checks each generator's domain as a scenario's network section does.
+        (["graph", "generate", "--model", "er", "--nodes", "4000000000", "--p", "0.9999", "--out", "never-written.u32"], 64,
+         "Error: --p: 4000000000 nodes linked with probability 0.9999 make about 8e+18 edges; at most 2.15e+09 (about 34 GB) can be built\n"
+             + "Usage: agora graph generate [<options>] --model <model> --out <out>\n"
+             + "  See 'agora graph generate --help' for more information.\n"),
     ]
 
     @Test(arguments: cases.indices)

@@ -169,7 +169,7 @@ agents:
         #expect(issues(valid, overrides: ["seed.x=5"]) ==
                 ["--set seed.x=5: seed.x: unknown --set path: seed is not a mapping, so it has no field 'x'"])
         #expect(issues(valid, overrides: ["engine.shards=0"]) ==
-                ["--set engine.shards=0: engine.shards: expected an integer in 1...65536, got 0"])
+                ["--set engine.shards=0: engine.shards: expected an integer in 1...4096, got 0"])
     }
 
     @Test(arguments: ["", "=3", "a..b=1", "a[x]=1", "[0]=1", "a[-1]=2", "novalue"])
