@@ -34,10 +34,7 @@ public struct Calibrator {
 
     /// The calibration's id: its name and a hash of its file and base scenario.
     public static func id(of spec: CalibrationSpec) -> String {
-        let base = (try? String(contentsOfFile: spec.basePath, encoding: .utf8)) ?? ""
-        let h = UInt64(bitPattern: textHash(spec.text + "\u{0}" + base))
-        let safe = spec.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" }
-        return String(safe) + "-" + String(h, radix: 16).prefix(8)
+        SweepRunner.id(name: spec.name, text: spec.text, basePath: spec.basePath)
     }
 
     /// What stopped it, or why it cannot start: with the file, line and column when a line is to blame.

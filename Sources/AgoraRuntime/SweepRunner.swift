@@ -29,9 +29,15 @@ public struct SweepRunner {
     /// The sweep's id: its name and a hash of the sweep file and the base scenario, so the same
     /// files resume the same sweep and any change starts a new one.
     public static func id(of spec: SweepSpec) -> String {
-        let base = (try? String(contentsOfFile: spec.basePath, encoding: .utf8)) ?? ""
-        let h = UInt64(bitPattern: textHash(spec.text + "\u{0}" + base))
-        let safe = spec.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" }
+        id(name: spec.name, text: spec.text, basePath: spec.basePath)
+    }
+
+    /// The id of a batch of runs named `name` whose file reads `text` over the scenario at
+    /// `basePath`: the name made safe for a folder, and a hash of both texts.
+    public static func id(name: String, text: String, basePath: String) -> String {
+        let base = (try? String(contentsOfFile: basePath, encoding: .utf8)) ?? ""
+        let h = UInt64(bitPattern: textHash(text + "\u{0}" + base))
+        let safe = name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" }
         return String(safe) + "-" + String(h, radix: 16).prefix(8)
     }
 

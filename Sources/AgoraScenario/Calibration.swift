@@ -84,22 +84,7 @@ public enum CalibrationLoader {
     /// Reads and checks the calibration file at `path`; each parameter is tried at both ends of its
     /// range on the base scenario, so an unknown path or a range the scenario refuses is found now.
     public static func load(path: String) throws(ScenarioErrors) -> CalibrationSpec {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ScenarioErrors([ScenarioIssue(origin: .wholeFile(path: path), path: "", message: "no such file, or unreadable")])
-        }
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw ScenarioErrors([ScenarioIssue(origin: .wholeFile(path: path), path: "", message: "the file is empty")])
-            }
-            root = node
-        } catch let e as ScenarioErrors {
-            throw e
-        } catch {
-            throw ScenarioErrors([ScenarioLoader.syntaxIssue(error, path: path)])
-        }
-        guard NodeBudget.fits(root) else { throw ScenarioErrors([NodeBudget.issue(root, file: path, what: "the calibration file")]) }
+        let (text, root) = try SweepLoader.document(path, what: "the calibration file")
         var r = NodeReader(file: path, overrideOrigins: [:])
         let spec = r.calibration(root, file: path, text: text)
         if !r.issues.isEmpty { throw ScenarioErrors(ScenarioLoader.sortedByPosition(r.issues)) }

@@ -164,11 +164,9 @@ public enum SweepLoader {
     /// and the disk before the first run ends.
     public static let defaultMaxRuns = 100_000
 
-    /// Reads and checks the sweep file at `path`: its fields, its size (at most `maxRuns` runs),
-    /// and the scenario of every point (of the first 10,000), telling `progress` (points checked,
-    /// points to check) every 500 points of a large design.
-    public static func load(path: String, maxRuns: Int = defaultMaxRuns,
-                            progress: (Int, Int) -> Void = { _, _ in }) throws(ScenarioErrors) -> SweepSpec {
+    /// The text of the YAML file at `path` (a sweep or calibration file) and its document, held to
+    /// the node budget: every problem as an issue naming the file.
+    static func document(_ path: String, what: String) throws(ScenarioErrors) -> (text: String, root: Node) {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw ScenarioErrors([ScenarioIssue(origin: .wholeFile(path: path), path: "", message: "no such file, or unreadable")])
@@ -184,7 +182,16 @@ public enum SweepLoader {
         } catch {
             throw ScenarioErrors([ScenarioLoader.syntaxIssue(error, path: path)])
         }
-        guard NodeBudget.fits(root) else { throw ScenarioErrors([NodeBudget.issue(root, file: path, what: "the sweep file")]) }
+        guard NodeBudget.fits(root) else { throw ScenarioErrors([NodeBudget.issue(root, file: path, what: what)]) }
+        return (text, root)
+    }
+
+    /// Reads and checks the sweep file at `path`: its fields, its size (at most `maxRuns` runs),
+    /// and the scenario of every point (of the first 10,000), telling `progress` (points checked,
+    /// points to check) every 500 points of a large design.
+    public static func load(path: String, maxRuns: Int = defaultMaxRuns,
+                            progress: (Int, Int) -> Void = { _, _ in }) throws(ScenarioErrors) -> SweepSpec {
+        let (text, root) = try document(path, what: "the sweep file")
         var r = NodeReader(file: path, overrideOrigins: [:])
         let spec = r.sweep(root, file: path, text: text)
         if !r.issues.isEmpty { throw ScenarioErrors(ScenarioLoader.sortedByPosition(r.issues)) }
