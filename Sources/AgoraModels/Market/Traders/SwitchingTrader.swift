@@ -21,8 +21,8 @@ import Foundation
 /// cancel, up to `chase_bps` past the best quote it saw, or with a market order), buying with
 /// probability `1 / (1 + e^(−r / trend_bps))` where r is the mid's return over its own horizon
 /// (each trader's lookback is drawn once, between `lookback_min` and `lookback_max`: heterogeneous
-/// horizons). Chartists take liquidity, fundamentalists give it, so the market's volatility and
-/// volume rise and fall with the share of chartists: volatility clusters, and returns have fat tails.
+/// horizons). Chartists take liquidity and fundamentalists give it, so the share of chartists sets
+/// how turbulent the market is; with attention (docs/models.md) the turbulence feeds on itself.
 public struct SwitchingTrader: TraderStrategy {
     /// A trader's type, horizon and private bias.
     public struct State: BitwiseCopyable, Sendable, Hashable {
