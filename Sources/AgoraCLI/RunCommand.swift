@@ -83,10 +83,13 @@ extension AgoraCommand {
                 throw Exit.badInput
             }
             let progress = (json || quiet || !lead || !isTerminal(2)) ? nil : ProgressBar(total: scenario.ticks, agents: world.agentCount)
+            // Without a terminal there is no bar, but a run that will take long says so, once.
+            let forecast = (quiet || !lead || progress != nil) ? nil : LongRunNotice(total: scenario.ticks)
             let outcome: RunSession.Outcome
             do {
                 outcome = try RunSession.run(world, out: out, threads: threads, catalog: catalog, group: group) { done, elapsed in
                     progress?.update(ticksDone: done, elapsed: elapsed)
+                    forecast?.update(ticksDone: done, elapsed: elapsed)
                 }
             } catch {
                 progress?.finish()
