@@ -58,11 +58,6 @@ import Testing
         #expect(abs(share - expected) < 0.02, "share \(share), balance \(expected)")
     }
 
-    @Test func herdingMovesTheBalance() {
-        // The same predisposition with and without herding: the tally is what herding reads.
-        #expect(abs(Self.balance(predisposition: 0.5, herding: 0.5) - Self.balance(predisposition: 0.5, herding: 0)) > 0.08)
-    }
-
     @Test func theTallyCountsTheChartists() throws {
         let m = Self.model(SwitchingTrader(startChartists: 0.3), TraderCommon(activity: 0.3))
         Simulation(model: m, shards: 4, threads: 2).run(ticks: 30)
