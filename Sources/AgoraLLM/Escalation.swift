@@ -71,8 +71,14 @@ public struct LLMSettings: Sendable, Hashable {
     /// `tool_choice` sent with every question: `required` (the default: answer with a tool call) or
     /// `auto`, for servers that do not accept `required`.
     public var toolChoice = "required"
-    /// The system prompt's opening; the persona's profile follows it.
-    public var instructions = "You are a trader on a stock exchange. Decide what to do now by calling exactly one of the tools."
+    /// The system prompt's opening; the persona's profile follows it. nil: the model's own
+    /// (a trader's, a network user's).
+    public var instructions: String?
+    /// The tools offered, by name (empty: every tool the model has).
+    public var tools: [String] = []
+    /// The longest text an answer may carry (a post), in characters; longer answers fall back
+    /// (`too_long`).
+    public var maxText = 1_000
 
     public init() {}
 }

@@ -21,25 +21,6 @@ public enum TraderDecision: Sendable, Hashable {
     }
 }
 
-/// Why an agent's decision fell back to its rule policy.
-public enum Fallback: String, Sendable, Hashable, CaseIterable {
-    /// No endpoint is configured: every escalated decision is the rule policy's.
-    case noEndpoint = "no_endpoint"
-    /// The per-tick cap or the run's budget of calls or tokens was reached.
-    case capped
-    case budget
-    /// The endpoint failed (after retries) or the breaker was open.
-    case failed
-    /// The answer was prose, called no tool, called an unknown tool, or had invalid arguments.
-    case noToolCall = "no_tool_call"
-    case unknownTool = "unknown_tool"
-    case invalidArguments = "invalid_arguments"
-    /// The call was well formed but the exchange's rules refuse it (off the band, no budget…).
-    case refused
-    /// The archetype's member followed its own rule policy (the `mix`).
-    case mixed
-}
-
 /// The action module's tools, after ASFM: place an order, cancel, hold, post, follow.
 public enum TraderTools {
     public static let placeOrder = ToolSpec(
@@ -85,34 +66,22 @@ public enum TraderTools {
         social ? [placeOrder, cancelOrders, hold, post, follow] : [placeOrder, cancelOrders, hold]
     }
 
-    /// A rejected answer: why, and what exactly was wrong.
-    public struct Rejection: Error, Sendable, Hashable {
-        public var reason: Fallback
-        public var detail: String
-    }
+    /// Every tool a trader may be offered, for checking a scenario's `llm.tools`.
+    public static let all = [placeOrder, cancelOrders, hold, post, follow]
 
     /// Reads the answer's first tool call into a decision, checking it against the offered tools'
     /// schemas. Exchange rules (grid, band, lots, budget) are the caller's to check.
-    public static func decision(from answer: ChatAnswer, offered: [ToolSpec]) -> Result<TraderDecision, Rejection> {
-        guard let call = answer.toolCalls.first else {
-            return .failure(Rejection(reason: .noToolCall, detail: "no tool call" + (answer.content.map { ": " + String($0.prefix(120)) } ?? "")))
+    public static func decision(from answer: ChatAnswer, offered: [ToolSpec]) -> Result<TraderDecision, ToolRejection> {
+        let tool: ToolSpec, args: JSON
+        switch ToolAnswers.call(in: answer, offered: offered) {
+        case .success(let c): (tool, args) = c
+        case .failure(let r): return .failure(r)
         }
-        guard let tool = offered.first(where: { $0.name == call.name }) else {
-            return .failure(Rejection(reason: .unknownTool, detail: "unknown tool '\(call.name)'"))
-        }
-        let args: JSON
-        do {
-            args = try JSON.parse(call.arguments.isEmpty ? "{}" : call.arguments)
-        } catch {
-            return .failure(Rejection(reason: .invalidArguments, detail: "arguments are not JSON: \(error.description)"))
-        }
-        let problems = SchemaCheck.problems(args, against: tool.parameters)
-        guard problems.isEmpty else { return .failure(Rejection(reason: .invalidArguments, detail: problems.joined(separator: "; "))) }
         switch tool.name {
         case placeOrder.name:
             let market = args["order_type"]?.string == "market"
             let price = args["price"]?.integer
-            if !market && price == nil { return .failure(Rejection(reason: .invalidArguments, detail: "arguments.price: missing for a limit order")) }
+            if !market && price == nil { return .failure(ToolRejection(.invalidArguments, "arguments.price: missing for a limit order")) }
             return .success(.order(buy: args["side"]?.string == "buy", limit: market ? nil : price, quantity: args["quantity"]?.integer ?? 0))
         case cancelOrders.name: return .success(.cancel)
         case hold.name: return .success(.hold)

@@ -9,7 +9,7 @@ import Testing
                    promptTokens: 1, completionTokens: 1)
     }
 
-    static func decide(_ tool: String, _ arguments: String, social: Bool = true) -> Result<TraderDecision, TraderTools.Rejection> {
+    static func decide(_ tool: String, _ arguments: String, social: Bool = true) -> Result<TraderDecision, ToolRejection> {
         TraderTools.decision(from: answer(tool, arguments), offered: TraderTools.offered(social: social))
     }
 
@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func everythingElseFallsBackWithAReason() {
-        func reason(_ r: Result<TraderDecision, TraderTools.Rejection>) -> Fallback? {
+        func reason(_ r: Result<TraderDecision, ToolRejection>) -> Fallback? {
             if case .failure(let e) = r { return e.reason }
             return nil
         }

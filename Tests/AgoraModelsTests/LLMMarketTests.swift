@@ -61,7 +61,7 @@ import Testing
         var strings: [Int64: String] = [:]
         sim.run(ticks: ticks) { r in
             sim.loggedRows(.all) { kind, buffer, width in
-                guard kind.id == LLMTraders.event.id else { return }
+                guard kind.id == MarketModel.llmEvent.id else { return }
                 for row in stride(from: 0, to: buffer.count, by: width) {
                     let values = Array(buffer[row..<(row + width)])
                     rows.append([Int64(r.tick)] + values)

@@ -20,7 +20,7 @@ extension ModelCatalog {
         usesLLM: true,
         keepsOwnAgents: true,
         events: [MarketModel.Event.report, MarketModel.Event.market, MarketModel.Event.order, MarketModel.Event.trade,
-                 MarketModel.Event.post, MarketModel.Event.heard, LLMTraders.event],
+                 MarketModel.Event.post, MarketModel.Event.heard, MarketModel.llmEvent],
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard var spec = inputs.market else {
                 throw ModelBuildError(population: nil, parameter: "exchange", "the market model needs an `exchange` section")

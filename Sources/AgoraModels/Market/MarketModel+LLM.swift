@@ -120,7 +120,7 @@ extension MarketModel {
     }
 
     /// What an escalated agent is shown at the end of `tick`, and its observation bucket.
-    func observe(agent i: Int, tick: Int, rules: LLMSettings) -> LLMTraders.Observation {
+    func observe(agent i: Int, tick: Int, settings rules: LLMSettings) -> EscalationObservation {
         let trader = escalatedTrader(i)
         let s = trader.symbol
         let inst = spec.exchange.instruments[s]
@@ -177,6 +177,6 @@ extension MarketModel {
         lines.append("Call exactly one tool.")
         let move = history.last! - history.first!
         let bucket = (move > 0 ? "up" : move < 0 ? "down" : "flat") + "/" + (position > trader.startPosition ? "long" : position < trader.startPosition ? "short" : "even")
-        return LLMTraders.Observation(text: lines.joined(separator: "\n"), bucket: bucket)
+        return EscalationObservation(text: lines.joined(separator: "\n"), bucket: bucket)
     }
 }

@@ -51,7 +51,7 @@ extension MarketModel {
         }
         publishViews(afterTick: tick)
         updateAttention(afterTick: tick)
-        llm?.step(tick: tick, market: self)
+        llm?.step(tick: tick, side: self)
     }
 
     func updateFundamentals(tick: Int) {

@@ -65,7 +65,7 @@ public final class MarketModel: Model, @unchecked Sendable {
 
     public var eventKinds: [EventKind] {
         [Event.report, Event.market, Event.order, Event.trade] + (feeds == nil ? [] : [Event.post, Event.heard])
-            + (llm == nil ? [] : [LLMTraders.event])
+            + (llm == nil ? [] : [Self.llmEvent])
     }
 
     public let spec: MarketSpec
@@ -246,8 +246,10 @@ public final class MarketModel: Model, @unchecked Sendable {
         headlines = spec.news.map(\.headline)
         if let llm {
             let source = answers ?? (llm.endpoint == nil ? NoEndpoint(reason: llm.noEndpointReason) : LiveEndpoint(client: LLMClient(settings: llm.endpoint!), cache: nil))
-            self.llm = LLMTraders(settings: llm, source: source, agentCount: agentCount, held: held,
-                                  populationOf: { Self.population(of: $0, starts: starts) }, social: network != nil, seed: seed)
+            let eligible = Set(llm.escalation.populations)
+            self.llm = LLMTraders(settings: llm, source: source, tools: TraderTools.offered(social: network != nil), event: Self.llmEvent,
+                                  stream: Self.escalationStream, agentCount: agentCount, held: held, seed: seed,
+                                  eligible: { eligible.isEmpty || eligible.contains(Self.population(of: $0, starts: starts)) })
         } else {
             self.llm = nil
         }

@@ -1,30 +1,28 @@
 import AgoraCore
 import AgoraEngine
-import AgoraExchange
 import AgoraLLM
-import AgoraSocial
 import Foundation
 
-/// The LLM side of a market: which traders ask an LLM, what they are shown, and how the answers
-/// become orders.
+/// LLM escalation, one mechanism for every kind of agent that can think (`EscalationSide`): which
+/// agents ask an LLM, when, and how the answers become their decisions.
 ///
-/// Escalated traders are a sampled fraction of the eligible populations plus named agents. In
-/// match(t), after the exchange has run, every escalated trader whose trigger fired (a price move,
-/// a drawdown, news reaching it, a post from someone it follows, or the cadence `every`) and that
-/// is not cooling down asks — up to the per-tick cap and the run's budget; the rest follow their
-/// rule policy and the run records why. Askers that share an archetype (persona attributes,
-/// instrument, optionally an observation bucket) share one question, built from the observation of
-/// their lowest-numbered member. Answers to questions asked at t are collected in match(t +
-/// latency − 1) — the run waits there for any still on their way — and applied in tick t +
-/// latency: each member takes the answer with probability `mix`, else its own rule. Every
+/// Escalated agents are a sampled fraction of the eligible ones plus named agents. In a serial
+/// hook of tick t, every escalated agent whose trigger fired (the side's, or the cadence `every`)
+/// and that is not cooling down asks — up to the per-tick cap and the run's budget; the rest follow
+/// their rule and the run records why. Askers that share an archetype (persona attributes, the
+/// side's context, optionally an observation bucket) share one question, built from the
+/// observation of their lowest-numbered member. Answers to questions asked at t are collected in
+/// the hook of t + latency − 1 — the run waits there for any still on their way — and applied in
+/// tick t + latency: each member takes the answer with probability `mix`, else its own rule. Every
 /// question, answered or not, is an `llm` event; replay reads the answers back from the log.
-final class LLMTraders: @unchecked Sendable {
-    static let stream: UInt64 = 0x4D4B_0005
+final class Escalation<Side: EscalationSide>: @unchecked Sendable {
     /// One row per question: the agent column is its representative (lowest-numbered member).
-    static let event = EventKind(id: 26, name: "llm", columns: [
-        "asked", "index", "members", "status", "source", "request", "tool", "arguments", "failure", "answer", "prompt",
-        "prompt_tokens", "completion_tokens", "attempts", "milliseconds",
-    ], types: ["i64", "i64", "i64", "i64", "i64", "i64", "text", "text", "text", "text", "text", "i64", "i64", "i64", "i64"])
+    static func event(id: UInt16) -> EventKind {
+        EventKind(id: id, name: "llm", columns: [
+            "asked", "index", "members", "status", "source", "request", "tool", "arguments", "failure", "answer", "prompt",
+            "prompt_tokens", "completion_tokens", "attempts", "milliseconds",
+        ], types: ["i64", "i64", "i64", "i64", "i64", "i64", "text", "text", "text", "text", "text", "i64", "i64", "i64", "i64"])
+    }
 
     /// `status` of an `llm` event: 0 the answer was applied, else the fallback's code.
     static func statusCode(_ f: Fallback?) -> Int64 {
@@ -33,20 +31,22 @@ final class LLMTraders: @unchecked Sendable {
     }
 
     let settings: LLMSettings
+    /// The random stream escalation draws from (who is escalated, the cap's order, the mix).
+    let stream: UInt64
+    let event: EventKind
+    let seed: UInt64
     let source: any AnswerSource
     let endpointName: String
     let tools: [ToolSpec]
     /// Escalated agents, ascending, and per escalated agent (same index) its state.
     let escalated: [Int]
     var lastAsked: [Int]
-    var peakWealth: [Int64]
-    var newsSeen: [UInt64]
-    var postsSeen: [UInt32]
+    var triggers: [Side.Triggers]
     /// Decisions applied in the coming tick: a flag per agent this process holds (read by every
     /// shard) and the details.
     let pendingFlag: Column<UInt8>
     let agentCount: Int
-    var decisions: [Int: TraderDecision] = [:]
+    var decisions: [Int: Side.Decision] = [:]
     /// Questions asked and not yet applied, by the tick they were asked, and their members.
     var inFlight: [Int: [Question]] = [:]
     var waiting: Set<Int> = []
@@ -58,7 +58,8 @@ final class LLMTraders: @unchecked Sendable {
 
     struct Question: Hashable {
         var members: [Int]
-        var symbol: Int
+        /// The side's context of the members (a trader's instrument).
+        var context: Int
         var prompt: String
         var key: Int64
     }
@@ -82,84 +83,60 @@ final class LLMTraders: @unchecked Sendable {
         var milliseconds: Int
     }
 
-    /// `held`: the agents whose columns this process holds (all, unless the run is spread).
-    init(settings: LLMSettings, source: any AnswerSource, agentCount: Int, held: Range<Int>, populationOf: (Int) -> Int,
-         social: Bool, seed: UInt64) {
+    /// `held`: the agents whose columns this process holds (all, unless the run is spread);
+    /// `eligible`: whether an agent may be sampled (named agents always are).
+    init(settings: LLMSettings, source: any AnswerSource, tools: [ToolSpec], event: EventKind, stream: UInt64, agentCount: Int,
+         held: Range<Int>, seed: UInt64, eligible: (Int) -> Bool) {
         precondition(settings.latency >= 1, "LLM answers apply at least one tick after they are asked")
         self.settings = settings
         self.source = source
+        self.event = event
+        self.stream = stream
+        self.seed = seed
         endpointName = settings.endpoint.map { $0.baseURL.absoluteString + " " + $0.model } ?? "none"
-        tools = TraderTools.offered(social: social)
+        self.tools = ToolAnswers.subset(tools, named: settings.tools)
         let rules = settings.escalation
-        let eligible = Set(rules.populations)
-        let pick = RandomStream(seed: seed, stream: Self.stream).tick(-1)
+        let pick = RandomStream(seed: seed, stream: stream).tick(-1)
         let chance = Probability(min(1, max(0, rules.fraction)))
         var chosen = Set(rules.agents.filter { $0 >= 0 && $0 < agentCount })
         if rules.fraction > 0 {
-            for i in 0..<agentCount where eligible.isEmpty || eligible.contains(populationOf(i)) {
+            for i in 0..<agentCount where eligible(i) {
                 var r = pick.agent(i)
                 if r.bernoulli(chance) { chosen.insert(i) }
             }
         }
         escalated = chosen.sorted()
         lastAsked = Array(repeating: Int.min / 2, count: escalated.count)
-        peakWealth = Array(repeating: 0, count: escalated.count)
-        newsSeen = Array(repeating: 0, count: escalated.count)
-        postsSeen = Array(repeating: 0, count: escalated.count)
+        triggers = Array(repeating: Side.noTriggers, count: escalated.count)
         pendingFlag = Column(window: held, repeating: 0)
         self.agentCount = agentCount
     }
 
     // MARK: asking
 
-    /// What one escalated agent sees, and the archetype it belongs to.
-    struct Observation {
-        var text: String
-        var bucket: String
-    }
-
     /// One tick of the LLM side, in match(t) after the exchange: clears what tick t applied, asks
     /// the triggered agents, and collects the answers due in tick t + 1.
-    func step(tick: Int, market: MarketModel) {
+    func step(tick: Int, side: Side) {
         for a in decisions.keys where pendingFlag.indices.contains(a) { pendingFlag[a] = 0 }
         decisions.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
-        ask(tick: tick, market: market)
+        ask(tick: tick, side: side)
         let due = tick + 1 - settings.latency
-        if inFlight[due] != nil { collect(askedAt: due, market: market) }
+        if inFlight[due] != nil { collect(askedAt: due, side: side) }
     }
 
-    private func ask(tick: Int, market: MarketModel) {
+    private func ask(tick: Int, side: Side) {
         let rules = settings.escalation
         var triggered: [Int] = []  // indices into `escalated`
         for (k, agent) in escalated.enumerated() {
-            let trader = market.escalatedTrader(agent)
-            let s = trader.symbol
-            let wealth = market.wealth(agent)
-            peakWealth[k] = max(peakWealth[k], wealth)
-            var fire = rules.every > 0 && tick % rules.every == 0
-            if let bps = rules.priceMoveBasisPoints, tick >= rules.lookback {
-                let now = market.mid(symbol: s, ticksAgo: 0), then = market.mid(symbol: s, ticksAgo: rules.lookback)
-                if then > 0, abs(now - then) * 10_000 >= Int64(bps) * then { fire = true }
-            }
-            if let bps = rules.drawdownBasisPoints, peakWealth[k] > 0, (peakWealth[k] - wealth) * 10_000 >= Int64(bps) * peakWealth[k] {
-                fire = true
-            }
-            if rules.onNews {
-                let known = market.newsKnown(by: agent, tick: tick)
-                if known & ~newsSeen[k] != 0 { fire = true }
-                newsSeen[k] |= known
-            }
-            if rules.onFollowedPost, market.feeds != nil {
-                let read = trader.postsRead
-                if read != postsSeen[k] { fire = true }
-                postsSeen[k] = read
-            }
+            // The side's triggers see every tick, whether or not the cadence fires too.
+            let fired = side.fires(agent: agent, triggers: &triggers[k], tick: tick, rules: rules)
+            let fire = fired || (rules.every > 0 && tick % rules.every == 0)
             if fire && tick - lastAsked[k] > rules.cooldown && !waiting.contains(agent) { triggered.append(k) }
         }
         guard !triggered.isEmpty else { return }
         // A fair order for the per-tick cap, the same for any shard count.
-        let key = RandomStream(seed: market.seed, stream: Self.stream ^ 0xCA).tick(tick).key
+        let key = RandomStream(seed: seed, stream: stream ^ 0xCA).tick(tick).key
         triggered.sort { mix64(key ^ UInt64(escalated[$0])) < mix64(key ^ UInt64(escalated[$1])) }
         var askers: [Int] = []
         for k in triggered {
@@ -173,12 +150,12 @@ final class LLMTraders: @unchecked Sendable {
         }
         // Archetypes: askers sharing persona attributes, instrument and bucket share a question.
         var groups: [String: [Int]] = [:]
-        var observations: [Int: Observation] = [:]
+        var observations: [Int: EscalationObservation] = [:]
         for k in askers {
             let agent = escalated[k]
-            let o = market.observe(agent: agent, tick: tick, rules: settings)
+            let o = side.observe(agent: agent, tick: tick, settings: settings)
             observations[agent] = o
-            var id = "\(market.escalatedTrader(agent).symbol)"
+            var id = "\(side.context(of: agent))"
             if let personas = settings.personas, !settings.archetypes.by.isEmpty {
                 id += "|" + settings.archetypes.by.map { personas.value(agent: agent, $0) ?? "" }.joined(separator: "|")
                 if settings.archetypes.observationBuckets { id += "|" + o.bucket }
@@ -199,14 +176,14 @@ final class LLMTraders: @unchecked Sendable {
                 note(agent: rep, tick: tick, members: members.count, status: .budget)
                 continue
             }
-            var system = settings.instructions
+            var system = settings.instructions ?? Side.defaultInstructions
             if let p = settings.personas { system += "\n" + p.profile(agent: rep) }
             let request = ChatRequest(model: settings.endpoint?.model ?? "none",
                                       messages: [ChatMessage(.system, system), ChatMessage(.user, observations[rep]!.text)],
                                       tools: tools, sampling: settings.sampling, toolChoice: settings.toolChoice)
             let ask = LLMAsk(tick: tick, index: asks.count, request: request, endpoint: endpointName)
             asks.append(ask)
-            questions.append(Question(members: members, symbol: market.escalatedTrader(rep).symbol, prompt: system + "\n\n" + observations[rep]!.text,
+            questions.append(Question(members: members, context: side.context(of: rep), prompt: system + "\n\n" + observations[rep]!.text,
                                       key: ask.key))
             accounting.questions += 1
             accounting.covered += members.count
@@ -227,13 +204,13 @@ final class LLMTraders: @unchecked Sendable {
 
     // MARK: collecting and applying
 
-    private func collect(askedAt tick: Int, market: MarketModel) {
+    private func collect(askedAt tick: Int, side: Side) {
         let questions = inFlight.removeValue(forKey: tick) ?? []
         for q in questions { waiting.subtract(q.members) }
         let replies = collected.removeValue(forKey: tick) ?? source.answers(askedAt: tick)
         precondition(replies.count == questions.count, "one answer per question")
         let mix = Probability(min(1, max(0, settings.archetypes.mix)))
-        let draws = RandomStream(seed: market.seed, stream: Self.stream ^ 0x313).tick(tick)
+        let draws = RandomStream(seed: seed, stream: stream ^ 0x313).tick(tick)
         for (index, (q, reply)) in zip(questions, replies).enumerated() {
             if source.isReplay && reply.source != .none { accounting.replayed += 1 }
             switch reply.source {
@@ -255,14 +232,14 @@ final class LLMTraders: @unchecked Sendable {
                 accounting.tokensOut += a.completionTokens
             }
             var status: Fallback?
-            var decision: TraderDecision?
+            var decision: Side.Decision?
             var failure = reply.failure ?? ""
             if reply.source == .none {
                 status = .noEndpoint
             } else if let answer = reply.answer {
-                switch TraderTools.decision(from: answer, offered: tools) {
+                switch side.decision(from: answer, offered: tools, asker: q.members[0], context: q.context, settings: settings) {
                 case .success(let d):
-                    if let problem = market.refusal(of: d, symbol: q.symbol) { status = .refused; failure = problem } else { decision = d }
+                    decision = d
                 case .failure(let rejection):
                     status = rejection.reason
                     failure = rejection.detail
@@ -278,12 +255,7 @@ final class LLMTraders: @unchecked Sendable {
                         decisions[m] = decision
                         // Only the trader's host acts on it; every process keeps the decision.
                         if pendingFlag.indices.contains(m) { pendingFlag[m] = 1 }
-                        if case .post(let bullish) = decision, let feeds = market.feeds, feeds.opinion.indices.contains(m) {
-                            feeds.opinion[m] = bullish ? 1 : -1
-                        }
-                        if case .follow(let whom) = decision {
-                            market.feeds?.followRequests.append(FollowGraph.Change(followee: UInt32(whom), follower: UInt32(m), follow: true))
-                        }
+                        side.apply(decision, member: m)
                         accounting.decisions += 1
                     } else {
                         accounting.fallbacks[.mixed, default: 0] += 1
@@ -301,7 +273,7 @@ final class LLMTraders: @unchecked Sendable {
         }
     }
 
-    /// Records the tick's `llm` events.
+    /// Records the tick's `llm` events (in a serial hook).
     func record(into recorder: inout ShardRecorder) {
         for e in events {
             let values: [Int64] = [
@@ -309,7 +281,7 @@ final class LLMTraders: @unchecked Sendable {
                 recorder.text(e.tool), recorder.text(e.arguments), recorder.text(e.failure), recorder.text(e.answer), recorder.text(e.prompt),
                 Int64(e.promptTokens), Int64(e.completionTokens), Int64(e.attempts), Int64(e.milliseconds),
             ]
-            recorder.record(kind: Self.event.id, agent: e.agent, values: values)
+            recorder.record(kind: event.id, agent: e.agent, values: values)
         }
     }
 
@@ -332,12 +304,10 @@ final class LLMTraders: @unchecked Sendable {
         // the same answers.
         for t in inFlight.keys.sorted() where collected[t] == nil { collected[t] = source.answers(askedAt: t) }
         w.write(lastAsked.map(Int64.init))
-        w.write(peakWealth)
-        w.write(newsSeen.map { Int64(bitPattern: $0) })
-        w.write(postsSeen.map { Int64($0) })
+        Side.save(triggers, to: &w)
         let pending = decisions.keys.sorted()
         w.write(pending.count)
-        for a in pending { w.write(a); Self.write(decisions[a]!, to: &w) }
+        for a in pending { w.write(a); Side.write(decisions[a]!, to: &w) }
         let ticks = inFlight.keys.sorted()
         w.write(ticks.count)
         for t in ticks {
@@ -345,7 +315,7 @@ final class LLMTraders: @unchecked Sendable {
             let qs = inFlight[t]!, rs = collected[t]!
             w.write(qs.count)
             for (q, r) in zip(qs, rs) {
-                w.write(q.members.map(Int64.init)); w.write(q.symbol); w.write(q.prompt); w.write(q.key)
+                w.write(q.members.map(Int64.init)); w.write(q.context); w.write(q.prompt); w.write(q.key)
                 w.write(r.raw); w.write(r.failure ?? "\u{0}"); w.write(r.attempts); w.write(r.milliseconds); w.write(r.source.rawValue)
             }
         }
@@ -365,15 +335,13 @@ final class LLMTraders: @unchecked Sendable {
             return v
         }
         lastAsked = try ints(escalated.count).map { Int($0) }
-        peakWealth = try ints(escalated.count)
-        newsSeen = try ints(escalated.count).map { UInt64(bitPattern: $0) }
-        postsSeen = try ints(escalated.count).map { UInt32(truncatingIfNeeded: $0) }
+        triggers = try Side.loadTriggers(count: escalated.count, from: &r)
         for a in decisions.keys where pendingFlag.indices.contains(a) { pendingFlag[a] = 0 }
         decisions = [:]
         for _ in 0..<(try r.int()) {
             let a = try r.int()
             guard a >= 0 && a < agentCount else { throw StateReader.Failure(description: "LLM state: agent \(a) out of range") }
-            decisions[a] = try Self.readDecision(from: &r)
+            decisions[a] = try Side.readDecision(from: &r)
             if pendingFlag.indices.contains(a) { pendingFlag[a] = 1 }
         }
         inFlight = [:]
@@ -384,7 +352,7 @@ final class LLMTraders: @unchecked Sendable {
             var qs: [Question] = [], rs: [LLMReply] = []
             for _ in 0..<(try r.int()) {
                 let members = try r.int64s().map { Int($0) }
-                let q = Question(members: members, symbol: try r.int(), prompt: try r.string(), key: try r.int64())
+                let q = Question(members: members, context: try r.int(), prompt: try r.string(), key: try r.int64())
                 let raw = try r.string(), failure = try r.string(), attempts = try r.int(), ms = try r.int(), source = try r.int()
                 let reply = LLMReply.recorded(raw: raw, failure: failure == "\u{0}" ? nil : failure, attempts: attempts, milliseconds: ms,
                                               source: LLMReply.Source(rawValue: source) ?? .endpoint)
@@ -403,28 +371,5 @@ final class LLMTraders: @unchecked Sendable {
         a.latencies = try r.int64s().map { Int($0) }
         for f in Fallback.allCases { let n = try r.int(); if n > 0 { a.fallbacks[f] = n } }
         accounting = a
-    }
-
-    static func write(_ d: TraderDecision, to w: inout StateWriter) {
-        switch d {
-        case .order(let buy, let limit, let quantity): w.write(0); w.write(buy); w.write(limit ?? -1); w.write(quantity)
-        case .cancel: w.write(1)
-        case .hold: w.write(2)
-        case .post(let bullish): w.write(3); w.write(bullish)
-        case .follow(let agent): w.write(4); w.write(agent)
-        }
-    }
-
-    static func readDecision(from r: inout StateReader) throws(StateReader.Failure) -> TraderDecision {
-        switch try r.int() {
-        case 0:
-            let buy = try r.bool(), limit = try r.int64(), quantity = try r.int64()
-            return .order(buy: buy, limit: limit < 0 ? nil : limit, quantity: quantity)
-        case 1: return .cancel
-        case 2: return .hold
-        case 3: return .post(bullish: try r.bool())
-        case 4: return .follow(agent: try r.int())
-        case let k: throw StateReader.Failure(description: "LLM state: unknown decision \(k)")
-        }
     }
 }
