@@ -113,6 +113,10 @@ public struct ModelDescriptor: Sendable {
     public let usesExchange: Bool
     /// Whether a scenario may escalate agents to an LLM (an `llm` section).
     public var usesLLM: Bool = false
+    /// The tools its LLM agents may be offered (what `llm.tools` may name), and the triggers
+    /// `llm.escalation.triggers` may set besides the cadence `every`.
+    public var llmTools: [String] = []
+    public var llmTriggers: [String] = []
     /// Spread over processes, whether a process touches only its own agents' network rows, so that
     /// each builds and keeps just those (see `CSRGraph.rows`), and is built with its placement
     /// (`ModelInputs.placement`); the market then also keeps only its own traders' columns.

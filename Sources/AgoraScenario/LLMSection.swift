@@ -1,4 +1,5 @@
 import AgoraLLM
+import AgoraModels
 import Foundation
 import Yams
 
@@ -10,9 +11,9 @@ import Yams
 /// every run directory.
 extension NodeReader {
     static let llmKeys = ["endpoint", "sampling", "latency_ticks", "cache", "budget", "escalation", "archetypes", "personas", "instructions",
-                          "tool_choice"]
+                          "tool_choice", "tools", "max_text"]
 
-    mutating func llmSection(_ node: Node, _ path: String, populations: [Population]) -> LLMSettings? {
+    mutating func llmSection(_ node: Node, _ path: String, populations: [Population], model descriptor: ModelDescriptor) -> LLMSettings? {
         guard let m = mapping(node, path, allowed: Self.llmKeys) else { return nil }
         note(node, path)
         var s = LLMSettings()
@@ -47,12 +48,12 @@ extension NodeReader {
                 guard let model else {
                     if baseFromScenario {
                         fail(endpointNode ?? node, "\(ep).model", "missing; the name of the model the endpoint serves (or set OPENAI_MODEL)")
-                        _ = finish(m, path, s, populations: populations)
+                        _ = finish(m, path, s, populations: populations, model: descriptor)
                         return nil
                     }
                     // OPENAI_BASE_URL alone (set for other tools, say) does not make an endpoint.
                     s.noEndpointReason = "OPENAI_BASE_URL is set but names no model (llm.endpoint.model or OPENAI_MODEL)"
-                    let rest = finish(m, path, s, populations: populations)
+                    let rest = finish(m, path, s, populations: populations, model: descriptor)
                     return issues.count == before ? rest : nil
                 }
                 let key = environment[keyVariable].flatMap { $0.isEmpty ? nil : Secret($0) }
@@ -76,12 +77,13 @@ extension NodeReader {
         }
 
         // Everything else is checked too, so every problem is reported at once.
-        let rest = finish(m, path, s, populations: populations)
+        let rest = finish(m, path, s, populations: populations, model: descriptor)
         return issues.count == before ? rest : nil
     }
 
     /// The section's fields besides the endpoint.
-    mutating func finish(_ m: Node.Mapping, _ path: String, _ settings: LLMSettings, populations: [Population]) -> LLMSettings? {
+    mutating func finish(_ m: Node.Mapping, _ path: String, _ settings: LLMSettings, populations: [Population],
+                         model: ModelDescriptor) -> LLMSettings? {
         var s = settings
         let before = issues.count
         if let n = m["sampling"], let sm = mapping(n, "\(path).sampling", allowed: ["temperature", "top_p", "max_tokens", "seed"]) {
@@ -104,7 +106,18 @@ extension NodeReader {
             s.budget.tokens = bm["tokens"].flatMap { integer($0, "\(p).tokens", min: 0) }
         }
         if let n = m["personas"] { s.personas = personas(n, "\(path).personas") }
-        if let n = m["escalation"] { escalation(n, "\(path).escalation", into: &s.escalation, populations: populations) }
+        if let n = m["escalation"] {
+            escalation(n, "\(path).escalation", into: &s.escalation, populations: populations, triggers: model.llmTriggers, model: model.name)
+        }
+        if let n = m["tools"] {
+            let names = stringList(n, "\(path).tools")
+            for name in names where !model.llmTools.contains(name) {
+                fail(n, "\(path).tools", "the \(model.name) model has no tool '\(name)'; its tools: \(model.llmTools.joined(separator: ", "))")
+            }
+            if names.isEmpty && issues.count == before { fail(n, "\(path).tools", "expected at least one tool") }
+            s.tools = names
+        }
+        if let n = m["max_text"], let v = integer(n, "\(path).max_text", min: 1, max: 1_000_000) { s.maxText = v }
         if let n = m["archetypes"], let am = mapping(n, "\(path).archetypes", allowed: ["by", "observation_buckets", "mix"]) {
             let p = "\(path).archetypes"
             if let b = am["by"] {
@@ -129,7 +142,8 @@ extension NodeReader {
         return seq.enumerated().compactMap { string($1, "\(path)[\($0)]") }
     }
 
-    mutating func escalation(_ node: Node, _ path: String, into e: inout EscalationRules, populations: [Population]) {
+    mutating func escalation(_ node: Node, _ path: String, into e: inout EscalationRules, populations: [Population], triggers: [String],
+                             model: String) {
         guard let m = mapping(node, path, allowed: ["fraction", "agents", "populations", "every", "triggers", "cooldown_ticks"]) else { return }
         if let v = m["fraction"].flatMap({ number($0, "\(path).fraction", min: 0, max: 1, phrase: "a probability in 0...1") }) { e.fraction = v }
         if let n = m["agents"] {
@@ -149,7 +163,7 @@ extension NodeReader {
         }
         if let v = m["every"].flatMap({ integer($0, "\(path).every", min: 0) }) { e.every = v }
         if let v = m["cooldown_ticks"].flatMap({ integer($0, "\(path).cooldown_ticks", min: 0) }) { e.cooldown = v }
-        if let n = m["triggers"], let t = mapping(n, "\(path).triggers", allowed: ["price_move_bps", "lookback", "drawdown_bps", "news", "followed_post"]) {
+        if let n = m["triggers"], let t = mapping(n, "\(path).triggers", allowed: triggers) {
             let p = "\(path).triggers"
             e.priceMoveBasisPoints = t["price_move_bps"].flatMap { integer($0, "\(p).price_move_bps", min: 1, max: 100_000) }
             if let v = t["lookback"].flatMap({ integer($0, "\(p).lookback", min: 1, max: 10_000) }) { e.lookback = v }

@@ -374,7 +374,7 @@ struct NodeReader {
         var llm: LLMSettings?
         if let n = field("llm"), let model {
             if model.usesLLM {
-                llm = llmSection(n, "llm", populations: populations)
+                llm = llmSection(n, "llm", populations: populations, model: model)
             } else {
                 fail(n, "llm", "the \(model.name) model has no llm settings; remove this section")
             }

@@ -1,5 +1,6 @@
 import AgoraEngine
 import AgoraExchange
+import AgoraLLM
 
 extension ModelCatalog {
     /// The market model with Agora's own trader kinds.
@@ -10,7 +11,7 @@ extension ModelCatalog {
     /// unique (`MarketTraders.conflict` says which is not).
     public static func market(traders kinds: [any TraderStrategy.Type]) -> ModelDescriptor {
         precondition(MarketTraders.conflict(kinds) == nil, MarketTraders.conflict(kinds) ?? "")
-        return ModelDescriptor(
+        var d = ModelDescriptor(
         name: "market",
         summary: "Traders on a real exchange: order books, auctions, accounts; populations of trader kinds (zero-intelligence, noise, fundamentalist, momentum, market makers, or your own); on a network, news and sentiment travel as posts.",
         agentKinds: MarketTraders.descriptors(kinds),
@@ -66,6 +67,9 @@ extension ModelCatalog {
             return MarketModel(spec: spec, populations: populations, seed: inputs.seed, network: inputs.network,
                                llm: inputs.llm, answers: inputs.answers, placement: inputs.placement)
         })
+        d.llmTools = TraderTools.all.map(\.name)
+        d.llmTriggers = ["price_move_bps", "lookback", "drawdown_bps", "news", "followed_post"]
+        return d
     }
 }
 

@@ -1,5 +1,6 @@
 import AgoraCore
 import AgoraEngine
+import AgoraLLM
 
 extension NewsModel.Parameters {
     public static let newsTickParameter = Parameter<Int>("news_tick", .integer(min: 0, max: Int(UInt16.max)), default: 5, "When the news breaks.")
@@ -29,12 +30,18 @@ extension NewsModel.Parameters {
                                                         "Chance to like the newest post read unless it carries the opposite attitude.")
     public static let rankingParameter = Parameter<String>("feed_ranking", .choice(["recency", "engagement"]), default: "recency",
                                                            "Which post heads a feed (is reposted, followed, unfollowed): the newest or the most liked.")
+    public static let recommenderParameter = Parameter<String>(
+        "follow_recommender", .choice(FollowRecommender.allCases.map(\.rawValue)), default: "popularity",
+        "Whom an LLM user is shown as someone to follow: the most followed, people at random, or nobody.")
+    public static let candidateCountParameter = Parameter<Int>("candidates", .integer(min: 0, max: 50), default: 5,
+                                                               "How many people to follow an LLM user is shown.")
 
     /// Every parameter, in the order `agora models` lists them.
     public static var specs: [ParameterSpec] {
         [newsTickParameter.spec, seedCountParameter.spec, newsAttitudeParameter.spec, feedSizeParameter.spec, postParameter.spec,
          repostParameter.spec, contagionParameter.spec, decayParameter.spec, conformityParameter.spec, priorNegativeParameter.spec,
-         priorPositiveParameter.spec, unfollowParameter.spec, followParameter.spec, likeParameter.spec, rankingParameter.spec]
+         priorPositiveParameter.spec, unfollowParameter.spec, followParameter.spec, likeParameter.spec, rankingParameter.spec,
+         recommenderParameter.spec, candidateCountParameter.spec]
     }
 
     static let attitudes: [String: Int8] = ["negative": -1, "neutral": 0, "positive": 1]
@@ -57,17 +64,21 @@ extension NewsModel.Parameters {
         followProbability = p[Self.followParameter]
         likeProbability = p[Self.likeParameter]
         ranking = NewsModel.FeedRanking(rawValue: p[Self.rankingParameter]) ?? .recency
+        recommender = FollowRecommender(rawValue: p[Self.recommenderParameter]) ?? .popularity
+        candidateCount = p[Self.candidateCountParameter]
     }
 }
 
 extension NewsModel {
     /// The news model as a scenario names it.
-    public static let descriptor = ModelDescriptor(
+    public static let descriptor: ModelDescriptor = {
+        var d = ModelDescriptor(
         name: "news",
         summary: "News spreading on a social network with emotion and attitude, after S3: posts, reposts, feeds.",
         agentKinds: [AgentKindDescriptor(name: "person", summary: "A user with an emotion, an attitude and a feed.", parameters: Parameters.specs)],
-        maxPopulations: 1, network: .required, usesExchange: false, keepsOwnAgents: true,
-        events: [NewsModel.postEvent, NewsModel.stateEvent, NewsModel.followEvent, NewsModel.likeEvent],
+        maxPopulations: 1, network: .required, usesExchange: false, usesLLM: true, keepsOwnAgents: true,
+        events: [NewsModel.postEvent, NewsModel.stateEvent, NewsModel.followEvent, NewsModel.likeEvent, NewsModel.llmEvent,
+                 NewsModel.llmPostEvent],
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let graph = try ModelCatalog.networkOf(inputs)
             let p = Parameters(inputs.population)
@@ -78,6 +89,11 @@ extension NewsModel {
                 throw ModelBuildError(parameter: "seed_count", "\(p.seedCount) exceeds the network's \(graph.nodeCount) nodes")
             }
             let seeds = ModelCatalog.sampleDistinct(p.seedCount, from: graph.nodeCount, seed: inputs.seed)
-            return NewsModel(graph: graph, params: p, seeds: seeds, seed: inputs.seed)
+            return NewsModel(graph: graph, params: p, seeds: seeds, seed: inputs.seed, llm: inputs.llm, answers: inputs.answers,
+                             hosted: inputs.placement?.agents)
         })
+        d.llmTools = UserTools.all().map(\.name)
+        d.llmTriggers = ["news", "followed_post"]
+        return d
+    }()
 }

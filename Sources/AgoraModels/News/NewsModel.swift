@@ -1,5 +1,6 @@
 import AgoraCore
 import AgoraEngine
+import AgoraLLM
 import AgoraSocial
 
 /// News spreading through a social network, after S3: people read the posts of those they follow,
@@ -30,6 +31,11 @@ import AgoraSocial
 /// positive with `prior_positive`, else neutral. At `news_tick`, `seed_count` people (drawn from the
 /// seed) hear the news first: aware, intense, with attitude `news_attitude`, and they post it.
 /// Random stream `NewsModel.stream`.
+///
+/// With an `llm` section, some people think through an LLM (`NewsModel+LLM`): in match(t) those whose
+/// triggers fired ask, and in tick t + latency they do what the answer said — post a text of their
+/// own, repost, like, follow, unfollow or nothing — and feel as it said, instead of their rules.
+/// Their posts travel like any other; their texts are kind 11 `llm_post` events.
 public final class NewsModel: Model, @unchecked Sendable {
     /// A post as it travels and sits in feeds.
     public struct Post: BitwiseCopyable, Sendable, Hashable {
@@ -69,6 +75,9 @@ public final class NewsModel: Model, @unchecked Sendable {
         /// Chance to like the newest post read when its attitude is not the opposite of one's own.
         public var likeProbability = Self.likeParameter.defaultValue
         public var ranking = FeedRanking(rawValue: Self.rankingParameter.defaultValue) ?? .recency
+        /// Who is shown to an LLM user as someone to follow, and how many.
+        public var recommender = FollowRecommender(rawValue: Self.recommenderParameter.defaultValue) ?? .popularity
+        public var candidateCount = Self.candidateCountParameter.defaultValue
         public init() {}
     }
 
@@ -77,16 +86,21 @@ public final class NewsModel: Model, @unchecked Sendable {
     public static let stateEvent = EventKind(id: 6, name: "state", columns: ["emotion", "attitude", "aware"])
     public static let followEvent = EventKind(id: 7, name: "follow", columns: ["followee", "follow"])
     public static let likeEvent = EventKind(id: 8, name: "like", columns: ["author"])
+    /// A post an LLM user wrote: its text and topic (string ids), and the emotion and attitude it
+    /// carries; the `post` event of the same tick and author is the post itself.
+    public static let llmPostEvent = EventKind(id: 11, name: "llm_post", columns: ["text", "topic", "emotion", "attitude"],
+                                               types: ["text", "text", "i64", "i64"])
 
     /// The network: whole, or spread over processes the rows of this process's people.
-    public private(set) var graph: CSRGraph
+    public internal(set) var graph: CSRGraph
     /// Who follows whom now; posts reach the author's followers. Spread over processes, the
     /// followers of this process's people.
-    public private(set) var follows: FollowGraph
+    public internal(set) var follows: FollowGraph
     /// Spread over processes, whom each of this process's people follows (rows by follower): what
     /// "does v follow this author" asks when the author's followers are on another process.
-    private(set) var following: FollowGraph?
+    var following: FollowGraph?
     public let params: Parameters
+    public let seed: UInt64
     public let random: RandomStream
     public let emotion: Column<UInt8>
     public let attitude: Column<Int8>
@@ -121,24 +135,47 @@ public final class NewsModel: Model, @unchecked Sendable {
     /// Cascades: reposts of each original post so far, keyed by its origin << 16 | origin tick, one
     /// table per shard (each filled by its own reposters in record, summed when read); and how
     /// many original posts there have been.
-    private var cascadeParts: [CountTable] = []
-    private var originals = 0
+    var cascadeParts: [CountTable] = []
+    var originals = 0
     /// Spread over processes: the processes, and the agents of other processes whose follow
     /// requests the last absorb set (cleared at the next).
-    private var group: (any ProcessGroup)?
-    private var foreignRequests: [Int] = []
+    var group: (any ProcessGroup)?
+    var foreignRequests: [Int] = []
     /// Every per-person column, declared once: what the memory figure counts, what a checkpoint
     /// saves (in this order), and what the processes share (`share` adds the follow requests and
     /// the cascades, which are not columns).
     let columns: StateColumns
+    /// The LLM side (nil without an `llm` section).
+    let llm: UserEscalation?
+    /// How many follow each person and how many each follows, kept whole on every process (every
+    /// process applies every tick's follow requests to them): what prompts and recommenders read.
+    let followerCount: Column<UInt32>
+    let followingCount: Column<UInt32>
+    /// The texts LLM users wrote, in the order written, and which post each belongs to (by
+    /// `postKey` of its author and full tick); per person, the text (index + 1) of the post it
+    /// writes this tick (0: none).
+    var texts: [(text: String, topic: String)] = []
+    /// Posts LLM users have made (reposts not counted).
+    var llmPosts = 0
+    var textOfPost: [UInt64: Int32] = [:]
+    let wrote: Column<Int32>
+    /// What the LLM side reads of each escalated person this tick (`match`).
+    var views: [Int: UserView] = [:]
+    /// The people whose columns this process keeps up to date (all, unless the run is spread).
+    var hosted: Range<Int>
+    var currentTick = 0
 
     public var agentCount: Int { graph.nodeCount }
 
-    public init(graph: CSRGraph, params: Parameters, seeds: [Int], seed: UInt64) {
+    /// `llm`: who thinks through an LLM, and `answers` where the answers come from (nil: the
+    /// settings' endpoint, or none); `hosted`: spread over processes, this process's people.
+    public init(graph: CSRGraph, params: Parameters, seeds: [Int], seed: UInt64, llm: LLMSettings? = nil,
+                answers: (any AnswerSource)? = nil, hosted: Range<Int>? = nil) {
         precondition(params.feedSize >= 1 && params.feedSize <= 256, "feeds hold 1 to 256 posts")
         self.graph = graph
         follows = FollowGraph(graph)
         self.params = params
+        self.seed = seed
         random = RandomStream(seed: seed, stream: Self.stream)
         let n = graph.nodeCount
         emotion = Column(count: n, repeating: 0)
@@ -157,11 +194,30 @@ public final class NewsModel: Model, @unchecked Sendable {
         likes = Column(count: n, repeating: 0)
         lastPostTick = Column(count: n, repeating: -1)
         liked = Column(count: n, repeating: .max)
+        followerCount = Column(count: n, repeating: 0)
+        followingCount = Column(count: n, repeating: 0)
+        for v in graph.rows {
+            followerCount[v] = UInt32(graph.degree(v))
+            followingCount[v] = UInt32(graph.degree(v))
+        }
+        wrote = Column(count: n, repeating: 0)
+        self.hosted = hosted ?? 0..<n
+        if let llm {
+            let source = answers ?? (llm.endpoint == nil ? NoEndpoint(reason: llm.noEndpointReason)
+                                                         : LiveEndpoint(client: LLMClient(settings: llm.endpoint!), cache: nil))
+            self.llm = UserEscalation(settings: llm, source: source, tools: UserTools.all(maxText: llm.maxText), event: Self.llmEvent,
+                                      stream: Self.escalationStream, agentCount: n, held: self.hosted, seed: seed, eligible: { _ in true })
+        } else {
+            self.llm = nil
+        }
         var c = StateColumns()
         c.add("emotion", emotion)
         c.add("attitude", attitude, shared: [.beforeSummary])
+        c.add("followers", followerCount)
+        c.add("following", followingCount)
         c.add("heard_at", heardAt)
-        c.add("activity", activity, shared: [.beforeSummary])
+        // Recommenders show LLM users others' activity.
+        c.add("activity", activity, shared: llm == nil ? [.beforeSummary] : [.afterRecord, .beforeSummary])
         c.add("feed", feed)
         c.add("feed_count", feedCount)
         c.add("unread", unread)
@@ -169,7 +225,7 @@ public final class NewsModel: Model, @unchecked Sendable {
         c.add("last_post_tick", lastPostTick, shared: [.afterPropagate])
         // Scratch space of a tick: rebuilt every tick, never saved.
         for (name, column) in [("posted", posted), ("parent", parent), ("parent_tick", parentTick), ("changed", changed), ("request", request),
-                               ("liked", liked)] as [(String, any AnyStateColumn)] {
+                               ("liked", liked), ("wrote", wrote)] as [(String, any AnyStateColumn)] {
             c.add(name, column, checkpoint: false)
         }
         columns = c
@@ -182,11 +238,12 @@ public final class NewsModel: Model, @unchecked Sendable {
         }
     }
 
-    public var phases: Phases { [.decide, .propagate, .record] }
+    public var phases: Phases { llm == nil ? [.decide, .propagate, .record] : [.decide, .match, .propagate, .record] }
     public var metricNames: [String] {
         ["aware", "posts", "calm", "moderate", "intense", "negative", "neutral", "positive", "follows", "unfollows", "likes", "polarization"]
+            + (llm == nil ? [] : ["llm_posts", "llm_post_share"])
     }
-    public var counterCount: Int { 12 }
+    public var counterCount: Int { 13 }
 
     public func prepare(layout: ShardLayout) {
         precondition(cascadeParts.isEmpty, "prepared once")
@@ -206,8 +263,12 @@ public final class NewsModel: Model, @unchecked Sendable {
         for part in cascadeParts { all.merge(part) }
         return all
     }
-    public var eventKinds: [EventKind] { [Self.postEvent, Self.stateEvent, Self.followEvent, Self.likeEvent] }
-    public var stateBytes: Int { columns.byteCount + graph.byteCount + follows.byteCount + (following?.byteCount ?? 0) }
+    public var eventKinds: [EventKind] {
+        [Self.postEvent, Self.stateEvent, Self.followEvent, Self.likeEvent] + (llm == nil ? [] : [Self.llmEvent, Self.llmPostEvent])
+    }
+    public var stateBytes: Int {
+        columns.byteCount + graph.byteCount + follows.byteCount + (following?.byteCount ?? 0) + (llm?.pendingFlag.byteCount ?? 0)
+    }
 
     public func decide(_ ctx: ShardContext, outbox: Outbox<Post>) {
         let k = params.feedSize
@@ -238,15 +299,52 @@ public final class NewsModel: Model, @unchecked Sendable {
         let draws = random.tick(ctx.tick)
         let tick = ctx.tick
         let contagion = params.contagion, decay = Probability(params.decay), conformity = Probability(params.conformity)
+        let thinking = llm?.pendingFlag.pointer, wr = wrote.pointer
         for v in ctx.agents {
             var r = draws.agent(v)
             let before = (em[v], at[v], heard[v] >= 0)
             out[v].author = .max
             rq[v].followee = .max
             lk[v] = .max
+            wr[v] = 0
             // Read last tick's arrivals: the newest `unread` posts of the ring.
             let fresh = Int(un[v])
             un[v] = 0
+            // An LLM user does what its answer said, and feels as it said, instead of its rules.
+            if let thinking, thinking[v] != 0, let choice = llm?.decisions[v] {
+                if fresh > 0 && heard[v] < 0 { heard[v] = Int32(tick) }
+                em[v] = choice.emotion
+                at[v] = choice.attitude
+                if (em[v], at[v], heard[v] >= 0) != before { ch[v] = 1 }
+                let now = UInt16(truncatingIfNeeded: tick)
+                var post: Post?
+                switch choice.act {
+                case .post(let text):
+                    post = Post(author: UInt32(v), origin: UInt32(v), originTick: now, tick: now, attitude: at[v], emotion: em[v])
+                    wr[v] = text + 1
+                case .repost(let p):
+                    parent[v] = p.author
+                    parentTick[v] = p.tick
+                    post = Post(author: UInt32(v), origin: p.origin, originTick: p.originTick, tick: now, attitude: at[v], emotion: em[v])
+                case .like(let author, let postTick):
+                    if Int(author) != v {
+                        lk[v] = author
+                        outbox.send(to: Int(author), Post(author: UInt32(v), origin: .max, originTick: 0, tick: postTick, attitude: 0, emotion: 0))
+                    }
+                case .follow(let whom):
+                    if Int(whom) != v && !isFollowing(v, Int(whom)) { rq[v] = FollowGraph.Change(followee: whom, follower: UInt32(v), follow: true) }
+                case .unfollow(let whom):
+                    if Int(whom) != v && isFollowing(v, Int(whom)) { rq[v] = FollowGraph.Change(followee: whom, follower: UInt32(v), follow: false) }
+                case .nothing:
+                    break
+                }
+                if let p = post {
+                    out[v] = p
+                    act[v] += 1
+                    for u in followers.followers(of: v) { outbox.send(to: Int(u), p) }
+                }
+                continue
+            }
             if fresh > 0 {
                 var arousal = 0, attitudeSum = 0
                 for j in 0..<fresh {
@@ -342,7 +440,7 @@ public final class NewsModel: Model, @unchecked Sendable {
         let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer, out = posted.pointer, ch = changed.pointer
         let rq = request.pointer, lk = liked.pointer
         let cascades = cascadeParts[ctx.shard]
-        var c = [Int64](repeating: 0, count: 12)
+        var c = [Int64](repeating: 0, count: 13)
         // One buffer per event shape, filled per event: no array is made per post.
         var postRow = [Int64](repeating: 0, count: Self.postEvent.columns.count)
         var stateRow = [Int64](repeating: 0, count: Self.stateEvent.columns.count)
@@ -377,8 +475,14 @@ public final class NewsModel: Model, @unchecked Sendable {
                 c[10] += 1
                 recorder.record(kind: 8, agent: v, Int64(lk[v]))
             }
+            if wrote[v] != 0 {
+                c[12] += 1
+                let written = texts[Int(wrote[v]) - 1]
+                recorder.record(kind: Self.llmPostEvent.id, agent: v,
+                                values: [recorder.text(written.text), recorder.text(written.topic), Int64(em[v]), Int64(at[v])])
+            }
         }
-        for i in 0..<12 { recorder.counters[i] += c[i] }
+        for i in 0..<13 { recorder.counters[i] += c[i] }
     }
 
     public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] {
@@ -386,6 +490,10 @@ public final class NewsModel: Model, @unchecked Sendable {
         last = [Double(counters[0]) / n, Double(counters[1])] + counters[2..<8].map { Double($0) / n } + counters[8..<11].map { Double($0) }
         // 1 when people split evenly between the two sides, 0 when nobody takes the other side.
         last.append(4 * last[5] * last[7])
+        if llm != nil {
+            llmPosts += Int(counters[12])
+            last += [Double(counters[12]), counters[1] > 0 ? Double(counters[12]) / Double(counters[1]) : 0]
+        }
         originals += Int(counters[11])
         // The tick's follows and unfollows land together, in agent order.
         if counters[8] + counters[9] > 0 {
@@ -396,6 +504,15 @@ public final class NewsModel: Model, @unchecked Sendable {
                 // Whom the askers follow: the same changes by follower, each process its own rows.
                 var byFollower = batch.map { FollowGraph.Change(followee: $0.follower, follower: $0.followee, follow: $0.follow) }
                 _ = following.apply(&byFollower)
+            }
+            for change in batch {
+                if change.follow {
+                    followerCount[Int(change.followee)] += 1
+                    followingCount[Int(change.follower)] += 1
+                } else {
+                    followerCount[Int(change.followee)] -= 1
+                    followingCount[Int(change.follower)] -= 1
+                }
             }
             let result = follows.apply(&batch)
             assert(follows.rows.count < agentCount || (result.added == Int(counters[8]) && result.removed == Int(counters[9])),
@@ -445,99 +562,6 @@ public final class NewsModel: Model, @unchecked Sendable {
             ("activity_paradox_share", paradox.shareBelowNeighbors),
             ("activity_degree_correlation", paradox.degreeCorrelation),
             ("follow_links", Double(links)), ("agreeing_follow_links", Double(same) / Double(max(1, links))),
-        ]
-    }
-}
-
-extension NewsModel: CheckpointableModel {
-    public func saveState(to w: inout StateWriter) {
-        columns.save(to: &w)
-        follows.save(to: &w)
-        following?.save(to: &w)
-        w.write(originals)
-        let all = cascades().sorted()
-        w.write(all.count)
-        for (key, size) in all { w.write(Int(key)); w.write(Int(size)) }
-    }
-
-    public func loadState(from r: inout StateReader) throws(StateReader.Failure) {
-        try columns.load(from: &r)
-        try follows.load(from: &r)
-        try following?.load(from: &r)
-        originals = try r.int()
-        let count = try r.int()
-        guard count >= 0 && count <= r.remainingBytes / 16 else { throw StateReader.Failure(description: "news cascades: bad count \(count)") }
-        guard !cascadeParts.isEmpty else { throw StateReader.Failure(description: "news model restored before it was prepared") }
-        for part in cascadeParts { part.removeAll() }
-        for _ in 0..<count {
-            let key = UInt64(bitPattern: Int64(try r.int())), size = try r.int()
-            guard key != .max, size > 0 && size <= Int(UInt32.max) else { throw StateReader.Failure(description: "news cascades: bad entry \(key): \(size)") }
-            cascadeParts[firstLocalShard].add(key, UInt32(size))
-        }
-    }
-}
-
-/// Spread over processes. Each process keeps the network rows of its own people: their followers
-/// (where their posts go) and whom they follow (to ask whether a reader follows an author). Agents
-/// read the like counts of the authors in their feeds (with the engagement ranking), so each
-/// process shares its agents' after propagate; every process applies the tick's follow requests to
-/// its rows in endTick, so each shares its agents' requests after record; and the summary reads
-/// every agent's activity and attitude and every shard's cascade counts, and adds up the processes'
-/// sums over their rows.
-extension NewsModel: DistributedModel {
-    public func join(_ group: any ProcessGroup, agents: Range<Int>) {
-        self.group = group
-        graph = graph.restricted(to: agents)
-        follows = follows.restricted(to: agents)
-        // The network stands for mutual following: whom a person follows starts as its neighbours.
-        following = FollowGraph(graph)
-    }
-
-    public var partitionedBytes: Int { graph.byteCount + follows.byteCount + (following?.byteCount ?? 0) }
-
-    public var syncPoints: [SyncPoint] {
-        (params.ranking == .engagement ? [.afterPropagate] : []) + [.afterRecord, .beforeSummary]
-    }
-
-    public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {
-        columns.share(point, agents: agents, into: &w)
-        switch point {
-        case .afterPropagate:
-            break
-        case .afterRecord:
-            // Other processes' requests of the last tick have been applied: drop them before this
-            // tick's arrive (share comes first at every sync point).
-            for v in foreignRequests { request[v].followee = .max }
-            foreignRequests.removeAll(keepingCapacity: true)
-            let rq = request.pointer
-            let asking = agents.filter { rq[$0].followee != .max }
-            w.write(asking.count)
-            for v in asking { w.write(v); w.write(Int(rq[v].followee)); w.write(rq[v].follow) }
-        default:
-            for s in shards {
-                let counts = cascadeParts[s].sorted()
-                w.write(counts.count)
-                for (key, n) in counts { w.write(key); w.write(Int(n)) }
-            }
-        }
-    }
-
-    public func absorb(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, from r: inout StateReader) throws(StateReader.Failure) {
-        try columns.absorb(point, agents: agents, from: &r)
-        switch point {
-        case .afterPropagate:
-            break
-        case .afterRecord:
-            for _ in 0..<(try r.int()) {
-                let v = try r.int(), followee = UInt32(truncatingIfNeeded: try r.int()), follow = try r.bool()
-                guard agents.contains(v) else { throw StateReader.Failure(description: "a follow request of agent \(v), not of \(agents)") }
-                request[v] = FollowGraph.Change(followee: followee, follower: UInt32(v), follow: follow)
-                foreignRequests.append(v)
-            }
-        default:
-            for s in shards {
-                for _ in 0..<(try r.int()) { cascadeParts[s].add(try r.uint64(), UInt32(clamping: try r.int())) }
-            }
-        }
+        ] + (llm.map { [("llm_posts_total", Double(llmPosts))] + $0.summary() } ?? [])
     }
 }
