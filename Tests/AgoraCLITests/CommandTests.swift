@@ -406,6 +406,27 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
     }
 
+    /// The llm-social scenario shrunk: 20,000 users, 1% of them escalated.
+    static let smallSocial = ["--set", "network.nodes=20000", "--set", "llm.escalation.fraction=0.01", "--set", "ticks=30",
+                              "--set", "llm.cache=false"]
+
+    @Test func networkUsersThinkThroughTheEndpointAndTheRunReplaysWithoutIt() throws {
+        let server = try LoopbackServer(handler: UserFixture.handler(maxText: 500))
+        let dir = try temporaryDirectory() + "/run"
+        let run = try agora(["run", "scenarios/llm-social.yaml", "--json", "--out", dir] + Self.smallSocial
+                            + ["--set", "llm.endpoint.base_url=\(server.baseURL.absoluteString)", "--set", "llm.endpoint.model=fixture"])
+        server.stop()
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let summary = try #require(report["summary"] as? [String: Any])
+        #expect((summary["llm.decisions"] as? Double ?? 0) > 0 && (summary["llm_posts_total"] as? Double ?? 0) > 0, "\(summary)")
+        #expect((summary["llm.fallback.unknown_target"] as? Double ?? 0) > 0 && (summary["llm.fallback.too_long"] as? Double ?? 0) > 0)
+        let replay = try agora(["replay", dir, "--verify"])
+        #expect(replay.status == 0, "\(replay.stdout) \(replay.stderr)")
+        let analysis = try agora(["analyze", dir])
+        #expect(analysis.status == 0, "\(analysis.stderr)")
+    }
+
     @Test func theCatalogCacheAnswersARepeatedRun() throws {
         let server = try LoopbackServer { _ in .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}")) }
         defer { server.stop() }

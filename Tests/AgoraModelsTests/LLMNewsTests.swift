@@ -137,6 +137,23 @@ import Testing
         }
     }
 
+    @Test func spreadOverProcessesTheUsersThinkAlike() throws {
+        let server = try LoopbackServer(handler: UserFixture.handler())
+        let settings = Self.settings(server)
+        let live = Self.run(Self.model(settings), shards: 2)
+        server.stop()
+        #expect(live.questions.contains { $0[5] == 0 }, "some answers were applied")
+        for processes in [2, 3] {
+            let digests = try InProcessGroup.run(ranks: processes) { group in
+                let model = Self.model(settings, answers: RecordedAnswers(Self.book(live)))
+                let sim = Simulation(model: model, shards: 6, threads: 1, group: group)
+                sim.run(ticks: 40)
+                return sim.digest.hex
+            }
+            #expect(digests == Array(repeating: live.digest, count: processes), "\(processes) processes")
+        }
+    }
+
     @Test(arguments: [3, 17])
     func aCheckpointHoldsTheUsersThoughts(cut: Int) throws {
         let server = try LoopbackServer(handler: UserFixture.handler())

@@ -521,6 +521,37 @@ agents:
         #expect(issues(marketBase + "llm:\n  endpoint: {base_url: \"http://h/v1\"}\n  escalation: {fraction: 0.5}\n", environment: [:])
                 .contains { $0.contains("llm.endpoint.model: missing") })
     }
+    /// A network user's `llm` section: its tools, triggers and recommender are the news model's.
+    @Test func aUsersLLMSectionIsCheckedAgainstTheNewsModel() {
+        let base = """
+        name: n
+        model: news
+        ticks: 5
+        agents:
+          - kind: person
+            params: {follow_recommender: friends}
+        network: {generator: ba, nodes: 200, m: 2}
+        llm:
+          tools: [create_post, place_order]
+          max_text: 0
+          escalation: {fraction: 0.1, triggers: {news: true, price_move_bps: 100}}
+          archetypes: {by: [leaning]}
+
+        """
+        let found = issues(base)
+        #expect(found.contains { $0.hasPrefix("s.yaml:9:10: llm.tools: the news model has no tool 'place_order'") && $0.contains("do_nothing") })
+        #expect(found.contains { $0.hasPrefix("s.yaml:10:13: llm.max_text:") })
+        #expect(found.contains { $0.hasPrefix("s.yaml:11:54: llm.escalation.triggers.price_move_bps: unknown field") })
+        #expect(found.contains { $0.hasPrefix("s.yaml:12:20: llm.archetypes.by: no persona attribute 'leaning'") })
+        #expect(found.contains { $0.contains("agents[0].params.follow_recommender") && $0.contains("popularity, random, none") }, "\(found)")
+        // The market's tools are not a user's, and a user's are not a trader's.
+        #expect(issues(marketBase + "llm:\n  tools: [like]\n  escalation: {fraction: 0.5}\n")
+                .contains { $0.contains("the market model has no tool 'like'") })
+        let good = base.replacingOccurrences(of: "place_order", with: "like").replacingOccurrences(of: "max_text: 0", with: "max_text: 300")
+            .replacingOccurrences(of: ", price_move_bps: 100", with: "").replacingOccurrences(of: "follow_recommender: friends", with: "candidates: 3")
+            .replacingOccurrences(of: "  archetypes: {by: [leaning]}\n", with: "")
+        #expect(issues(good) == [])
+    }
 }
 
 extension Comparable {

@@ -272,7 +272,7 @@ public final class NewsModel: Model, @unchecked Sendable {
 
     public func decide(_ ctx: ShardContext, outbox: Outbox<Post>) {
         let k = params.feedSize
-        let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer, act = activity.pointer
+        let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer
         let fd = feed.pointer, fc = feedCount.pointer, un = unread.pointer, out = posted.pointer, ch = changed.pointer
         let rq = request.pointer, lk = liked.pointer, likeCount = likes.pointer, lastTick = lastPostTick.pointer
         let followers = follows.held, followees = following?.held
@@ -340,7 +340,6 @@ public final class NewsModel: Model, @unchecked Sendable {
                 }
                 if let p = post {
                     out[v] = p
-                    act[v] += 1
                     for u in followers.followers(of: v) { outbox.send(to: Int(u), p) }
                 }
                 continue
@@ -408,7 +407,6 @@ public final class NewsModel: Model, @unchecked Sendable {
             }
             guard let p = post else { continue }
             out[v] = p
-            act[v] += 1
             for u in followers.followers(of: v) { outbox.send(to: Int(u), p) }
         }
     }
@@ -438,7 +436,7 @@ public final class NewsModel: Model, @unchecked Sendable {
 
     public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {
         let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer, out = posted.pointer, ch = changed.pointer
-        let rq = request.pointer, lk = liked.pointer
+        let rq = request.pointer, lk = liked.pointer, act = activity.pointer
         let cascades = cascadeParts[ctx.shard]
         var c = [Int64](repeating: 0, count: 13)
         // One buffer per event shape, filled per event: no array is made per post.
@@ -447,6 +445,9 @@ public final class NewsModel: Model, @unchecked Sendable {
         for v in ctx.agents {
             if heard[v] >= 0 { c[0] += 1 }
             if out[v].author != .max {
+                // Counted here, not in decide, so that between ticks every process's count of
+                // anyone's activity is the same (the LLM side reads it in match).
+                act[v] += 1
                 c[1] += 1
                 let p = out[v]
                 let original = p.origin == p.author && p.originTick == p.tick
