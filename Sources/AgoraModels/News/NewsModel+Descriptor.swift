@@ -28,20 +28,31 @@ extension NewsModel.Parameters {
         "Chance to follow the original author of the post at the head of one's feed when it is a repost.")
     public static let likeParameter = Parameter<Double>("like_probability", .probability, default: 0,
                                                         "Chance to like the newest post read unless it carries the opposite attitude.")
-    public static let rankingParameter = Parameter<String>("feed_ranking", .choice(["recency", "engagement"]), default: "recency",
-                                                           "Which post heads a feed (is reposted, followed, unfollowed): the newest or the most liked.")
+    public static let rankingParameter = Parameter<String>(
+        "feed_ranking", .choice(NewsModel.FeedRanking.allCases.map(\.rawValue)), default: "recency",
+        "Which post heads a feed (is reposted, followed, unfollowed): the newest, the most liked, the hottest (likes with time decay), "
+            + "one at random, or the one whose author's persona is most like one's own (interest; needs llm.personas).")
     public static let recommenderParameter = Parameter<String>(
         "follow_recommender", .choice(FollowRecommender.allCases.map(\.rawValue)), default: "popularity",
         "Whom an LLM user is shown as someone to follow: the most followed, people at random, or nobody.")
     public static let candidateCountParameter = Parameter<Int>("candidates", .integer(min: 0, max: 50), default: 5,
                                                                "How many people to follow an LLM user is shown.")
+    public static let attachParameter = Parameter<Double>(
+        "attach_probability", .probability, default: 0,
+        "Chance per tick to follow someone new, drawn by preferential attachment (attach_by).")
+    public static let attachByParameter = Parameter<String>(
+        "attach_by", .choice(NewsModel.AttachBy.allCases.map(\.rawValue)), default: "followers",
+        "What preferential attachment weighs: followers + 1, or activity (posts made) + 1.")
+    public static let paradoxParameter = Parameter<Bool>(
+        "paradox_metrics", .flag, default: false,
+        "Measure the follow network's friendship paradox every tick (a pass over the follows each tick).")
 
     /// Every parameter, in the order `agora models` lists them.
     public static var specs: [ParameterSpec] {
         [newsTickParameter.spec, seedCountParameter.spec, newsAttitudeParameter.spec, feedSizeParameter.spec, postParameter.spec,
          repostParameter.spec, contagionParameter.spec, decayParameter.spec, conformityParameter.spec, priorNegativeParameter.spec,
          priorPositiveParameter.spec, unfollowParameter.spec, followParameter.spec, likeParameter.spec, rankingParameter.spec,
-         recommenderParameter.spec, candidateCountParameter.spec]
+         recommenderParameter.spec, candidateCountParameter.spec, attachParameter.spec, attachByParameter.spec, paradoxParameter.spec]
     }
 
     static let attitudes: [String: Int8] = ["negative": -1, "neutral": 0, "positive": 1]
@@ -66,6 +77,9 @@ extension NewsModel.Parameters {
         ranking = NewsModel.FeedRanking(rawValue: p[Self.rankingParameter]) ?? .recency
         recommender = FollowRecommender(rawValue: p[Self.recommenderParameter]) ?? .popularity
         candidateCount = p[Self.candidateCountParameter]
+        attachProbability = p[Self.attachParameter]
+        attachBy = NewsModel.AttachBy(rawValue: p[Self.attachByParameter]) ?? .followers
+        paradoxMetrics = p[Self.paradoxParameter]
     }
 }
 
@@ -87,6 +101,9 @@ extension NewsModel {
             }
             guard p.seedCount <= graph.nodeCount else {
                 throw ModelBuildError(parameter: "seed_count", "\(p.seedCount) exceeds the network's \(graph.nodeCount) nodes")
+            }
+            if p.ranking == .interest && inputs.llm?.personas == nil {
+                throw ModelBuildError(parameter: "feed_ranking", "interest ranks posts by how alike their authors' personas are; define llm.personas")
             }
             let seeds = ModelCatalog.sampleDistinct(p.seedCount, from: graph.nodeCount, seed: inputs.seed)
             return NewsModel(graph: graph, params: p, seeds: seeds, seed: inputs.seed, llm: inputs.llm, answers: inputs.answers,

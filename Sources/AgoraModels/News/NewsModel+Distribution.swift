@@ -51,6 +51,7 @@ extension NewsModel: CheckpointableModel {
                 textOfPost[key] = Int32(index)
             }
         }
+        rebuildAttachment()
     }
 }
 

@@ -12,6 +12,10 @@ public enum FollowRecommender: String, Sendable, CaseIterable {
     case popularity
     /// People drawn at random, from the seed.
     case random
+    /// People drawn in proportion to their followers + 1 (or activity + 1: `attach_by`).
+    case preferential
+    /// The people most followed by those one follows (friends of friends), most shared first.
+    case sharedNeighbors = "shared_neighbors"
     /// Nobody: the prompt lists no candidates.
     case none
 }
@@ -35,6 +39,8 @@ extension NewsModel {
         var feed: [Post] = []
         /// People it might follow (none it follows already, not itself).
         var candidates: [UInt32] = []
+        /// Whom it follows, for the `shared_neighbors` recommender (empty for the others).
+        var followees: [UInt32] = []
 
         func write(to w: inout StateWriter) {
             w.write(Int(emotion)); w.write(Int(attitude)); w.write(Int(heardAt)); w.write(Int(feedCount))
@@ -44,6 +50,7 @@ extension NewsModel {
                 w.write(Int(p.attitude)); w.write(Int(p.emotion))
             }
             w.write(candidates.map(Int64.init))
+            w.write(followees.map(Int64.init))
         }
 
         init() {}
@@ -60,6 +67,7 @@ extension NewsModel {
                                  attitude: Int8(truncatingIfNeeded: try r.int()), emotion: UInt8(truncatingIfNeeded: try r.int())))
             }
             candidates = try r.int64s().map { UInt32(truncatingIfNeeded: $0) }
+            followees = try r.int64s().map { UInt32(truncatingIfNeeded: $0) }
         }
     }
 
@@ -97,6 +105,7 @@ extension NewsModel {
                 }
             }
         }
+        if params.recommender == .sharedNeighbors { recommendFriendsOfFriends() }
         llm.step(tick: tick, side: self)
     }
 
@@ -152,9 +161,52 @@ extension NewsModel {
         case .random:
             var r = RandomStream(seed: seed, stream: Self.escalationStream ^ 0xC4).tick(tick).agent(v)
             for _ in 0..<(4 * wanted) where agentCount > 1 { consider(UInt32(r.index(below: agentCount))) }
+        case .preferential:
+            var r = RandomStream(seed: seed, stream: Self.escalationStream ^ 0xC5).tick(tick).agent(v)
+            for _ in 0..<(4 * wanted) where agentCount > 1 { consider(UInt32(attachTarget(UInt64(r.index(below: Int(attachTotal)))))) }
+        case .sharedNeighbors:
+            // Filled in once every process has every view (`recommendFriendsOfFriends`).
+            if let following { u.followees = Array(following.followers(of: v)).sorted() }
         case .none:
             break
         }
         return u
+    }
+
+    /// `shared_neighbors`: for each escalated person, those most followed by the people it follows
+    /// (most shared first, then the lower id), neither itself nor anyone it follows. Spread over
+    /// processes, the rows of whom its friends follow are on their hosts: every process sends those
+    /// it holds of the friends any escalated person has, so all choose alike.
+    func recommendFriendsOfFriends() {
+        guard let following else { return }
+        let friends = Set(views.values.flatMap(\.followees)).sorted()
+        var rows: [UInt32: [UInt32]] = [:]
+        for u in friends where following.rows.contains(Int(u)) { rows[u] = Array(following.followers(of: Int(u))) }
+        if let group, group.size > 1 {
+            var w = StateWriter()
+            let mine = friends.filter { rows[$0] != nil }
+            w.write(mine.count)
+            for u in mine { w.write(Int(u)); w.write(rows[u]!.map(Int64.init)) }
+            for (p, bytes) in group.allGather(w.bytes).enumerated() where p != group.rank {
+                var r = StateReader(bytes)
+                do {
+                    for _ in 0..<(try r.int()) {
+                        let u = UInt32(truncatingIfNeeded: try r.int())
+                        rows[u] = try r.int64s().map { UInt32(truncatingIfNeeded: $0) }
+                    }
+                } catch {
+                    preconditionFailure("the follow rows from process \(p) do not read: \(error)")
+                }
+            }
+        }
+        for v in views.keys {
+            let mine = Set(views[v]!.followees)
+            var shared: [UInt32: Int] = [:]
+            for u in views[v]!.followees {
+                for w in rows[u] ?? [] where Int(w) != v && !mine.contains(w) { shared[w, default: 0] += 1 }
+            }
+            let best = shared.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            views[v]!.candidates = best.prefix(params.candidateCount).map(\.key)
+        }
     }
 }

@@ -2,6 +2,7 @@ import AgoraCore
 import AgoraEngine
 import AgoraLLM
 import AgoraSocial
+import Foundation
 
 /// News spreading through a social network, after S3: people read the posts of those they follow,
 /// feel and take sides, and post or repost; emotion and attitude spread with the news.
@@ -50,9 +51,11 @@ public final class NewsModel: Model, @unchecked Sendable {
     }
     public typealias Message = Post
 
-    /// Which post of a feed a person acts on (reposts, follows or unfollows its author): the newest,
-    /// or the one with the most likes (the newest among equals).
-    public enum FeedRanking: String, Sendable { case recency, engagement }
+    /// Which post of a feed a person acts on (reposts, follows or unfollows its author): the newest;
+    /// the one with the most likes; the hottest (likes ÷ (age + 2)^1.5, after Hacker News); one at
+    /// random; or the one whose author's persona is most like one's own (`interest`). Ties go to
+    /// the newest.
+    public enum FeedRanking: String, Sendable, CaseIterable { case recency, engagement, hot, random, interest }
 
     /// The model's parameters; each default comes from its declaration (`News+Descriptor.swift`).
     public struct Parameters: Sendable, Hashable {
@@ -78,6 +81,11 @@ public final class NewsModel: Model, @unchecked Sendable {
         /// Who is shown to an LLM user as someone to follow, and how many.
         public var recommender = FollowRecommender(rawValue: Self.recommenderParameter.defaultValue) ?? .popularity
         public var candidateCount = Self.candidateCountParameter.defaultValue
+        /// Chance per tick that a rule user follows someone new, drawn by preferential attachment.
+        public var attachProbability = Self.attachParameter.defaultValue
+        public var attachBy = AttachBy(rawValue: Self.attachByParameter.defaultValue) ?? .followers
+        /// Measure the follow network's friendship paradox every tick.
+        public var paradoxMetrics = Self.paradoxParameter.defaultValue
         public init() {}
     }
 
@@ -164,6 +172,18 @@ public final class NewsModel: Model, @unchecked Sendable {
     /// The people whose columns this process keeps up to date (all, unless the run is spread).
     var hosted: Range<Int>
     var currentTick = 0
+    /// Likes each person has received, ever.
+    let likesReceived: Column<UInt32>
+    /// Preferential attachment: running sums of the weights (empty unless it is used), and their total.
+    let attachSums: Column<UInt64>
+    var attachTotal: UInt64 = 0
+    /// The friendship paradox measured in decide, summed in record: per person, bit 0 it follows
+    /// anyone, bits 1–3 its friends have more followers, activity, likes; and the mean followers of
+    /// its friends × 1000.
+    let paradoxFlags: Column<UInt8>
+    let friendFollowers: Column<UInt32>
+    /// Persona codes for the `interest` ranking (empty otherwise).
+    let interests: Column<UInt64>
 
     public var agentCount: Int { graph.nodeCount }
 
@@ -202,6 +222,15 @@ public final class NewsModel: Model, @unchecked Sendable {
         }
         wrote = Column(count: n, repeating: 0)
         self.hosted = hosted ?? 0..<n
+        likesReceived = Column(count: n, repeating: 0)
+        let attaching = params.attachProbability > 0 || params.recommender == .preferential
+        attachSums = Column(count: attaching ? n : 0, repeating: 0)
+        paradoxFlags = Column(count: params.paradoxMetrics ? n : 0, repeating: 0)
+        friendFollowers = Column(count: params.paradoxMetrics ? n : 0, repeating: 0)
+        interests = params.ranking == .interest ? llm?.personas.map { Self.interests($0, count: n) } ?? Column(count: n, repeating: 0)
+                                                : Column(count: 0, repeating: 0)
+        // Whom each person follows, when something walks it (the paradox, the LLM side's candidates).
+        if params.paradoxMetrics || llm != nil { following = FollowGraph(graph) }
         if let llm {
             let source = answers ?? (llm.endpoint == nil ? NoEndpoint(reason: llm.noEndpointReason)
                                                          : LiveEndpoint(client: LLMClient(settings: llm.endpoint!), cache: nil))
@@ -215,9 +244,12 @@ public final class NewsModel: Model, @unchecked Sendable {
         c.add("attitude", attitude, shared: [.beforeSummary])
         c.add("followers", followerCount)
         c.add("following", followingCount)
+        // Read across people in decide by the paradox's likes figure.
+        c.add("likes_received", likesReceived, shared: params.paradoxMetrics ? [.afterPropagate] : [])
         c.add("heard_at", heardAt)
         // Recommenders show LLM users others' activity.
-        c.add("activity", activity, shared: llm == nil ? [.beforeSummary] : [.afterRecord, .beforeSummary])
+        let activityRead = llm != nil || params.paradoxMetrics || (attaching && params.attachBy == .activity)
+        c.add("activity", activity, shared: activityRead ? [.afterRecord, .beforeSummary] : [.beforeSummary])
         c.add("feed", feed)
         c.add("feed_count", feedCount)
         c.add("unread", unread)
@@ -225,7 +257,8 @@ public final class NewsModel: Model, @unchecked Sendable {
         c.add("last_post_tick", lastPostTick, shared: [.afterPropagate])
         // Scratch space of a tick: rebuilt every tick, never saved.
         for (name, column) in [("posted", posted), ("parent", parent), ("parent_tick", parentTick), ("changed", changed), ("request", request),
-                               ("liked", liked), ("wrote", wrote)] as [(String, any AnyStateColumn)] {
+                               ("liked", liked), ("wrote", wrote), ("attach_sums", attachSums), ("paradox_flags", paradoxFlags),
+                               ("friend_followers", friendFollowers), ("interests", interests)] as [(String, any AnyStateColumn)] {
             c.add(name, column, checkpoint: false)
         }
         columns = c
@@ -241,13 +274,14 @@ public final class NewsModel: Model, @unchecked Sendable {
     public var phases: Phases { llm == nil ? [.decide, .propagate, .record] : [.decide, .match, .propagate, .record] }
     public var metricNames: [String] {
         ["aware", "posts", "calm", "moderate", "intense", "negative", "neutral", "positive", "follows", "unfollows", "likes", "polarization"]
-            + (llm == nil ? [] : ["llm_posts", "llm_post_share"])
+            + (llm == nil ? [] : ["llm_posts", "llm_post_share"]) + (params.paradoxMetrics ? Self.paradoxMetricNames : [])
     }
-    public var counterCount: Int { 13 }
+    public var counterCount: Int { 13 + (params.paradoxMetrics ? Self.paradoxCounterCount : 0) }
 
     public func prepare(layout: ShardLayout) {
         precondition(cascadeParts.isEmpty, "prepared once")
         cascadeParts = (0..<layout.shardCount).map { _ in CountTable() }
+        rebuildAttachment()
     }
 
     /// Reposts per original post that has any, over all shards.
@@ -281,27 +315,54 @@ public final class NewsModel: Model, @unchecked Sendable {
             if let followees { return followees.follows(author, v) }
             return followers.follows(v, author)
         }
-        let likeChance = params.likeProbability, byEngagement = params.ranking == .engagement
+        let likeChance = params.likeProbability, ranking = params.ranking
+        let codes = interests.pointer, pick = RandomStream(seed: seed, stream: Self.stream ^ 0x4A).tick(ctx.tick)
         /// The post at the head of v's feed under the ranking.
         func head(_ v: Int) -> Post {
             let newest = fd[v * k + Int((fc[v] &- 1) % UInt32(k))]
-            guard byEngagement else { return newest }
-            var best = newest, bestScore = -1
-            for j in 0..<min(Int(fc[v]), k) {
-                let p = fd[v * k + Int((fc[v] &- 1 &- UInt32(j)) % UInt32(k))]
-                let a = Int(p.author)
-                let score = UInt16(truncatingIfNeeded: lastTick[a]) == p.tick && lastTick[a] >= 0 ? Int(likeCount[a]) : 0
-                if score > bestScore { best = p; bestScore = score }
+            let held = min(Int(fc[v]), k)
+            switch ranking {
+            case .recency:
+                return newest
+            case .random:
+                var r = pick.agent(v)
+                return fd[v * k + Int((fc[v] &- 1 &- UInt32(r.index(below: held))) % UInt32(k))]
+            case .engagement, .hot, .interest:
+                var best = newest, bestScore = -1.0
+                for j in 0..<held {
+                    let p = fd[v * k + Int((fc[v] &- 1 &- UInt32(j)) % UInt32(k))]
+                    let a = Int(p.author)
+                    let likes = UInt16(truncatingIfNeeded: lastTick[a]) == p.tick && lastTick[a] >= 0 ? Double(likeCount[a]) : 0
+                    let score: Double
+                    switch ranking {
+                    case .engagement: score = likes
+                    case .hot: score = likes / pow(Double(Int(UInt16(truncatingIfNeeded: ctx.tick) &- p.tick)) + 2, 1.5)
+                    default: score = Double(Self.similarity(codes[v], codes[a]))
+                    }
+                    if score > bestScore { best = p; bestScore = score }
+                }
+                return best
             }
-            return best
         }
         let unfollowChance = params.unfollowProbability, followChance = params.followProbability
         let draws = random.tick(ctx.tick)
         let tick = ctx.tick
         let contagion = params.contagion, decay = Probability(params.decay), conformity = Probability(params.conformity)
         let thinking = llm?.pendingFlag.pointer, wr = wrote.pointer
+        let attachChance = params.attachProbability, attachTotal = attachTotal
+        let measuring = params.paradoxMetrics, flags = paradoxFlags.pointer, friends = friendFollowers.pointer
+        let fcount = followerCount.pointer, act = activity.pointer, received = likesReceived.pointer
         for v in ctx.agents {
             var r = draws.agent(v)
+            // The follow network as this tick found it: do v's friends have more than v?
+            if measuring, let followees {
+                let row = followees.followers(of: v)
+                var f = 0, a = 0, l = 0
+                for u in row { f += Int(fcount[Int(u)]); a += Int(act[Int(u)]); l += Int(received[Int(u)]) }
+                let n = row.count
+                flags[v] = n == 0 ? 0 : 1 | (f > Int(fcount[v]) * n ? 2 : 0) | (a > Int(act[v]) * n ? 4 : 0) | (l > Int(received[v]) * n ? 8 : 0)
+                friends[v] = n == 0 ? 0 : UInt32(clamping: f * 1000 / n)
+            }
             let before = (em[v], at[v], heard[v] >= 0)
             out[v].author = .max
             rq[v].followee = .max
@@ -390,6 +451,11 @@ public final class NewsModel: Model, @unchecked Sendable {
                 em[v] = 2
                 at[v] = params.newsAttitude
             }
+            // Someone new to follow, by preferential attachment.
+            if attachChance > 0, rq[v].followee == .max, r.unit() < attachChance {
+                let whom = attachTarget(UInt64(r.index(below: Int(attachTotal))))
+                if whom != v && !isFollowing(v, whom) { rq[v] = FollowGraph.Change(followee: UInt32(whom), follower: UInt32(v), follow: true) }
+            }
             if (em[v], at[v], heard[v] >= 0) != before { ch[v] = 1 }
             // Post or repost.
             guard heard[v] >= 0 else { continue }
@@ -414,7 +480,7 @@ public final class NewsModel: Model, @unchecked Sendable {
     public func propagate(_ ctx: ShardContext, inbox: Inbox<Post>) {
         let k = UInt32(params.feedSize)
         let fd = feed.pointer, fc = feedCount.pointer, un = unread.pointer
-        let out = posted.pointer, likeCount = likes.pointer, lastTick = lastPostTick.pointer
+        let out = posted.pointer, likeCount = likes.pointer, lastTick = lastPostTick.pointer, received = likesReceived.pointer
         // A new post starts with no likes.
         for v in ctx.agents where out[v].author != .max {
             lastTick[v] = Int32(ctx.tick)
@@ -424,6 +490,7 @@ public final class NewsModel: Model, @unchecked Sendable {
             for env in segment {
                 let v = Int(env.to)
                 if env.message.origin == .max {
+                    received[v] &+= 1
                     if lastTick[v] >= 0 && UInt16(truncatingIfNeeded: lastTick[v]) == env.message.tick { likeCount[v] += 1 }
                     continue
                 }
@@ -438,7 +505,8 @@ public final class NewsModel: Model, @unchecked Sendable {
         let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer, out = posted.pointer, ch = changed.pointer
         let rq = request.pointer, lk = liked.pointer, act = activity.pointer
         let cascades = cascadeParts[ctx.shard]
-        var c = [Int64](repeating: 0, count: 13)
+        var c = [Int64](repeating: 0, count: counterCount)
+        let measuring = params.paradoxMetrics, flags = paradoxFlags.pointer, friends = friendFollowers.pointer, fcount = followerCount.pointer
         // One buffer per event shape, filled per event: no array is made per post.
         var postRow = [Int64](repeating: 0, count: Self.postEvent.columns.count)
         var stateRow = [Int64](repeating: 0, count: Self.stateEvent.columns.count)
@@ -483,7 +551,14 @@ public final class NewsModel: Model, @unchecked Sendable {
                                 values: [recorder.text(written.text), recorder.text(written.topic), Int64(em[v]), Int64(at[v])])
             }
         }
-        for i in 0..<13 { recorder.counters[i] += c[i] }
+        if measuring {
+            for v in ctx.agents {
+                let f = flags[v], k = Int64(fcount[v])
+                c[13] += Int64(f & 1); c[14] += Int64(f >> 1 & 1); c[15] += Int64(f >> 2 & 1); c[16] += Int64(f >> 3 & 1)
+                c[17] += Int64(friends[v]); c[18] += k; c[19] += k * k
+            }
+        }
+        for i in c.indices { recorder.counters[i] += c[i] }
     }
 
     public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] {
@@ -495,6 +570,7 @@ public final class NewsModel: Model, @unchecked Sendable {
             llmPosts += Int(counters[12])
             last += [Double(counters[12]), counters[1] > 0 ? Double(counters[12]) / Double(counters[1]) : 0]
         }
+        if params.paradoxMetrics { last += paradoxFigures(counters, from: 13) }
         originals += Int(counters[11])
         // The tick's follows and unfollows land together, in agent order.
         if counters[8] + counters[9] > 0 {
@@ -519,6 +595,7 @@ public final class NewsModel: Model, @unchecked Sendable {
             assert(follows.rows.count < agentCount || (result.added == Int(counters[8]) && result.removed == Int(counters[9])),
                    "every request takes effect")
         }
+        rebuildAttachment()
         return last
     }
 
