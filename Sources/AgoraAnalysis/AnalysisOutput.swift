@@ -66,6 +66,17 @@ extension RunAnalysis {
         if !heardByTick.isEmpty {
             j.set("news_reach", .list(heardByTick.map { .int($0.last ?? 0) }))
         }
+        if let p = llmPosts {
+            var l = JSONLine()
+            for (name, value) in p.figures { l.set(name, .number(value)) }
+            l.set("samples", .list(p.samples.map { sample in
+                var e = JSONLine()
+                e.set("tick", sample.tick); e.set("author", sample.author); e.set("text", sample.text); e.set("topic", sample.topic)
+                e.set("emotion", sample.emotion); e.set("attitude", sample.attitude)
+                return .object(e)
+            }))
+            j.set("llm_posts", l)
+        }
         if let llm {
             var l = JSONLine()
             for (name, value) in llm.figures { l.set(String(name.dropFirst("llm.".count)), .number(value)) }
@@ -97,6 +108,7 @@ extension RunAnalysis {
             out.append(("analysis.cascades.max_size", Double(cascadeSizes.last?.size ?? 0)))
         }
         if let llm { out += llm.figures.map { ("analysis.\($0.name)", $0.value) } }
+        if let p = llmPosts { out += p.figures.map { ("analysis.llm_posts.\($0.name)", $0.value) } }
         return out
     }
 
@@ -169,6 +181,7 @@ extension RunAnalysis {
             lines.append("  llm: \(llm.questions) questions, \(llm.calls) calls, \(llm.cacheHits) cached, tokens \(llm.tokensIn)/\(llm.tokensOut), "
                          + "p50/p95/p99 \(llm.latency(percentile: 50))/\(llm.latency(percentile: 95))/\(llm.latency(percentile: 99)) ms")
         }
+        if let p = llmPosts { lines += p.lines }
         for n in notes { lines.append("  note: \(n)") }
         return lines.joined(separator: "\n")
     }

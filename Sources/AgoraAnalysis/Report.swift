@@ -117,6 +117,10 @@ extension RunAnalysis {
             ("Sentiment", { $0.hasSuffix(".sentiment") }),
             ("News reach", { $0.hasPrefix("news") && $0.hasSuffix(".informed") }),
             ("Activity", { ["orders", "fills", "posts", "likes", "follows", "unfollows", "new", "active"].contains($0) }),
+            ("Emotion of LLM and rule users", { ["llm_users_emotion", "rule_users_emotion"].contains($0) }),
+            ("Attitude of LLM and rule users", { ["llm_users_attitude", "rule_users_attitude"].contains($0) }),
+            ("Followers against friends' followers", { ["mean_followers", "mean_friend_followers", "k2_over_k"].contains($0) }),
+            ("Friendship paradox", { $0.hasPrefix("follow_") && $0.hasSuffix("paradox_share") }),
         ]
         var overTime: [SVGChart] = []
         var plotted: Set<String> = Set(instruments.flatMap { r in ["last", "mid", "spread", "volume", "fundamental"].map { "\(r.name).\($0)" } })
@@ -161,6 +165,24 @@ extension RunAnalysis {
                                           color: colors[i % colors.count], style: style))
                 }
                 chart(c)
+            }
+        }
+
+        // LLM users' posts.
+        if let p = llmPosts {
+            h2("LLM users' posts")
+            func spread(_ x: LLMPostFigures.Spread) -> [String] {
+                [String(x.originals), f(100 * x.repostedShare, 1) + "%", f(x.meanCascade, 3), String(x.largest)]
+            }
+            body += ReportParts.table(["posts by", "originals", "reposted", "reposts each", "largest cascade"],
+                               [["LLM users"] + spread(p.llm), ["rules"] + spread(p.rule)])
+            if !p.samples.isEmpty {
+                // The texts are the model's: shown as text, never as markup.
+                body += ReportParts.table(["tick", "author", "emotion", "attitude", "topic", "text"], p.samples.map { sample in
+                    let text = sample.text.count > 500 ? String(sample.text.prefix(500)) + "…" : sample.text
+                    return [String(sample.tick), String(sample.author), ["calm", "moderate", "intense"][min(2, max(0, sample.emotion))],
+                            String(sample.attitude), sample.topic, text]
+                })
             }
         }
 

@@ -108,6 +108,8 @@ public struct RunAnalysis: Sendable {
     /// Every per-tick metric of the run, by name, in tick order.
     public var series: [(name: String, values: [Double])] = []
     public var llm: LLMAccounting?
+    /// LLM users' posts against the rules' (a news run with LLM users).
+    public var llmPosts: LLMPostFigures?
     /// What could not be analysed and why (a kind the log policy left out, say).
     public var notes: [String] = []
     /// The model's own charts (`figures.json`), drawn in the report.
@@ -190,6 +192,9 @@ struct Streamer {
     var metricRows: [(tick: Int64, values: [Double])] = []
     var llm = LLMAccounting()
     var llmSeen = false
+    var llmPostKeys: Set<UInt64> = []
+    var llmSamples: [LLMPostFigures.Sample] = []
+    var llmPostsSeen = false
     var lastTick: Int64 = -1
 
     init(scenario: Scenario, schema: LogSchema, options: AnalysisOptions) {
@@ -280,6 +285,17 @@ struct Streamer {
                     originals += 1
                 } else {
                     cascades.add(UInt64(origin[i]) << 16 | UInt64(ot[i]))
+                }
+            }
+        case (_, "llm_post"):
+            llmPostsSeen = true
+            guard let tick = col(c, "tick"), let agent = col(c, "agent"), let text = col(c, "text"), let topic = col(c, "topic"),
+                  let emotion = col(c, "emotion"), let attitude = col(c, "attitude") else { return }
+            for i in 0..<c.count {
+                llmPostKeys.insert(UInt64(agent[i]) << 16 | UInt64(tick[i] & 0xFFFF))
+                if llmSamples.count < LLMPostFigures.maxSamples {
+                    llmSamples.append(.init(tick: Int(tick[i]), author: Int(agent[i]), text: reader.string(text[i]) ?? "", topic: reader.string(topic[i]) ?? "",
+                                            emotion: Int(emotion[i]), attitude: Int(attitude[i])))
                 }
             }
         case (_, "heard"):
@@ -393,5 +409,8 @@ struct Streamer {
         metricRows.sort { $0.tick < $1.tick }
         a.series = metricNames.enumerated().map { i, name in (name, metricRows.map { $0.values[i] }) }
         if llmSeen { a.llm = llm }
+        if llmPostsSeen || (llmSeen && scenario.model.name == "news") {
+            a.llmPosts = LLMPostFigures(cascades: cascades, originals: originals, llmKeys: llmPostKeys, samples: llmSamples)
+        }
     }
 }

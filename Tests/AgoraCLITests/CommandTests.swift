@@ -423,8 +423,20 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         #expect((summary["llm.fallback.unknown_target"] as? Double ?? 0) > 0 && (summary["llm.fallback.too_long"] as? Double ?? 0) > 0)
         let replay = try agora(["replay", dir, "--verify"])
         #expect(replay.status == 0, "\(replay.stdout) \(replay.stderr)")
-        let analysis = try agora(["analyze", dir])
+        let page = dir + "/analysis.html"
+        let analysis = try agora(["analyze", dir, "--json", "--report", page])
         #expect(analysis.status == 0, "\(analysis.stderr)")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(analysis.stdout.utf8)) as? [String: Any])
+        let posts = try #require(figures["llm_posts"] as? [String: Any])
+        #expect((posts["llm.originals"] as? Double ?? 0) == summary["llm_posts_total"] as? Double)
+        #expect((posts["rule.originals"] as? Double ?? 0) > 0)
+        let samples = try #require(posts["samples"] as? [[String: Any]])
+        #expect(!samples.isEmpty && samples.allSatisfy { $0["text"] as? String == UserFixture.hostileText })
+        // The report shows the texts as text: the markup escaped, never live.
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("LLM users&#39; posts") || html.contains("LLM users' posts"))
+        #expect(html.contains("&lt;script&gt;alert(") && !html.contains("<script>alert("))
+        for name in ["llm_users_emotion", "rule_users_attitude"] { #expect(html.contains(name), "\(name) charted") }
     }
 
     @Test func theCatalogCacheAnswersARepeatedRun() throws {

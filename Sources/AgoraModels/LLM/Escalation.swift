@@ -112,6 +112,16 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
         self.agentCount = agentCount
     }
 
+    /// The positions in `escalated` of the escalated agents among `agents` (a shard's).
+    func escalatedRange(_ agents: Range<Int>) -> Range<Int> {
+        func first(atLeast x: Int) -> Int {
+            var lo = 0, hi = escalated.count
+            while lo < hi { let mid = (lo + hi) / 2; if escalated[mid] < x { lo = mid + 1 } else { hi = mid } }
+            return lo
+        }
+        return first(atLeast: agents.lowerBound)..<first(atLeast: agents.upperBound)
+    }
+
     // MARK: asking
 
     /// One tick of the LLM side, in match(t) after the exchange: clears what tick t applied, asks

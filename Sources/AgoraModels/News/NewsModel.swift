@@ -274,9 +274,13 @@ public final class NewsModel: Model, @unchecked Sendable {
     public var phases: Phases { llm == nil ? [.decide, .propagate, .record] : [.decide, .match, .propagate, .record] }
     public var metricNames: [String] {
         ["aware", "posts", "calm", "moderate", "intense", "negative", "neutral", "positive", "follows", "unfollows", "likes", "polarization"]
-            + (llm == nil ? [] : ["llm_posts", "llm_post_share"]) + (params.paradoxMetrics ? Self.paradoxMetricNames : [])
+            + (llm == nil ? [] : ["llm_posts", "llm_post_share", "llm_users_emotion", "llm_users_attitude", "rule_users_emotion",
+                                  "rule_users_attitude"]) + (params.paradoxMetrics ? Self.paradoxMetricNames : [])
     }
-    public var counterCount: Int { 13 + (params.paradoxMetrics ? Self.paradoxCounterCount : 0) }
+    public var counterCount: Int { paradoxCounters + (params.paradoxMetrics ? Self.paradoxCounterCount : 0) }
+    /// Where the paradox's counters start: after the base ones and, with LLM users, the sums of
+    /// their emotion and attitude.
+    var paradoxCounters: Int { 13 + (llm == nil ? 0 : 2) }
 
     public func prepare(layout: ShardLayout) {
         precondition(cascadeParts.isEmpty, "prepared once")
@@ -554,9 +558,14 @@ public final class NewsModel: Model, @unchecked Sendable {
         if measuring {
             for v in ctx.agents {
                 let f = flags[v], k = Int64(fcount[v])
-                c[13] += Int64(f & 1); c[14] += Int64(f >> 1 & 1); c[15] += Int64(f >> 2 & 1); c[16] += Int64(f >> 3 & 1)
-                c[17] += Int64(friends[v]); c[18] += k; c[19] += k * k
+                let b = paradoxCounters
+                c[b] += Int64(f & 1); c[b + 1] += Int64(f >> 1 & 1); c[b + 2] += Int64(f >> 2 & 1); c[b + 3] += Int64(f >> 3 & 1)
+                c[b + 4] += Int64(friends[v]); c[b + 5] += k; c[b + 6] += k * k
             }
+        }
+        if let llm {
+            // The LLM users' feelings, for their curves beside the rule users'.
+            for v in llm.escalated[llm.escalatedRange(ctx.agents)] { c[13] += Int64(em[v]); c[14] += Int64(at[v]) }
         }
         for i in c.indices { recorder.counters[i] += c[i] }
     }
@@ -569,8 +578,13 @@ public final class NewsModel: Model, @unchecked Sendable {
         if llm != nil {
             llmPosts += Int(counters[12])
             last += [Double(counters[12]), counters[1] > 0 ? Double(counters[12]) / Double(counters[1]) : 0]
+            // Mean emotion (0…2) and attitude (−1…+1) of the LLM users and of the others.
+            let thinkers = Double(llm!.escalated.count), others = n - thinkers
+            let emotionSum = Double(counters[3] + 2 * counters[4]), attitudeSum = Double(counters[7] - counters[5])
+            last += [thinkers > 0 ? Double(counters[13]) / thinkers : 0, thinkers > 0 ? Double(counters[14]) / thinkers : 0,
+                     others > 0 ? (emotionSum - Double(counters[13])) / others : 0, others > 0 ? (attitudeSum - Double(counters[14])) / others : 0]
         }
-        if params.paradoxMetrics { last += paradoxFigures(counters, from: 13) }
+        if params.paradoxMetrics { last += paradoxFigures(counters, from: paradoxCounters) }
         originals += Int(counters[11])
         // The tick's follows and unfollows land together, in agent order.
         if counters[8] + counters[9] > 0 {
