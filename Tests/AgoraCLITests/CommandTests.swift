@@ -437,6 +437,14 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         #expect(html.contains("LLM users&#39; posts") || html.contains("LLM users' posts"))
         #expect(html.contains("&lt;script&gt;alert(") && !html.contains("<script>alert("))
         for name in ["llm_users_emotion", "rule_users_attitude"] { #expect(html.contains(name), "\(name) charted") }
+        // In a real browser: every chart drawn, no script error, and the text stays text.
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let browser = try #require(chromium, "chromium is installed by scripts/install-deps.sh")
+        let dom = try launch(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom",
+                                       "file://\(page)"]).stdout
+        let charts = try #require(AnalyzeCommandTests.attribute("data-charts", in: dom))
+        #expect(AnalyzeCommandTests.attribute("data-drawn", in: dom) == charts && AnalyzeCommandTests.attribute("data-errors", in: dom) == nil)
+        #expect(dom.contains("&lt;script&gt;alert(") && !dom.contains("<script>alert("))
     }
 
     @Test func theCatalogCacheAnswersARepeatedRun() throws {
