@@ -371,7 +371,6 @@ public final class NewsModel: Model, @unchecked Sendable {
             out[v].author = .max
             rq[v].followee = .max
             lk[v] = .max
-            wr[v] = 0
             // Read last tick's arrivals: the newest `unread` posts of the ring.
             let fresh = Int(un[v])
             un[v] = 0
@@ -507,7 +506,7 @@ public final class NewsModel: Model, @unchecked Sendable {
 
     public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {
         let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer, out = posted.pointer, ch = changed.pointer
-        let rq = request.pointer, lk = liked.pointer, act = activity.pointer
+        let rq = request.pointer, lk = liked.pointer, act = activity.pointer, wr = wrote.pointer
         let cascades = cascadeParts[ctx.shard]
         var c = [Int64](repeating: 0, count: counterCount)
         let measuring = params.paradoxMetrics, flags = paradoxFlags.pointer, friends = friendFollowers.pointer, fcount = followerCount.pointer
@@ -548,9 +547,10 @@ public final class NewsModel: Model, @unchecked Sendable {
                 c[10] += 1
                 recorder.record(kind: 8, agent: v, Int64(lk[v]))
             }
-            if wrote[v] != 0 {
+            if wr[v] != 0 {
                 c[12] += 1
-                let written = texts[Int(wrote[v]) - 1]
+                let written = texts[Int(wr[v]) - 1]
+                wr[v] = 0
                 recorder.record(kind: Self.llmPostEvent.id, agent: v,
                                 values: [recorder.text(written.text), recorder.text(written.topic), Int64(em[v]), Int64(at[v])])
             }
