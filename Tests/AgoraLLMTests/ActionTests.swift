@@ -49,6 +49,56 @@ import Testing
     }
 }
 
+/// The network users' tools: each one's schema, and every way an answer to them is wrong.
+@Suite struct UserToolTests {
+    static func decide(_ tool: String, _ arguments: String, maxText: Int = 20, offered: [ToolSpec] = UserTools.all(maxText: 20))
+        -> Result<UserDecision, ToolRejection> {
+        UserTools.decision(from: ActionModuleTests.answer(tool, arguments), offered: offered, maxText: maxText)
+    }
+
+    static func reason(_ r: Result<UserDecision, ToolRejection>) -> Fallback? {
+        if case .failure(let e) = r { return e.reason }
+        return nil
+    }
+
+    @Test func everyToolTakesItsArgumentsAndTheUsersFeelings() throws {
+        let feel = #""emotion": "intense", "attitude": -1"#
+        #expect(try Self.decide("create_post", #"{"text": "hello", "topic": "rates", "#  + feel + "}").get()
+                == UserDecision(action: .post(text: "hello", topic: "rates"), emotion: 2, attitude: -1))
+        #expect(try Self.decide("create_post", #"{"text": "hi", "emotion": "calm", "attitude": 0}"#).get().action == .post(text: "hi", topic: ""))
+        #expect(try Self.decide("repost", #"{"post_id": 4812, "#  + feel + "}").get().action == .repost(post: 4812))
+        #expect(try Self.decide("like", #"{"post_id": 7, "emotion": "moderate", "attitude": 1}"#).get()
+                == UserDecision(action: .like(post: 7), emotion: 1, attitude: 1))
+        #expect(try Self.decide("follow", #"{"user_id": 12, "#  + feel + "}").get().action == .follow(user: 12))
+        #expect(try Self.decide("unfollow", #"{"user_id": 3, "#  + feel + "}").get().action == .unfollow(user: 3))
+        #expect(try Self.decide("do_nothing", "{" + feel + "}").get().action == .nothing)
+        // Each tool's schema asks for the feelings, and nothing else besides its own parameters.
+        for tool in UserTools.all() {
+            let required = tool.parameters["required"]?.array?.compactMap(\.string) ?? []
+            #expect(required.contains("emotion") && required.contains("attitude"), "\(tool.name)")
+            #expect(tool.parameters["additionalProperties"] == .bool(false))
+        }
+        #expect(UserTools.all(maxText: 77)[0].parameters["properties"]?["text"]?["maxLength"] == .int(77))
+    }
+
+    @Test func everythingElseFallsBackWithItsReason() {
+        let feel = #", "emotion": "calm", "attitude": 0}"#
+        #expect(Self.reason(Self.decide("create_post", #"{"text": "twenty-one characters""# + feel)) == .tooLong)
+        #expect(Self.reason(Self.decide("create_post", #"{"text": "twenty characters!!!""# + feel)) == nil)
+        #expect(Self.reason(Self.decide("create_post", #"{"text": """# + feel)) == .invalidArguments, "an empty post")
+        #expect(Self.reason(Self.decide("do_nothing", #"{"emotion": "furious", "attitude": 0}"#)) == .invalidArguments)
+        #expect(Self.reason(Self.decide("do_nothing", #"{"emotion": "calm", "attitude": 2}"#)) == .invalidArguments)
+        #expect(Self.reason(Self.decide("do_nothing", #"{"emotion": "calm"}"#)) == .invalidArguments, "attitude missing")
+        #expect(Self.reason(Self.decide("like", #"{"post_id": "the first""# + feel)) == .invalidArguments)
+        #expect(Self.reason(Self.decide("follow", #"{"user_id": -4""# + feel)) == .invalidArguments)
+        #expect(Self.reason(Self.decide("follow", #"{"user_id": 4, "why": "x""# + feel)) == .invalidArguments)
+        #expect(Self.reason(Self.decide("place_order", "{}")) == .unknownTool)
+        #expect(Self.reason(Self.decide("repost", #"{"post_id": 1""# + feel, offered: [UserTools.like])) == .unknownTool, "not offered")
+        let prose = ChatAnswer(content: "Maybe later.", toolCalls: [], finishReason: "stop", promptTokens: 1, completionTokens: 1)
+        #expect(Self.reason(UserTools.decision(from: prose, offered: UserTools.all(), maxText: 10)) == .noToolCall)
+    }
+}
+
 @Suite struct PersonaTests {
     static let personas = Personas(attributes: [
         ("age", .uniform(min: 20, max: 70, integer: true)),

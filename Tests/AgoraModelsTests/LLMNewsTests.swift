@@ -121,6 +121,8 @@ import Testing
         #expect(Int(model.followingCount.toArray().reduce(0) { $0 + Int($1) }) == model.follows.edgeCount)
         let summary = Dictionary(model.summary().map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         #expect(summary["llm_posts_total"] == Double(o.posts.count) && summary["llm.questions"] == Double(a.questions))
+        // The feeds the LLM users' texts reached, per post, against the rules' posts.
+        #expect((summary["llm_post_reach"] ?? 0) > 0 && (summary["rule_post_reach"] ?? 0) > 0)
     }
 
     @Test func replayNeedsNoEndpointAndAnyShardCountGivesTheRun() throws {
@@ -167,6 +169,33 @@ import Testing
                                                  shards: (2, 3))
             #expect(a == b, "latency \(s.latency)")
         }
+    }
+
+    /// Following oneself is refused, a server error fails, the per-tick cap and the run's budget
+    /// stop questions, and an archetype's members take its answer with probability `mix`.
+    @Test func theOtherFallbacksAreCountedForUsersToo() throws {
+        let server = try LoopbackServer { request in
+            let prompt = UserFixture.prompt(request)
+            switch UInt64(bitPattern: textHash(prompt)) % 3 {
+            case 0: return .respond(status: 200, body: UserFixture.call("follow", [("user_id", .int(Int64(UserFixture.user(in: prompt) ?? 0)))]))
+            case 1: return .respond(status: 500, body: Data())
+            default: return .respond(status: 200, body: UserFixture.call("do_nothing"))
+            }
+        }
+        defer { server.stop() }
+        var s = Self.settings(server)
+        s.budget.perTick = 3
+        s.budget.calls = 40
+        s.archetypes.by = ["leaning"]
+        s.archetypes.mix = 0.5
+        let model = Self.model(s)
+        let o = Self.run(model)
+        let a = try #require(model.llm).accounting
+        for reason in [Fallback.refused, .failed, .capped, .budget, .mixed] { #expect((a.fallbacks[reason] ?? 0) > 0, "\(reason) in \(a.fallbacks)") }
+        #expect(a.questions == 40 && a.failures > 0 && o.questions.filter { $0[3] >= 0 }.count == 40)
+        let refused = o.questions.filter { $0[5] == UserEscalation.statusCode(.refused) }.compactMap { o.strings[$0[10]] }
+        #expect(refused.allSatisfy { $0 == "you cannot follow yourself" } && !refused.isEmpty)
+        #expect(o.questions.contains { $0[4] > 1 }, "archetypes share questions")
     }
 
     @Test func hundredKilobytesOfTextReachTheLogWhole() throws {

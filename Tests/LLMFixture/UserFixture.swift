@@ -25,6 +25,12 @@ public enum UserFixture {
         }
     }
 
+    /// The id of the user the prompt was written for.
+    public static func user(in prompt: String) -> Int? {
+        guard let r = prompt.range(of: "You are user ") else { return nil }
+        return Int(prompt[r.upperBound...].prefix { $0.isNumber })
+    }
+
     /// The people the prompt suggests following.
     public static func candidates(in prompt: String) -> [Int] {
         guard let line = prompt.split(separator: "\n").first(where: { $0.hasPrefix("Users you might follow: ") }) else { return [] }

@@ -13,7 +13,7 @@ extension NewsModel: CheckpointableModel {
         for (key, size) in all { w.write(Int(key)); w.write(Int(size)) }
         if let llm {
             llm.save(to: &w)
-            w.write(llmPosts)
+            w.write(llmPosts); w.write(deliveries); w.write(llmDeliveries)
             w.write(texts.count)
             for t in texts { w.write(t.text); w.write(t.topic) }
             let filed = textOfPost.sorted { $0.key < $1.key }
@@ -38,7 +38,7 @@ extension NewsModel: CheckpointableModel {
         }
         if let llm {
             try llm.load(from: &r)
-            llmPosts = try r.int()
+            llmPosts = try r.int(); deliveries = try r.int(); llmDeliveries = try r.int()
             let n = try r.int()
             guard n >= 0 && n <= r.remainingBytes / 16 else { throw StateReader.Failure(description: "LLM posts: bad count \(n)") }
             texts = try (0..<n).map { _ throws(StateReader.Failure) in (try r.string(), try r.string()) }
@@ -92,8 +92,10 @@ extension NewsModel: DistributedModel {
     public var partitionedBytes: Int { graph.byteCount + follows.byteCount + (following?.byteCount ?? 0) }
 
     public var syncPoints: [SyncPoint] {
-        // Likes are read by the engagement ranking and by LLM users' prompts.
-        (params.ranking == .engagement || llm != nil ? [.afterPropagate] : []) + [.afterRecord, .beforeSummary]
+        // Likes are read by the engagement and hot rankings, and by LLM users' prompts; likes
+        // received by the paradox's likes figure.
+        (params.ranking == .engagement || params.ranking == .hot || llm != nil || params.paradoxMetrics ? [.afterPropagate] : [])
+            + [.afterRecord, .beforeSummary]
     }
 
     public func share(_ point: SyncPoint, shards: Range<Int>, agents: Range<Int>, into w: inout StateWriter) {

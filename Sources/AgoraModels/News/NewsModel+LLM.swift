@@ -77,6 +77,11 @@ extension NewsModel {
     /// The key of a post by `author` at (full) `tick`, for `textOfPost`.
     static func postKey(author: UInt32, tick: Int) -> UInt64 { UInt64(tick) << 32 | UInt64(author) }
 
+    /// Whether `p` (an original or a repost) carries a text an LLM wrote.
+    @inline(__always) func writtenByLLM(_ p: Post, now: Int) -> Bool {
+        !textOfPost.isEmpty && textOfPost[Self.postKey(author: p.origin, tick: Self.fullTick(p.originTick, now: now))] != nil
+    }
+
     /// The id a prompt shows for a post: its tick times the number of people, plus its author.
     func postID(_ p: Post, now: Int) -> Int64 { Int64(Self.fullTick(p.tick, now: now)) * Int64(agentCount) + Int64(p.author) }
 

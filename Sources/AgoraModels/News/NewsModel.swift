@@ -163,8 +163,14 @@ public final class NewsModel: Model, @unchecked Sendable {
     /// `postKey` of its author and full tick); per person, the text (index + 1) of the post it
     /// writes this tick (0: none).
     var texts: [(text: String, topic: String)] = []
-    /// Posts LLM users have made (reposts not counted).
+    /// Posts LLM users have made (reposts not counted), and the feeds posts reached: all, and
+    /// those of posts (or reposts of posts) an LLM wrote.
     var llmPosts = 0
+    var deliveries = 0
+    var llmDeliveries = 0
+    /// Per person, the feeds its post of this tick reached (bit 31: the post's text is an LLM's).
+    let delivered: Column<UInt32>
+    static let llmOrigin: UInt32 = 1 << 31
     var textOfPost: [UInt64: Int32] = [:]
     let wrote: Column<Int32>
     /// What the LLM side reads of each escalated person this tick (`match`).
@@ -221,6 +227,7 @@ public final class NewsModel: Model, @unchecked Sendable {
             followingCount[v] = UInt32(graph.degree(v))
         }
         wrote = Column(count: n, repeating: 0)
+        delivered = Column(count: llm == nil ? 0 : n, repeating: 0)
         self.hosted = hosted ?? 0..<n
         likesReceived = Column(count: n, repeating: 0)
         let attaching = params.attachProbability > 0 || params.recommender == .preferential
@@ -257,7 +264,7 @@ public final class NewsModel: Model, @unchecked Sendable {
         c.add("last_post_tick", lastPostTick, shared: [.afterPropagate])
         // Scratch space of a tick: rebuilt every tick, never saved.
         for (name, column) in [("posted", posted), ("parent", parent), ("parent_tick", parentTick), ("changed", changed), ("request", request),
-                               ("liked", liked), ("wrote", wrote), ("attach_sums", attachSums), ("paradox_flags", paradoxFlags),
+                               ("liked", liked), ("wrote", wrote), ("delivered", delivered), ("attach_sums", attachSums), ("paradox_flags", paradoxFlags),
                                ("friend_followers", friendFollowers), ("interests", interests)] as [(String, any AnyStateColumn)] {
             c.add(name, column, checkpoint: false)
         }
@@ -275,12 +282,12 @@ public final class NewsModel: Model, @unchecked Sendable {
     public var metricNames: [String] {
         ["aware", "posts", "calm", "moderate", "intense", "negative", "neutral", "positive", "follows", "unfollows", "likes", "polarization"]
             + (llm == nil ? [] : ["llm_posts", "llm_post_share", "llm_users_emotion", "llm_users_attitude", "rule_users_emotion",
-                                  "rule_users_attitude"]) + (params.paradoxMetrics ? Self.paradoxMetricNames : [])
+                                  "rule_users_attitude", "deliveries", "llm_deliveries"]) + (params.paradoxMetrics ? Self.paradoxMetricNames : [])
     }
     public var counterCount: Int { paradoxCounters + (params.paradoxMetrics ? Self.paradoxCounterCount : 0) }
     /// Where the paradox's counters start: after the base ones and, with LLM users, the sums of
     /// their emotion and attitude.
-    var paradoxCounters: Int { 13 + (llm == nil ? 0 : 2) }
+    var paradoxCounters: Int { 13 + (llm == nil ? 0 : 4) }
 
     public func prepare(layout: ShardLayout) {
         precondition(cascadeParts.isEmpty, "prepared once")
@@ -352,7 +359,7 @@ public final class NewsModel: Model, @unchecked Sendable {
         let draws = random.tick(ctx.tick)
         let tick = ctx.tick
         let contagion = params.contagion, decay = Probability(params.decay), conformity = Probability(params.conformity)
-        let thinking = llm?.pendingFlag.pointer, wr = wrote.pointer
+        let thinking = llm?.pendingFlag.pointer, wr = wrote.pointer, dl = delivered.pointer, counting = llm != nil
         let attachChance = params.attachProbability, attachTotal = attachTotal
         let measuring = params.paradoxMetrics, flags = paradoxFlags.pointer, friends = friendFollowers.pointer
         let fcount = followerCount.pointer, act = activity.pointer, received = likesReceived.pointer
@@ -404,7 +411,9 @@ public final class NewsModel: Model, @unchecked Sendable {
                 }
                 if let p = post {
                     out[v] = p
-                    for u in followers.followers(of: v) { outbox.send(to: Int(u), p) }
+                    let audience = followers.followers(of: v)
+                    for u in audience { outbox.send(to: Int(u), p) }
+                    dl[v] = UInt32(min(audience.count, Int(Self.llmOrigin - 1))) | (writtenByLLM(p, now: tick) ? Self.llmOrigin : 0)
                 }
                 continue
             }
@@ -476,7 +485,9 @@ public final class NewsModel: Model, @unchecked Sendable {
             }
             guard let p = post else { continue }
             out[v] = p
-            for u in followers.followers(of: v) { outbox.send(to: Int(u), p) }
+            let audience = followers.followers(of: v)
+            for u in audience { outbox.send(to: Int(u), p) }
+            if counting { dl[v] = UInt32(min(audience.count, Int(Self.llmOrigin - 1))) | (writtenByLLM(p, now: tick) ? Self.llmOrigin : 0) }
         }
     }
 
@@ -566,6 +577,14 @@ public final class NewsModel: Model, @unchecked Sendable {
         if let llm {
             // The LLM users' feelings, for their curves beside the rule users'.
             for v in llm.escalated[llm.escalatedRange(ctx.agents)] { c[13] += Int64(em[v]); c[14] += Int64(at[v]) }
+            // How many feeds the tick's posts reached, and those of the LLM users' texts.
+            let dl = delivered.pointer
+            for v in ctx.agents where dl[v] != 0 {
+                let n = Int64(dl[v] & (Self.llmOrigin - 1))
+                c[15] += n
+                if dl[v] & Self.llmOrigin != 0 { c[16] += n }
+                dl[v] = 0
+            }
         }
         for i in c.indices { recorder.counters[i] += c[i] }
     }
@@ -582,7 +601,10 @@ public final class NewsModel: Model, @unchecked Sendable {
             let thinkers = Double(llm!.escalated.count), others = n - thinkers
             let emotionSum = Double(counters[3] + 2 * counters[4]), attitudeSum = Double(counters[7] - counters[5])
             last += [thinkers > 0 ? Double(counters[13]) / thinkers : 0, thinkers > 0 ? Double(counters[14]) / thinkers : 0,
-                     others > 0 ? (emotionSum - Double(counters[13])) / others : 0, others > 0 ? (attitudeSum - Double(counters[14])) / others : 0]
+                     others > 0 ? (emotionSum - Double(counters[13])) / others : 0, others > 0 ? (attitudeSum - Double(counters[14])) / others : 0,
+                     Double(counters[15]), Double(counters[16])]
+            deliveries += Int(counters[15])
+            llmDeliveries += Int(counters[16])
         }
         if params.paradoxMetrics { last += paradoxFigures(counters, from: paradoxCounters) }
         originals += Int(counters[11])
@@ -654,6 +676,11 @@ public final class NewsModel: Model, @unchecked Sendable {
             ("activity_paradox_share", paradox.shareBelowNeighbors),
             ("activity_degree_correlation", paradox.degreeCorrelation),
             ("follow_links", Double(links)), ("agreeing_follow_links", Double(same) / Double(max(1, links))),
-        ] + (llm.map { [("llm_posts_total", Double(llmPosts))] + $0.summary() } ?? [])
+        ] + (llm.map { llm in
+            // Feeds reached per original post, its reposts' included: the LLM users' texts and the rest.
+            let ruleOriginals = max(1, originals - llmPosts)
+            return [("llm_posts_total", Double(llmPosts)), ("llm_post_reach", Double(llmDeliveries) / Double(max(1, llmPosts))),
+                    ("rule_post_reach", Double(deliveries - llmDeliveries) / Double(ruleOriginals))] + llm.summary()
+        } ?? [])
     }
 }

@@ -52,7 +52,7 @@ extension NewsModel: EscalationSide {
     func observe(agent v: Int, tick: Int, settings: LLMSettings) -> EscalationObservation {
         let u = views[v]!
         var lines: [String] = []
-        lines.append("Tick \(tick).")
+        lines.append("Tick \(tick). You are user \(v).")
         if u.heardAt >= 0 {
             let side = Self.attitudeWords[params.newsAttitude] ?? "neutral"
             lines.append("You heard the news at tick \(u.heardAt); it came with a \(side) attitude (\(params.newsAttitude)).")
