@@ -447,6 +447,28 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         #expect(dom.contains("&lt;script&gt;alert(") && !dom.contains("<script>alert("))
     }
 
+    /// The three scenarios of LLM users, small: each runs with no endpoint and with the fixture
+    /// endpoint, and each run replays to its digest with no endpoint at all.
+    @Test(arguments: [("s3-users.yaml", ["--set", "network.nodes=8000", "--set", "ticks=20", "--set", "llm.escalation.fraction=0.02"]),
+                      ("friendship-paradox.yaml", ["--set", "ticks=20", "--set", "network.nodes=800"]),
+                      ("llm-social.yaml", smallSocial)])
+    func everyScenarioOfLLMUsersRunsLiveWithoutAnEndpointAndReplayed(file: String, small: [String]) throws {
+        let server = try LoopbackServer(handler: UserFixture.handler(maxText: 280))
+        defer { server.stop() }
+        for live in [false, true] {
+            let dir = try temporaryDirectory() + "/run"
+            let endpoint = live ? ["--set", "llm.endpoint.base_url=\(server.baseURL.absoluteString)", "--set", "llm.endpoint.model=fixture"] : []
+            let run = try agora(["run", "scenarios/" + file, "--json", "--out", dir, "--set", "llm.cache=false"] + small + endpoint)
+            #expect(run.status == 0, "\(file): \(run.stderr)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            let summary = try #require(report["summary"] as? [String: Any])
+            let questions = summary["llm.questions"] as? Double ?? 0, decisions = summary["llm.decisions"] as? Double ?? 0
+            #expect(questions > 0 && (live ? decisions > 0 : decisions == 0), "\(file), live \(live): \(summary)")
+            let replay = try agora(["replay", dir, "--verify"])
+            #expect(replay.status == 0, "\(file), live \(live): \(replay.stdout) \(replay.stderr)")
+        }
+    }
+
     @Test func theCatalogCacheAnswersARepeatedRun() throws {
         let server = try LoopbackServer { _ in .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}")) }
         defer { server.stop() }

@@ -24,6 +24,7 @@ import Testing
         ("stylized-facts.yaml", ["network.nodes=10000", "agents[0].count=4000", "agents[1].count=1000", "agents[2].count=5000", "ticks=150",
                                  "agents[0].params.activity=0.01", "agents[1].params.activity=0.01", "agents[2].params.activity=0.02"]),
         ("friendship-paradox.yaml", ["ticks=30", "agents[0].params.follow_recommender=shared_neighbors"]),
+        ("s3-users.yaml", ["network.nodes=20000", "ticks=30", "llm.escalation.fraction=0.02"]),
         ("llm-social.yaml", ["network.nodes=20000", "llm.escalation.fraction=0.01", "ticks=40"]),
         ("quickstart.yaml", ["network.nodes=10000", "agents[0].count=3000", "agents[1].count=2000", "agents[2].count=4500",
                              "agents[3].count=490", "agents[4].count=10", "llm.escalation.fraction=0.02", "ticks=170"]),
