@@ -23,6 +23,10 @@ extension AgoraCommand {
             are checked against the ranges of real markets. With --prices FILE.csv instead of a \
             run, the same facts are computed for a real price series (a header naming timestamp, \
             price and optionally volume, then one row per observation).
+
+            With --compare OTHER, the two runs' figures are printed side by side instead — every \
+            per-tick metric's last value and mean, then every analysis figure — for a variant \
+            against its baseline (LLM users against the rules' run of the same scenario, say).
             """)
 
         @Argument(help: ArgumentHelp("A run directory or a run id.", valueName: "run"))
@@ -43,6 +47,9 @@ extension AgoraCommand {
         @Option(help: ArgumentHelp("Write the run's report, one self-contained HTML file, here.", valueName: "file.html"))
         var report: String?
 
+        @Option(help: ArgumentHelp("Print this run's figures beside the first's (a run directory or a run id).", valueName: "run"))
+        var compare: String?
+
         @Option(help: "Ticks per OHLCV bar.")
         var bar = 1
 
@@ -51,13 +58,38 @@ extension AgoraCommand {
 
         func validate() throws {
             guard (reference == nil) != (prices == nil) else { throw ValidationError("give a run, or --prices FILE.csv, not both") }
+            guard compare == nil || prices == nil else { throw ValidationError("--compare compares two runs; it does not take --prices") }
+            guard compare == nil || (csv == nil && report == nil) else { throw ValidationError("--compare prints a comparison; --csv and --report are for one run") }
             guard bar >= 1 else { throw ValidationError("--bar must be at least 1") }
             guard lags >= 1 && lags <= 1_000 else { throw ValidationError("--lags must be in 1...1000") }
         }
 
         func run() throws {
             if let prices { return try analyzePrices(prices) }
-            let reference = self.reference!
+            let analysis = try analyzed(reference!)
+            if let compare {
+                let other = try analyzed(compare)
+                let comparison = RunComparison(analysis, other)
+                print(json ? comparison.json.text : comparison.text)
+                return
+            }
+            if let csv {
+                do { try analysis.writeCSV(to: csv) } catch {
+                    printError("error: cannot write \(csv): \(error.localizedDescription)")
+                    throw Exit.failure
+                }
+            }
+            if let report {
+                do { try analysis.writeReport(to: report) } catch {
+                    printError("error: cannot write \(report): \(error.localizedDescription)")
+                    throw Exit.failure
+                }
+            }
+            print(json ? analysis.json.text : analysis.text)
+        }
+
+        /// The figures of one run, once its log checks out; stored in the catalog when the run is in it.
+        func analyzed(_ reference: String) throws -> RunAnalysis {
             let directory = try catalogOptions.runDirectory(reference)
             var options = AnalysisOptions()
             options.barTicks = bar
@@ -82,25 +114,13 @@ extension AgoraCommand {
                 printError("error: \(error)")
                 throw Exit.badInput
             }
-            if let csv {
-                do { try analysis.writeCSV(to: csv) } catch {
-                    printError("error: cannot write \(csv): \(error.localizedDescription)")
-                    throw Exit.failure
-                }
-            }
-            if let report {
-                do { try analysis.writeReport(to: report) } catch {
-                    printError("error: cannot write \(report): \(error.localizedDescription)")
-                    throw Exit.failure
-                }
-            }
             // Figures go to the catalog when the run is in it.
             if let catalog = try? Catalog(path: catalogOptions.path), (try? catalog.run(analysis.runID)) ?? nil != nil {
                 do { try catalog.setMetrics(id: analysis.runID, analysis.figures) } catch {
                     printError("warning: the catalog did not take the figures: \(error)")
                 }
             }
-            print(json ? analysis.json.text : analysis.text)
+            return analysis
         }
 
         /// The stylized facts of a real price series.

@@ -469,6 +469,35 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         }
     }
 
+    /// The rule baseline and the LLM variant of one scenario, side by side.
+    @Test func analyzeComparesTheLLMVariantWithItsRuleBaseline() throws {
+        let server = try LoopbackServer { request in
+            let people = UserFixture.candidates(in: UserFixture.prompt(request))
+            return .respond(status: 200, body: people.isEmpty ? UserFixture.call("do_nothing")
+                                                              : UserFixture.call("follow", [("user_id", .int(Int64(people[0])))]))
+        }
+        let small = ["--set", "ticks=30", "--set", "network.nodes=800", "--set", "llm.cache=false"]
+        let rule = try temporaryDirectory() + "/rule", llm = try temporaryDirectory() + "/llm"
+        #expect(try agora(["run", "scenarios/friendship-paradox.yaml", "--out", rule] + small).status == 0)
+        let live = try agora(["run", "scenarios/friendship-paradox.yaml", "--out", llm] + small
+                             + ["--set", "llm.endpoint.base_url=\(server.baseURL.absoluteString)", "--set", "llm.endpoint.model=fixture"])
+        server.stop()
+        #expect(live.status == 0, "\(live.stderr)")
+        let compared = try agora(["analyze", rule, "--compare", llm, "--json"])
+        #expect(compared.status == 0, "\(compared.stderr)")
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(compared.stdout.utf8)) as? [String: Any])
+        let rows = try #require(j["figures"] as? [[String: Any]])
+        func row(_ name: String) -> (Double, Double)? {
+            rows.first { $0["name"] as? String == name }.flatMap { r in (r["first"] as? Double).flatMap { a in (r["second"] as? Double).map { (a, $0) } } }
+        }
+        let paradox = try #require(row("follow_paradox_share (last)")), followers = try #require(row("mean_followers (last)"))
+        #expect(paradox.0 > 0 && paradox.1 > 0 && followers.0 != followers.1, "\(paradox) \(followers)")
+        #expect(try #require(row("llm.decisions")).0 == 0 && row("llm.decisions")!.1 > 0)
+        let text = try agora(["analyze", rule, "--compare", llm])
+        #expect(text.status == 0 && text.stdout.hasPrefix("figure ") && text.stdout.contains("k2_over_k (mean)"))
+        #expect(try agora(["analyze", rule, "--compare", llm, "--report", rule + "/r.html"]).status == 64)
+    }
+
     @Test func theCatalogCacheAnswersARepeatedRun() throws {
         let server = try LoopbackServer { _ in .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}")) }
         defer { server.stop() }
