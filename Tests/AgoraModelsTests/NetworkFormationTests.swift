@@ -79,17 +79,24 @@ import Testing
     }
 
     @Test(arguments: NewsModel.FeedRanking.allCases)
-    func everyFeedRankingIsTheSameRunForAnyShardCount(ranking: NewsModel.FeedRanking) throws {
+    func everyFeedRankingIsTheSameRunForAnyShardOrProcessCount(ranking: NewsModel.FeedRanking) throws {
         var settings = LLMNewsTests.settings(nil)
         settings.escalation.fraction = 0.01
+        let fixed = settings
+        let tweak: @Sendable (inout NewsModel.Parameters) -> Void = { $0.ranking = ranking; $0.repostProbability = 0.3; $0.unfollowProbability = 0.05 }
         var digests: Set<String> = []
         for shards in [1, 4] {
-            let m = Self.model(llm: settings) { $0.ranking = ranking; $0.repostProbability = 0.3; $0.unfollowProbability = 0.05 }
-            let sim = Simulation(model: m, shards: shards, threads: 2)
+            let sim = Simulation(model: Self.model(llm: settings, tweak), shards: shards, threads: 2)
             sim.run(ticks: 25)
             digests.insert(sim.digest.hex)
         }
-        #expect(digests.count == 1)
+        let spread = try InProcessGroup.run(ranks: 3) { group in
+            let sim = Simulation(model: Self.model(llm: fixed, tweak), shards: 6, threads: 1, group: group)
+            sim.run(ticks: 25)
+            return sim.digest.hex
+        }
+        digests.formUnion(spread)
+        #expect(digests.count == 1, "1 and 4 shards, 3 processes")
     }
 
     @Test func theRankingsChooseDifferentPosts() {
