@@ -543,7 +543,7 @@ agents:
         #expect(found.contains { $0.hasPrefix("s.yaml:10:13: llm.max_text:") })
         #expect(found.contains { $0.hasPrefix("s.yaml:11:54: llm.escalation.triggers.price_move_bps: unknown field") })
         #expect(found.contains { $0.hasPrefix("s.yaml:12:20: llm.archetypes.by: no persona attribute 'leaning'") })
-        #expect(found.contains { $0.contains("agents[0].params.follow_recommender") && $0.contains("popularity, random, none") }, "\(found)")
+        #expect(found.contains { $0.contains("agents[0].params.follow_recommender") && $0.contains("popularity, random, preferential, shared_neighbors, none") }, "\(found)")
         // The market's tools are not a user's, and a user's are not a trader's.
         #expect(issues(marketBase + "llm:\n  tools: [like]\n  escalation: {fraction: 0.5}\n")
                 .contains { $0.contains("the market model has no tool 'like'") })
