@@ -128,7 +128,7 @@ public final class LiveEndpoint: AnswerSource, @unchecked Sendable {
             }
             group.enter()
             client.submit(a.request) { [weak self] outcome in
-                let reply = LLMReply(answer: outcome.answer, failure: outcome.failure?.description, raw: outcome.rawBody,
+                let reply = LLMReply(answer: outcome.answer, failure: outcome.failureText, raw: outcome.rawBody,
                                      attempts: outcome.attempts, milliseconds: Int((outcome.seconds * 1000).rounded()), source: .endpoint)
                 self?.set(tick, i, reply)
                 group.leave()

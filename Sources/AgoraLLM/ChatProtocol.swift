@@ -51,7 +51,8 @@ public struct ChatRequest: Sendable, Hashable {
     public var messages: [ChatMessage]
     public var tools: [ToolSpec]
     public var sampling: Sampling
-    /// `"auto"`, `"required"` or `"none"`.
+    /// `"auto"`, `"required"`, `"none"`, or `"function:NAME"` for one named function (sent as
+    /// `{"type": "function", "function": {"name": NAME}}`).
     public var toolChoice: String
 
     public init(model: String, messages: [ChatMessage], tools: [ToolSpec] = [], sampling: Sampling = Sampling(), toolChoice: String = "auto") {
@@ -62,6 +63,9 @@ public struct ChatRequest: Sendable, Hashable {
         self.toolChoice = toolChoice
     }
 
+    /// How `toolChoice` names one function.
+    public static let namedPrefix = "function:"
+
     /// The request body, keys in a fixed order: the same request is always the same bytes.
     public var body: JSON {
         var pairs: [(String, JSON)] = [
@@ -70,7 +74,11 @@ public struct ChatRequest: Sendable, Hashable {
         ]
         if !tools.isEmpty {
             pairs.append(("tools", .array(tools.map(\.json))))
-            pairs.append(("tool_choice", .string(toolChoice)))
+            if toolChoice.hasPrefix(Self.namedPrefix) {
+                pairs.append(("tool_choice", ["type": "function", "function": ["name": .string(String(toolChoice.dropFirst(Self.namedPrefix.count)))]]))
+            } else {
+                pairs.append(("tool_choice", .string(toolChoice)))
+            }
         }
         if let t = sampling.temperature { pairs.append(("temperature", .number(t))) }
         if let p = sampling.topP { pairs.append(("top_p", .number(p))) }

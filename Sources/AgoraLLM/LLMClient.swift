@@ -26,6 +26,10 @@ public final class LLMClient: @unchecked Sendable {
     private var breakerOpenUntil: Date?
     private var probing = false
     private var counters = LLMClientStats()
+    /// The last real error seen: what a question the open breaker stops is told.
+    private var lastError: String?
+    /// The `tool_choice` the server took after refusing `required` (nil: nothing learned).
+    private var learnedChoice: String?
     private var random = SystemRandomNumberGenerator()
 
     public init(settings: EndpointSettings) {
@@ -78,11 +82,15 @@ public final class LLMClient: @unchecked Sendable {
         return results.all
     }
 
-    /// One question's attempts: its body, when it started, and by when it must end.
+    /// One question's attempts: its request, the `tool_choice` it is sent with now, when it
+    /// started, by when it must end, and the first real error it met.
     private struct Question: Sendable {
-        var body: Data
+        var request: ChatRequest
         var started: Date
         var deadline: Date
+        var firstError: String?
+
+        var body: Data { Data(request.body.rendered.utf8) }
     }
 
     /// Starts waiting requests while there is room.
@@ -95,8 +103,9 @@ public final class LLMClient: @unchecked Sendable {
             }
             guard let (request, done) = next else { return }
             let now = Date()
-            let question = Question(body: Data(request.body.rendered.utf8), started: now,
-                                    deadline: now.addingTimeInterval(settings.questionDeadlineSeconds))
+            var asked = request
+            if asked.toolChoice == "required", let learned = lock.withLock({ learnedChoice }) { asked.toolChoice = learned }
+            let question = Question(request: asked, started: now, deadline: now.addingTimeInterval(settings.questionDeadlineSeconds))
             attempt(question, number: 1) { [weak self] outcome in
                 guard let self else { return done(outcome) }
                 self.lock.withLock {
@@ -135,13 +144,14 @@ public final class LLMClient: @unchecked Sendable {
 
     private func attempt(_ q: Question, number: Int, finish: @escaping @Sendable (LLMOutcome) -> Void) {
         guard let start = reserveStart() else {
+            let opened = lock.withLock { lastError }
             return finish(LLMOutcome(answer: nil, failure: .breakerOpen, rawBody: "", attempts: number - 1,
-                                     seconds: Date().timeIntervalSince(q.started)))
+                                     seconds: Date().timeIntervalSince(q.started), firstError: q.firstError ?? opened.map { "the breaker opened after " + $0 }))
         }
         guard start < q.deadline else {
             lock.withLock { probing = false }
             return finish(LLMOutcome(answer: nil, failure: .deadline, rawBody: "", attempts: number - 1,
-                                     seconds: Date().timeIntervalSince(q.started)))
+                                     seconds: Date().timeIntervalSince(q.started), firstError: q.firstError))
         }
         let delay = start.timeIntervalSinceNow
         let send: @Sendable () -> Void = { [weak self] in
@@ -169,12 +179,23 @@ public final class LLMClient: @unchecked Sendable {
 
     private func handle(_ result: TransferResult, _ q: Question, number: Int, finish: @escaping @Sendable (LLMOutcome) -> Void) {
         let raw = redactor.scrub(String(decoding: result.body, as: UTF8.self))
+        var q = q
+        /// Keeps the question's first real error, and the endpoint's last.
+        func remember(_ error: String) {
+            if q.firstError == nil { q.firstError = error }
+            lock.withLock {
+                lastError = error
+                if counters.firstError == nil { counters.firstError = error }
+            }
+        }
         func done(_ answer: ChatAnswer?, _ failure: LLMFailure?) {
             finish(LLMOutcome(answer: answer, failure: failure.map(scrubbed), rawBody: raw, attempts: number,
-                              seconds: Date().timeIntervalSince(q.started)))
+                              seconds: Date().timeIntervalSince(q.started), firstError: q.firstError))
         }
         /// Retries after `wait` seconds if attempts and time remain, else ends with `failure`.
         func retry(_ failure: LLMFailure, after wait: Double? = nil, countsAgainstEndpoint: Bool = true) {
+            // An HTTP error is remembered with its body where it is met; a 429 is the server pacing us.
+            if case .http = failure {} else { remember(scrubbed(failure).description) }
             if countsAgainstEndpoint { noteFailure() } else { lock.withLock { probing = false } }
             guard number <= settings.maxRetries else { return done(nil, failure) }
             let pause = wait ?? backoff(number)
@@ -183,9 +204,31 @@ public final class LLMClient: @unchecked Sendable {
                 counters.retries += 1
                 if let wait { notBefore = max(notBefore, Date().addingTimeInterval(wait)) }
             }
+            let again = q
             DispatchQueue.global().asyncAfter(deadline: .now() + (wait == nil ? pause : 0)) {
-                self.attempt(q, number: number + 1, finish: finish)
+                self.attempt(again, number: number + 1, finish: finish)
             }
+        }
+        /// After a refusal that may be the server's of `tool_choice` `required` (a 400 or 422, or a
+        /// 500 that names it): asks again at once with `auto`, then with the first tool named; true
+        /// when it did.
+        func askWithAnotherToolChoice(status: Int) -> Bool {
+            let next: String
+            let downgraded = q.firstError?.contains("to tool_choice required") == true
+            switch q.request.toolChoice {
+            case "required": next = "auto"
+            case "auto" where downgraded && q.request.tools.first != nil: next = ChatRequest.namedPrefix + q.request.tools[0].name
+            default: return false
+            }
+            guard Date() < q.deadline else { return false }
+            remember("HTTP \(status) to tool_choice \(q.request.toolChoice): " + Self.excerpt(raw))
+            noteSuccess()  // the endpoint is up; it refused the request's form
+            q.request.toolChoice = next
+            let tried = next == "auto" ? "auto" : "function"
+            lock.withLock { counters.toolChoiceFallbacks[tried, default: 0] += 1 }
+            let again = q
+            DispatchQueue.global().async { self.attempt(again, number: number + 1, finish: finish) }
+            return true
         }
         switch result.cut {
         case .deadline?:
@@ -208,7 +251,17 @@ public final class LLMClient: @unchecked Sendable {
         case 200..<300:
             noteSuccess()
             do {
-                return done(try ChatAnswer.parse(Data(raw.utf8)), nil)
+                let answer = try ChatAnswer.parse(Data(raw.utf8))
+                // The server took this form: later questions that ask for `required` use it.
+                if q.request.toolChoice != "required", q.firstError?.contains("to tool_choice") == true {
+                    lock.withLock {
+                        if learnedChoice == nil {
+                            learnedChoice = q.request.toolChoice
+                            counters.settledToolChoice = q.request.toolChoice
+                        }
+                    }
+                }
+                return done(answer, nil)
             } catch {
                 return done(nil, .malformed(error.description))
             }
@@ -225,12 +278,27 @@ public final class LLMClient: @unchecked Sendable {
             }
             return retry(.http(status: 429), after: asked.map { min($0, settings.retryAfterMaxSeconds) } ?? backoff(number),
                          countsAgainstEndpoint: false)
+        case 500..<600 where raw.contains("tool_choice"):
+            if askWithAnotherToolChoice(status: http.statusCode) { return }
+            remember("HTTP \(http.statusCode): " + Self.excerpt(raw))
+            return retry(.http(status: http.statusCode))
         case 408, 500..<600:
+            remember("HTTP \(http.statusCode): " + Self.excerpt(raw))
             return retry(.http(status: http.statusCode))
         default:
+            if [400, 422].contains(http.statusCode), askWithAnotherToolChoice(status: http.statusCode) { return }
+            remember("HTTP \(http.statusCode): " + Self.excerpt(raw))
             noteSuccess()  // the endpoint is up; the request was refused
             return done(nil, .http(status: http.statusCode))
         }
+    }
+
+    /// The start of a body an error came with, on one line (already scrubbed of the key).
+    static func excerpt(_ body: String, limit: Int = 200) -> String {
+        let flat = String(body.map { $0.isNewline || ($0.asciiValue.map { $0 < 0x20 } ?? false) ? " " : $0 })
+            .trimmingCharacters(in: .whitespaces)
+        if flat.isEmpty { return "(no body)" }
+        return flat.count > limit ? String(flat.prefix(limit)) + "…" : flat
     }
 
     /// `failure` with any text the endpoint sent scrubbed.

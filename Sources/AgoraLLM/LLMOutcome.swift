@@ -57,13 +57,25 @@ public struct LLMOutcome: Sendable {
     public var rawBody: String
     public var attempts: Int
     public var seconds: Double
+    /// The first real error this question met (a status and an excerpt of its body, a timeout, a
+    /// dropped connection), or — for a question the breaker stopped — the error that opened it.
+    public var firstError: String?
 
-    public init(answer: ChatAnswer?, failure: LLMFailure?, rawBody: String, attempts: Int, seconds: Double) {
+    public init(answer: ChatAnswer?, failure: LLMFailure?, rawBody: String, attempts: Int, seconds: Double, firstError: String? = nil) {
         self.answer = answer
         self.failure = failure
         self.rawBody = rawBody
         self.attempts = attempts
         self.seconds = seconds
+        self.firstError = firstError
+    }
+
+    /// Why there is no answer, with the first real error when it says more than the last.
+    public var failureText: String? {
+        guard let failure else { return nil }
+        let last = failure.description
+        guard let first = firstError, first != last else { return last }
+        return last + "; first error: " + first
     }
 }
 
@@ -82,6 +94,12 @@ public struct LLMClientStats: Sendable, Hashable {
     public var completionTokens = 0
     /// Seconds per finished request, in the order they finished.
     public var latencies: [Double] = []
+    /// The first real error the endpoint gave (status and body excerpt), for the run's notes.
+    public var firstError: String?
+    /// Questions asked again with another `tool_choice` after the server refused theirs, by the
+    /// choice that was tried ("auto", "function"), and the choice the client settled on.
+    public var toolChoiceFallbacks: [String: Int] = [:]
+    public var settledToolChoice: String?
 
     public init() {}
 }

@@ -498,6 +498,26 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         #expect(try agora(["analyze", rule, "--compare", llm, "--report", rule + "/r.html"]).status == 64)
     }
 
+    /// A server that, like llama-cpp-python's, answers 500 to `tool_choice: required`: the run
+    /// asks again with `auto`, decides through the LLM with the default settings, and says so.
+    @Test func aServerThatRefusesRequiredStillDecides() throws {
+        let server = try LoopbackServer { request in
+            guard OpenAIFixture.body(request)?["tool_choice"] == "auto" else {
+                return .respond(status: 500, body: Data(#"{"detail": "tool_choice must be auto or a function"}"#.utf8))
+            }
+            return .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}"))
+        }
+        defer { server.stop() }
+        let run = try agora(["run", "scenarios/rate-cut.yaml", "--out", try temporaryDirectory() + "/run"] + Self.small
+                            + ["--set", "llm.endpoint.base_url=\(server.baseURL.absoluteString)", "--set", "llm.endpoint.model=fixture"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("llm: the endpoint's first error: HTTP 500 to tool_choice required: {\"detail\": \"tool_choice must be auto"))
+        #expect(run.stdout.contains("llm: the endpoint refused tool_choice required; questions were asked with auto instead"))
+        let decided = run.stdout.split(separator: "\n").first { $0.contains("decided by the LLM") }.map(String.init) ?? ""
+        let n = decided.components(separatedBy: "; ").first { $0.hasSuffix("decided by the LLM") }.flatMap { Int($0.split(separator: " ")[0]) } ?? 0
+        #expect(n > 0, "\(decided)")
+    }
+
     @Test func theCatalogCacheAnswersARepeatedRun() throws {
         let server = try LoopbackServer { _ in .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}")) }
         defer { server.stop() }

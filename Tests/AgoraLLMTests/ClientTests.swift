@@ -155,3 +155,68 @@ final class Gauge: @unchecked Sendable {
     func enter() { lock.withLock { now += 1; peak = max(peak, now) } }
     func leave() { lock.withLock { now -= 1 } }
 }
+
+/// Servers as they are: one that refuses `tool_choice: required` (llama-cpp-python answers 500),
+/// one that takes only a named function, one that fails with a body saying why.
+@Suite struct RealServerTests {
+    static func requests(_ n: Int) -> [ChatRequest] {
+        (0..<n).map {
+            var r = ClientTests.request("question \($0)")
+            r.toolChoice = "required"
+            return r
+        }
+    }
+
+    static func choice(_ request: LoopbackServer.Request) -> JSON? { OpenAIFixture.body(request)?["tool_choice"] }
+
+    @Test func aServerThatRefusesRequiredIsAskedWithAutoAndTheClientLearns() throws {
+        let server = try LoopbackServer { request in
+            guard Self.choice(request) == "auto" else {
+                return .respond(status: 500, body: Data(#"{"error": {"message": "tool_choice must be 'auto' or a named function"}}"#.utf8))
+            }
+            return .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}"))
+        }
+        defer { server.stop() }
+        var settings = ClientTests.settings(server, retries: 0)
+        settings.maxConcurrency = 1
+        let client = LLMClient(settings: settings)
+        let first = client.run(Self.requests(3))
+        #expect(first.allSatisfy { $0.answer != nil }, "\(first.map(\.failureText))")
+        #expect(first[0].attempts == 2 && first[0].firstError?.hasPrefix("HTTP 500 to tool_choice required: {\"error\"") == true)
+        #expect(first[1].attempts == 1 && first[1].firstError == nil, "later questions go straight to auto")
+        let stats = client.stats
+        #expect(stats.toolChoiceFallbacks == ["auto": 1] && stats.settledToolChoice == "auto" && stats.failures.isEmpty)
+        #expect(stats.firstError?.contains("must be 'auto' or a named function") == true)
+        #expect(server.requests.map { Self.choice($0)?.string ?? "" } == ["required", "auto", "auto", "auto"])
+    }
+
+    @Test func aServerThatTakesOnlyANamedFunctionGetsOne() throws {
+        let server = try LoopbackServer { request in
+            guard Self.choice(request)?["function"]?["name"] == "hold" else {
+                return .respond(status: 400, body: Data(#"{"error": "unsupported tool_choice"}"#.utf8))
+            }
+            return .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}"))
+        }
+        defer { server.stop() }
+        let client = LLMClient(settings: ClientTests.settings(server, retries: 0))
+        let outcome = client.run(Self.requests(1))[0]
+        #expect(outcome.answer != nil && outcome.attempts == 3)
+        #expect(client.stats.toolChoiceFallbacks == ["auto": 1, "function": 1] && client.stats.settledToolChoice == "function:hold")
+    }
+
+    @Test func aFailureSaysWhatTheServerSaidAndTheBreakerSaysWhyItOpened() throws {
+        let server = try LoopbackServer { _ in .respond(status: 500, body: Data("{\"detail\": \"model\ncrashed\"}".utf8)) }
+        defer { server.stop() }
+        var settings = ClientTests.settings(server, retries: 1)
+        settings.breakerThreshold = 2
+        settings.maxConcurrency = 1
+        let client = LLMClient(settings: settings)
+        let outcomes = client.run(Self.requests(3))
+        #expect(outcomes[0].failure == .http(status: 500))
+        #expect(outcomes[0].failureText == "HTTP 500; first error: HTTP 500: {\"detail\": \"model crashed\"}")
+        #expect(outcomes[2].failure == .breakerOpen && outcomes[2].attempts == 0)
+        #expect(outcomes[2].failureText?.hasSuffix("first error: the breaker opened after HTTP 500: {\"detail\": \"model crashed\"}") == true,
+                "\(outcomes[2].failureText ?? "")")
+        #expect(client.stats.firstError == "HTTP 500: {\"detail\": \"model crashed\"}" && client.stats.toolChoiceFallbacks.isEmpty)
+    }
+}

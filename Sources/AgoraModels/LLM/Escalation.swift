@@ -295,6 +295,20 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
         }
     }
 
+    /// The run's notes: where answers came from, the first real error the endpoint gave, and any
+    /// `tool_choice` the server refused.
+    var notes: [String] {
+        var out = ["llm: " + source.label]
+        if let stats = source.clientStats {
+            if let first = stats.firstError { out.append("llm: the endpoint's first error: " + first) }
+            if let settled = stats.settledToolChoice {
+                let shown = settled.hasPrefix(ChatRequest.namedPrefix) ? "the function " + settled.dropFirst(ChatRequest.namedPrefix.count) : settled
+                out.append("llm: the endpoint refused tool_choice \(settings.toolChoice); questions were asked with \(shown) instead")
+            }
+        }
+        return out
+    }
+
     /// The run's LLM figures, for the summary.
     func summary() -> [(name: String, value: Double)] {
         var a = accounting
@@ -302,7 +316,9 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
         if let stats = source.clientStats {
             a.retries = max(a.retries, stats.retries)
             client = LLMFailure.kinds.map { ("llm.failure.\($0)", Double(stats.failures[$0] ?? 0)) }
-                + [("llm.retry_after_capped", Double(stats.retryAfterCapped))]
+                + [("llm.retry_after_capped", Double(stats.retryAfterCapped)),
+                   ("llm.tool_choice_auto", Double(stats.toolChoiceFallbacks["auto"] ?? 0)),
+                   ("llm.tool_choice_function", Double(stats.toolChoiceFallbacks["function"] ?? 0))]
         }
         return [("llm.escalated_agents", Double(escalated.count))] + a.figures + client
     }

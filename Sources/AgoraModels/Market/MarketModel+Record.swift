@@ -10,7 +10,7 @@ extension MarketModel {
     public var counterCount: Int { tallyBase + tallies.total }
 
     /// Notes for the run's summary: where LLM answers come from.
-    public var notes: [String] { llm.map { ["llm: " + $0.source.label] } ?? [] }
+    public var notes: [String] { llm?.notes ?? [] }
 
     /// On a network: each shard's posts and first hearings.
     public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {

@@ -119,7 +119,7 @@ extension NewsModel {
         llm?.record(into: &recorder)
     }
 
-    public var notes: [String] { llm.map { ["llm: " + $0.source.label] } ?? [] }
+    public var notes: [String] { llm?.notes ?? [] }
 
     /// The most followed people, most first (ties: lower id first): enough that each asker has
     /// `candidateCount` left once those it follows are taken out. Empty for other recommenders.
