@@ -118,7 +118,8 @@ import Testing
         // Follows landed, and the counts every process keeps agree with the network.
         #expect(model.follows.edgeCount != links)
         #expect((0..<model.agentCount).allSatisfy { Int(model.followerCount[$0]) == model.follows.followerCount($0) })
-        #expect(Int(model.followingCount.toArray().reduce(0) { $0 + Int($1) }) == model.follows.edgeCount)
+        let following = try #require(model.following)
+        #expect((0..<model.agentCount).reduce(0) { $0 + following.followerCount($1) } == model.follows.edgeCount, "whom each follows, by row")
         let summary = Dictionary(model.summary().map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         #expect(summary["llm_posts_total"] == Double(o.posts.count) && summary["llm.questions"] == Double(a.questions))
         // The feeds the LLM users' texts reached, per post, against the rules' posts.

@@ -55,6 +55,18 @@ extension NewsModel {
         let attachChance = params.attachProbability, attachTotal = attachTotal
         let measuring = params.paradoxMetrics, flags = paradoxFlags.pointer, friends = friendFollowers.pointer
         let fcount = followerCount.pointer, act = activity.pointer, received = likesReceived.pointer
+        /// v's post goes to its followers; with LLM users, how many feeds it reached is kept for record.
+        func publish(_ v: Int, _ p: Post) {
+            out[v] = p
+            let audience = followers.followers(of: v)
+            for u in audience { outbox.send(to: Int(u), p) }
+            if counting { dl[v] = UInt32(min(audience.count, Int(Self.llmOrigin - 1))) | (writtenByLLM(p, now: tick) ? Self.llmOrigin : 0) }
+        }
+        /// v likes `author`'s post of `postTick`: the like goes to the author as a message.
+        func like(_ v: Int, _ author: UInt32, _ postTick: UInt16) {
+            lk[v] = author
+            outbox.send(to: Int(author), Post(author: UInt32(v), origin: .max, originTick: 0, tick: postTick, attitude: 0, emotion: 0))
+        }
         for v in ctx.agents {
             var r = draws.agent(v)
             // The follow network as this tick found it: do v's friends have more than v?
@@ -90,10 +102,7 @@ extension NewsModel {
                     parentTick[v] = p.tick
                     post = Post(author: UInt32(v), origin: p.origin, originTick: p.originTick, tick: now, attitude: at[v], emotion: em[v])
                 case .like(let author, let postTick):
-                    if Int(author) != v {
-                        lk[v] = author
-                        outbox.send(to: Int(author), Post(author: UInt32(v), origin: .max, originTick: 0, tick: postTick, attitude: 0, emotion: 0))
-                    }
+                    if Int(author) != v { like(v, author, postTick) }
                 case .follow(let whom):
                     if Int(whom) != v && !isFollowing(v, Int(whom)) { rq[v] = FollowGraph.Change(followee: whom, follower: UInt32(v), follow: true) }
                 case .unfollow(let whom):
@@ -101,12 +110,7 @@ extension NewsModel {
                 case .nothing:
                     break
                 }
-                if let p = post {
-                    out[v] = p
-                    let audience = followers.followers(of: v)
-                    for u in audience { outbox.send(to: Int(u), p) }
-                    dl[v] = UInt32(min(audience.count, Int(Self.llmOrigin - 1))) | (writtenByLLM(p, now: tick) ? Self.llmOrigin : 0)
-                }
+                if let p = post { publish(v, p) }
                 continue
             }
             if fresh > 0 {
@@ -141,10 +145,7 @@ extension NewsModel {
                 // Like the newest post read unless it takes the other side.
                 if likeChance > 0 {
                     let newest = fd[v * k + Int((fc[v] &- 1) % UInt32(k))]
-                    if Int(newest.attitude) * Int(at[v]) >= 0, Int(newest.author) != v, r.unit() < likeChance {
-                        lk[v] = newest.author
-                        outbox.send(to: Int(newest.author), Post(author: UInt32(v), origin: .max, originTick: 0, tick: newest.tick, attitude: 0, emotion: 0))
-                    }
+                    if Int(newest.attitude) * Int(at[v]) >= 0, Int(newest.author) != v, r.unit() < likeChance { like(v, newest.author, newest.tick) }
                 }
             } else if em[v] > 0 && r.bernoulli(decay) {
                 em[v] -= 1
@@ -175,11 +176,7 @@ extension NewsModel {
                 post = Post(author: UInt32(v), origin: latest.origin, originTick: latest.originTick, tick: UInt16(truncatingIfNeeded: tick),
                             attitude: at[v], emotion: em[v])
             }
-            guard let p = post else { continue }
-            out[v] = p
-            let audience = followers.followers(of: v)
-            for u in audience { outbox.send(to: Int(u), p) }
-            if counting { dl[v] = UInt32(min(audience.count, Int(Self.llmOrigin - 1))) | (writtenByLLM(p, now: tick) ? Self.llmOrigin : 0) }
+            if let p = post { publish(v, p) }
         }
     }
 }

@@ -70,19 +70,17 @@ extension NewsModel: DistributedModel {
         // The network stands for mutual following: whom a person follows starts as its neighbours.
         following = FollowGraph(graph)
         hosted = agents
-        // Every process keeps everyone's follower and followee counts: each sends its people's.
+        // Every process keeps everyone's follower counts: each sends its people's.
         var w = StateWriter()
         w.write(agents.lowerBound)
         w.write(agents.map { Int64(followerCount[$0]) })
-        w.write(agents.map { Int64(followingCount[$0]) })
         for (p, bytes) in group.allGather(w.bytes).enumerated() where p != group.rank {
             var r = StateReader(bytes)
             do {
-                let first = try r.int(), followers = try r.int64s(), followees = try r.int64s()
-                precondition(first >= 0 && followers.count == followees.count && first + followers.count <= agentCount,
+                let first = try r.int(), followers = try r.int64s()
+                precondition(first >= 0 && first + followers.count <= agentCount,
                              "process \(p) sent counts for agents \(first)..<\(first + followers.count)")
                 for (k, c) in followers.enumerated() { followerCount[first + k] = UInt32(truncatingIfNeeded: c) }
-                for (k, c) in followees.enumerated() { followingCount[first + k] = UInt32(truncatingIfNeeded: c) }
             } catch {
                 preconditionFailure("the follower counts of process \(p) do not read: \(error)")
             }

@@ -35,6 +35,8 @@ extension NewsModel {
         var attitude: Int8 = 0
         var heardAt: Int32 = -1
         var feedCount: UInt32 = 0
+        /// How many it follows.
+        var following: UInt32 = 0
         /// The head of its feed, newest first.
         var feed: [Post] = []
         /// People it might follow (none it follows already, not itself).
@@ -43,7 +45,7 @@ extension NewsModel {
         var followees: [UInt32] = []
 
         func write(to w: inout StateWriter) {
-            w.write(Int(emotion)); w.write(Int(attitude)); w.write(Int(heardAt)); w.write(Int(feedCount))
+            w.write(Int(emotion)); w.write(Int(attitude)); w.write(Int(heardAt)); w.write(Int(feedCount)); w.write(Int(following))
             w.write(feed.count)
             for p in feed {
                 w.write(Int(p.author)); w.write(Int(p.origin)); w.write(Int(p.originTick)); w.write(Int(p.tick))
@@ -58,6 +60,7 @@ extension NewsModel {
         init(from r: inout StateReader) throws(StateReader.Failure) {
             emotion = UInt8(truncatingIfNeeded: try r.int()); attitude = Int8(truncatingIfNeeded: try r.int())
             heardAt = Int32(truncatingIfNeeded: try r.int()); feedCount = UInt32(truncatingIfNeeded: try r.int())
+            following = UInt32(truncatingIfNeeded: try r.int())
             let n = try r.int()
             guard n >= 0 && n <= NewsModel.feedShown else { throw StateReader.Failure(description: "a user's view holds \(n) posts") }
             for _ in 0..<n {
@@ -152,6 +155,8 @@ extension NewsModel {
         u.attitude = attitude[v]
         u.heardAt = heardAt[v]
         u.feedCount = feedCount[v]
+        // Whom each person follows is kept whenever there is an LLM side (init, join).
+        u.following = UInt32(following!.followerCount(v))
         let k = params.feedSize
         for j in 0..<min(Int(feedCount[v]), k, Self.feedShown) {
             u.feed.append(feed[v * k + Int((feedCount[v] &- 1 &- UInt32(j)) % UInt32(k))])

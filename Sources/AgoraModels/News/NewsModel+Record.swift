@@ -33,7 +33,7 @@ extension NewsModel {
 
     public func record(_ ctx: ShardContext, into recorder: inout ShardRecorder) {
         let em = emotion.pointer, at = attitude.pointer, heard = heardAt.pointer, out = posted.pointer, ch = changed.pointer
-        let rq = request.pointer, lk = liked.pointer, act = activity.pointer, wr = wrote.pointer
+        let rq = request.pointer, lk = liked.pointer, act = activity.pointer, wr = wrote.pointer, dl = delivered.pointer, counting = llm != nil
         let cascades = cascadeParts[ctx.shard]
         var c = [Int64](repeating: 0, count: counterCount)
         let measuring = params.paradoxMetrics, flags = paradoxFlags.pointer, friends = friendFollowers.pointer, fcount = followerCount.pointer
@@ -58,6 +58,13 @@ extension NewsModel {
                 postRow[2] = original ? -1 : Int64(parent[v]); postRow[3] = original ? -1 : Int64(parentTick[v])
                 postRow[4] = Int64(p.attitude); postRow[5] = Int64(p.emotion)
                 postRow.withUnsafeBufferPointer { recorder.record(kind: 5, agent: v, values: $0) }
+                if counting {
+                    // How many feeds the post reached, and whether it carries an LLM's text.
+                    let n = Int64(dl[v] & (Self.llmOrigin - 1))
+                    c[15] += n
+                    if dl[v] & Self.llmOrigin != 0 { c[16] += n }
+                    dl[v] = 0
+                }
             }
             c[2 + Int(em[v])] += 1
             c[6 + Int(at[v])] += 1
@@ -93,14 +100,6 @@ extension NewsModel {
         if let llm {
             // The LLM users' feelings, for their curves beside the rule users'.
             for v in llm.escalated[llm.escalatedRange(ctx.agents)] { c[13] += Int64(em[v]); c[14] += Int64(at[v]) }
-            // How many feeds the tick's posts reached, and those of the LLM users' texts.
-            let dl = delivered.pointer
-            for v in ctx.agents where dl[v] != 0 {
-                let n = Int64(dl[v] & (Self.llmOrigin - 1))
-                c[15] += n
-                if dl[v] & Self.llmOrigin != 0 { c[16] += n }
-                dl[v] = 0
-            }
         }
         for i in c.indices { recorder.counters[i] += c[i] }
     }
@@ -135,13 +134,7 @@ extension NewsModel {
                 _ = following.apply(&byFollower)
             }
             for change in batch {
-                if change.follow {
-                    followerCount[Int(change.followee)] += 1
-                    followingCount[Int(change.follower)] += 1
-                } else {
-                    followerCount[Int(change.followee)] -= 1
-                    followingCount[Int(change.follower)] -= 1
-                }
+                if change.follow { followerCount[Int(change.followee)] += 1 } else { followerCount[Int(change.followee)] -= 1 }
             }
             let result = follows.apply(&batch)
             assert(follows.rows.count < agentCount || (result.added == Int(counters[8]) && result.removed == Int(counters[9])),

@@ -155,10 +155,10 @@ public final class NewsModel: Model, @unchecked Sendable {
     let columns: StateColumns
     /// The LLM side (nil without an `llm` section).
     let llm: UserEscalation?
-    /// How many follow each person and how many each follows, kept whole on every process (every
-    /// process applies every tick's follow requests to them): what prompts and recommenders read.
+    /// How many follow each person, kept whole on every process (every process applies every
+    /// tick's follow requests to it): what prompts, recommenders and the paradox read. (How many
+    /// a person follows is its row of `following`, on its host.)
     let followerCount: Column<UInt32>
-    let followingCount: Column<UInt32>
     /// The texts LLM users wrote, in the order written, and which post each belongs to (by
     /// `postKey` of its author and full tick); per person, the text (index + 1) of the post it
     /// writes this tick (0: none).
@@ -221,10 +221,8 @@ public final class NewsModel: Model, @unchecked Sendable {
         lastPostTick = Column(count: n, repeating: -1)
         liked = Column(count: n, repeating: .max)
         followerCount = Column(count: n, repeating: 0)
-        followingCount = Column(count: n, repeating: 0)
         for v in graph.rows {
             followerCount[v] = UInt32(graph.degree(v))
-            followingCount[v] = UInt32(graph.degree(v))
         }
         wrote = Column(count: n, repeating: 0)
         delivered = Column(count: llm == nil ? 0 : n, repeating: 0)
@@ -250,7 +248,6 @@ public final class NewsModel: Model, @unchecked Sendable {
         c.add("emotion", emotion)
         c.add("attitude", attitude, shared: [.beforeSummary])
         c.add("followers", followerCount)
-        c.add("following", followingCount)
         // Read across people in decide by the paradox's likes figure.
         c.add("likes_received", likesReceived, shared: params.paradoxMetrics ? [.afterPropagate] : [])
         c.add("heard_at", heardAt)

@@ -61,7 +61,7 @@ extension NewsModel: EscalationSide {
         }
         lines.append("You feel \(UserTools.emotions[Int(min(2, u.emotion))]); your attitude to the news is \(u.attitude) "
                      + "(\(Self.attitudeWords[u.attitude] ?? "neutral")). \(followerCount[v]) users follow you; you follow "
-                     + "\(followingCount[v]); you have posted \(activity[v]) times.")
+                     + "\(u.following); you have posted \(activity[v]) times.")
         if u.feed.isEmpty {
             lines.append("Your feed is empty.")
         } else {
