@@ -89,6 +89,9 @@ public final class LLMClient: @unchecked Sendable {
         var started: Date
         var deadline: Date
         var firstError: String?
+        /// Whether the server refused the `tool_choice` the question was asked with, and it is
+        /// being asked with another.
+        var choiceRefused = false
 
         var body: Data { Data(request.body.rendered.utf8) }
     }
@@ -214,16 +217,16 @@ public final class LLMClient: @unchecked Sendable {
         /// when it did.
         func askWithAnotherToolChoice(status: Int) -> Bool {
             let next: String
-            let downgraded = q.firstError?.contains("to tool_choice required") == true
             switch q.request.toolChoice {
             case "required": next = "auto"
-            case "auto" where downgraded && q.request.tools.first != nil: next = ChatRequest.namedPrefix + q.request.tools[0].name
+            case "auto" where q.choiceRefused && q.request.tools.first != nil: next = ChatRequest.namedPrefix + q.request.tools[0].name
             default: return false
             }
             guard Date() < q.deadline else { return false }
             remember("HTTP \(status) to tool_choice \(q.request.toolChoice): " + Self.excerpt(raw))
             noteSuccess()  // the endpoint is up; it refused the request's form
             q.request.toolChoice = next
+            q.choiceRefused = true
             let tried = next == "auto" ? "auto" : "function"
             lock.withLock { counters.toolChoiceFallbacks[tried, default: 0] += 1 }
             let again = q
@@ -253,7 +256,7 @@ public final class LLMClient: @unchecked Sendable {
             do {
                 let answer = try ChatAnswer.parse(Data(raw.utf8))
                 // The server took this form: later questions that ask for `required` use it.
-                if q.request.toolChoice != "required", q.firstError?.contains("to tool_choice") == true {
+                if q.choiceRefused {
                     lock.withLock {
                         if learnedChoice == nil {
                             learnedChoice = q.request.toolChoice

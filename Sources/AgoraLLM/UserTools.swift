@@ -28,7 +28,7 @@ public struct UserDecision: Sendable, Hashable {
     /// The tool the decision came from, for the log and counters.
     public var tool: String {
         switch action {
-        case .post: return UserTools.createPost.name
+        case .post: return UserTools.createPostName
         case .repost: return UserTools.repost.name
         case .like: return UserTools.like.name
         case .follow: return UserTools.follow.name
@@ -62,11 +62,12 @@ public enum UserTools {
 
     /// `maxText`: the longest post text allowed, in characters (the schema says so).
     public static func createPost(maxText: Int) -> ToolSpec {
-        ToolSpec(name: "create_post", description: "Write a post; everyone who follows you will see it.",
+        ToolSpec(name: createPostName, description: "Write a post; everyone who follows you will see it.",
                  parameters: parameters([("text", ["type": "string", "minLength": 1, "maxLength": .int(Int64(maxText))]),
                                          ("topic", ["type": "string", "maxLength": 80])], required: ["text"]))
     }
-    public static let createPost = createPost(maxText: 1_000)
+    /// `create_post`: its schema carries the scenario's text limit, so it is made per limit.
+    public static let createPostName = "create_post"
     public static let repost = ToolSpec(
         name: "repost", description: "Share a post of your feed, by its id, with the people who follow you.",
         parameters: parameters([("post_id", ["type": "integer", "minimum": 0])], required: ["post_id"]))
@@ -93,7 +94,7 @@ public enum UserTools {
     /// caller's to check.
     public static func decision(from answer: ChatAnswer, offered: [ToolSpec], maxText: Int) -> Result<UserDecision, ToolRejection> {
         func precheck(_ tool: ToolSpec, _ args: JSON) -> ToolRejection? {
-            guard tool.name == "create_post", let text = args["text"]?.string, text.count > maxText else { return nil }
+            guard tool.name == createPostName, let text = args["text"]?.string, text.count > maxText else { return nil }
             return ToolRejection(.tooLong, "arguments.text: \(text.count) characters, more than the \(maxText) allowed")
         }
         let tool: ToolSpec, args: JSON
@@ -105,7 +106,7 @@ public enum UserTools {
         let attitude = Int8(args["attitude"]?.integer ?? 0)
         let action: UserAction
         switch tool.name {
-        case "create_post": action = .post(text: args["text"]?.string ?? "", topic: args["topic"]?.string ?? "")
+        case createPostName: action = .post(text: args["text"]?.string ?? "", topic: args["topic"]?.string ?? "")
         case repost.name: action = .repost(post: args["post_id"]?.integer ?? 0)
         case like.name: action = .like(post: args["post_id"]?.integer ?? 0)
         case follow.name: action = .follow(user: Int(clamping: args["user_id"]?.integer ?? 0))
