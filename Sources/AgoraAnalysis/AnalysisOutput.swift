@@ -129,7 +129,7 @@ extension RunAnalysis {
             try write("returns_\(r.name).csv", "index,log_return", r.returns.enumerated().map { "\($0),\(f($1))" })
             try write("acf_\(r.name).csv", "lag,returns,abs_returns",
                       r.returnACF.indices.map { "\($0),\(f(r.returnACF[$0])),\(f(r.absoluteReturnACF[$0]))" })
-            try write("book_\(r.name).csv", "tick,last,mid,spread,depth", r.perTick.map { "\($0.tick),\($0.last),\(f($0.mid)),\(f($0.spread)),\(f($0.depth))" })
+            try write("book_\(r.name).csv", "tick,last,mid,spread,depth", r.perTick.map { "\($0.tick),\($0.last > 0 ? String($0.last) : ""),\(f($0.mid)),\(f($0.spread)),\(f($0.depth))" })
             try write("auctions_\(r.name).csv", "tick,price,volume", r.auctions.map { "\($0.tick),\($0.price),\($0.volume)" })
             for (file, header, rows) in r.facts?.csvTables(r.name) ?? [] { try write(file, header, rows) }
         }

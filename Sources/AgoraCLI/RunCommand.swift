@@ -174,6 +174,7 @@ enum RunSummary {
         if case .object(let o)? = report["summary"] { summaryFields = o.fields }
         var figures: [String: Double] = [:]
         let summary = summaryFields.compactMap { field -> String? in
+            if case .null = field.value { return "\(field.key)=–" }
             guard case .number(let value) = field.value else { return nil }
             guard !field.key.hasPrefix("llm.") else { figures[field.key] = value; return nil }
             return "\(field.key)=\(MetricsTable.format(value))"

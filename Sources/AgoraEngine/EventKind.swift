@@ -14,6 +14,10 @@ public struct EventKind: Sendable, Hashable {
     /// How to read each value column: `i64`, `f64` (IEEE bits) or `text` (a string-table id);
     /// nil: all `i64`.
     public let types: [String]?
+    /// Names of a coded column's values (column → code → name), written into the log's schema so
+    /// that readers decode `side` 0 as `buy` without a table of their own. Columns not listed are
+    /// plain numbers; a code with no name stays a number.
+    public private(set) var labels: [String: [Int64: String]] = [:]
 
     public init(id: UInt16, name: String, columns: [String], defaultSample: Double = 1, types: [String]? = nil) {
         precondition(id >= 1 && id <= 255, "model event kinds are numbered 1…255")
@@ -31,7 +35,24 @@ public struct EventKind: Sendable, Hashable {
     public var isNumbered: Bool { id != 0 }
 
     /// This kind with the number `id`.
-    public func numbered(_ id: UInt16) -> EventKind { EventKind(id: id, name: name, columns: columns, defaultSample: defaultSample, types: types) }
+    public func numbered(_ id: UInt16) -> EventKind {
+        var k = EventKind(id: id, name: name, columns: columns, defaultSample: defaultSample, types: types)
+        k.labels = labels
+        return k
+    }
+
+    /// This kind with `names` for the codes of `column` (a value column, or `agent`).
+    public func labelled(_ column: String, _ names: [Int64: String]) -> EventKind {
+        precondition(column == "agent" || columns.contains(column), "kind \(name) has no column \(column)")
+        var k = self
+        k.labels[column] = names
+        return k
+    }
+
+    /// This kind with `names[i]` for code `i` of `column`.
+    public func labelled(_ column: String, _ names: [String]) -> EventKind {
+        labelled(column, Dictionary(uniqueKeysWithValues: names.enumerated().map { (Int64($0.offset), $0.element) }))
+    }
 
     private init(unchecked id: UInt16, name: String, columns: [String], defaultSample: Double, types: [String]?) {
         precondition(defaultSample > 0 && defaultSample <= 1, "a sample is a share in (0, 1]")

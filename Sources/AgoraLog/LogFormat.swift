@@ -27,8 +27,11 @@ public struct EventKindSchema: Sendable, Hashable, Codable {
     public var name: String
     public var columns: [String]
     public var types: [String]?
+    /// Names of coded columns' values: column → code (as a decimal string, JSON objects having
+    /// string keys) → name. Absent when no column is coded.
+    public var labels: [String: [String: String]]?
 
-    public init(id: UInt16, name: String, columns: [String], types: [String]? = nil) {
+    public init(id: UInt16, name: String, columns: [String], types: [String]? = nil, labels: [String: [String: String]]? = nil) {
         precondition(columns.first == "tick", "the first column of an event kind is its tick")
         precondition(columns.count <= 64, "at most 64 columns")
         precondition(types == nil || types!.count == columns.count, "one type per column")
@@ -37,6 +40,7 @@ public struct EventKindSchema: Sendable, Hashable, Codable {
         self.name = name
         self.columns = columns
         self.types = types
+        self.labels = labels
     }
 
     public func type(ofColumn c: Int) -> String { types?[c] ?? "i64" }

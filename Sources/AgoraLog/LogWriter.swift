@@ -100,7 +100,9 @@ public final class LogWriter: @unchecked Sendable {
         } else {
             fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             if fd < 0 { throw LogError.io(path: path, message: "cannot create the log (\(String(cString: strerror(errno))))") }
-            let json = (try? JSONEncoder().encode(schema)) ?? Data()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys  // the same schema, the same bytes
+            let json = (try? encoder.encode(schema)) ?? Data()
             var first = LogFormat.fileHeader()
             json.withUnsafeBytes { p in
                 first += LogFormat.frameHeader(type: .schema, codec: .none, kind: 0, payload: p, rawLength: p.count, records: 0,

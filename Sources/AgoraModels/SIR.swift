@@ -19,6 +19,7 @@ public final class SIRModel: Model, @unchecked Sendable {
     public static let stream: UInt64 = 0x5142_0001
     /// Event kind: a node changed state; the value is the new state (1 infected, 2 recovered).
     public static let transitionEvent = EventKind(id: 2, name: "transition", columns: ["state"])
+        .labelled("state", ["susceptible", "infected", "recovered"])
 
     /// The network: whole, or spread over processes the rows of this process's agents.
     public private(set) var graph: CSRGraph

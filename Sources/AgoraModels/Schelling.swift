@@ -171,7 +171,7 @@ public final class SchellingModel: Model, @unchecked Sendable {
     /// the last tick; all moves; and the tick from which no one has moved (−1: someone still does).
     public func summary() -> [(name: String, value: Double)] {
         [("unhappy_share", last.unhappy), ("similar_share", last.similar), ("moves", Double(totals.moves)),
-         ("settled_at", Double(totals.settledAt))]
+         ("settled_at", totals.settledAt < 0 ? .nan : Double(totals.settledAt))]
     }
 }
 

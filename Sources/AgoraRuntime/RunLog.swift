@@ -25,7 +25,9 @@ public final class RunLog {
         let rules = policy.rules.sorted { $0.key < $1.key }.map { "\"\($0.key)\": {\"every\": \($0.value.every), \"sample\": \($0.value.sample)}" }
         m["policy"] = "{" + rules.joined(separator: ", ") + "}"
         let model = kinds.map {
-            EventKindSchema(id: $0.id, name: $0.name, columns: ["tick", "agent"] + $0.columns, types: $0.types.map { ["i64", "i64"] + $0 })
+            EventKindSchema(id: $0.id, name: $0.name, columns: ["tick", "agent"] + $0.columns, types: $0.types.map { ["i64", "i64"] + $0 },
+                            labels: $0.labels.isEmpty ? nil : $0.labels.mapValues { names in
+                                Dictionary(uniqueKeysWithValues: names.map { (String($0.key), $0.value) }) })
         }
         return LogSchema(kinds: [digestKind] + model + [metricsKind(metrics)], meta: m)
     }

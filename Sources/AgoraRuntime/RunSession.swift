@@ -210,6 +210,7 @@ public enum RunSession {
         report.set("digest", sim.digest.hex)
         report.set("ticks", scenario.ticks)
         report.set("agents", world.agentCount)
+        report.set("populations", Self.populations(scenario, agentCount: world.agentCount))
         report.set("shards", shards)
         report.set("threads", threads)
         report.set("wall_s", wall)
@@ -289,6 +290,26 @@ extension RunSession {
         if let previous {
             try? FileManager.default.removeItem(atPath: directory.file(Checkpoint.processFileName(nextTick: previous, rank: processes.rank)))
         }
+    }
+}
+
+extension RunSession {
+    /// The manifest's `populations`: each population's kind and the agent ids it holds (agents are
+    /// numbered population by population, in the scenario's order), so that a reader maps an
+    /// event's agent to who it is. A population sized by the network holds what the others leave.
+    static func populations(_ scenario: Scenario, agentCount: Int) -> JSONLine.Value {
+        let given = scenario.populations.reduce(0) { $0 + ($1.count ?? 0) }
+        var first = 0
+        return .list(scenario.populations.enumerated().map { i, p in
+            let count = p.count ?? max(0, agentCount - given)
+            var o = JSONLine()
+            o.set("population", i)
+            o.set("kind", p.kind)
+            o.set("first", first)
+            o.set("count", count)
+            first += count
+            return .object(o)
+        })
     }
 }
 

@@ -108,7 +108,7 @@ import Testing
         let mid = model.metricNames.firstIndex(of: "AAA.mid")!, fundamental = model.metricNames.firstIndex(of: "AAA.fundamental")!
         var gaps: [Double] = []
         sim.run(ticks: 75) { r in
-            guard r.tick > 52 else { return }
+            guard r.tick > 52, r.metrics[mid].isFinite else { return }
             gaps.append(abs(r.metrics[mid] - r.metrics[fundamental]) / r.metrics[fundamental] * 10_000)
         }
         let reach = model.summary().first { $0.name == "news1.reach" }!.value

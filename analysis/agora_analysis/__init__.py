@@ -1,56 +1,13 @@
-"""agora_analysis: Agora's runs, seen from Python.
+"""The package's former name: `import agora_analysis` is `import agora` (kept so that scripts and
+notebooks written for it go on working)."""
 
-    from agora_analysis import read_run
-    run = read_run("runs/<run-id>")
-    trades = run.log.frame("trade")          # pandas, one row per trade
-    run.metrics                              # metrics.csv
-    bars(run.log, instrument=0)              # OHLCV bars, as `agora analyze` builds them
+import sys
 
-The event-log reader is this package's own implementation of docs/log-format.md.
-"""
+import agora
+from agora import *  # noqa: F401,F403
+from agora import catalog, log, market, plots, stats  # noqa: F401
 
-from __future__ import annotations
+__all__ = agora.__all__
 
-import json
-from dataclasses import dataclass
-from pathlib import Path
-
-from .catalog import metrics_wide, read_catalog
-from .log import EventLog, LogFormatError, read_log
-from .market import bars, log_returns, stylized_facts
-from .stats import acf, autocorrelation, excess_kurtosis, gini, hill
-
-__all__ = [
-    "Run", "read_run", "read_manifest", "read_metrics", "read_log", "EventLog", "LogFormatError", "read_catalog",
-    "metrics_wide", "bars", "log_returns", "stylized_facts", "acf", "autocorrelation", "excess_kurtosis", "gini", "hill",
-]
-
-
-def read_manifest(run_dir):
-    """The run's manifest.json as a dict."""
-    return json.loads((Path(run_dir) / "manifest.json").read_text())
-
-
-def read_metrics(run_dir):
-    """The run's metrics.csv as a DataFrame, one row per tick."""
-    import pandas as pd
-
-    return pd.read_csv(Path(run_dir) / "metrics.csv")
-
-
-@dataclass
-class Run:
-    """A run directory: its manifest, metrics and event log."""
-
-    directory: Path
-    manifest: dict
-    log: EventLog
-
-    @property
-    def metrics(self):
-        return read_metrics(self.directory)
-
-
-def read_run(run_dir) -> Run:
-    d = Path(run_dir)
-    return Run(d, read_manifest(d), read_log(d / "events.agl"))
+for _name in ("catalog", "log", "market", "plots", "stats", "run", "sweep", "export", "binary"):
+    sys.modules[f"{__name__}.{_name}"] = sys.modules.get(f"agora.{_name}") or __import__(f"agora.{_name}", fromlist=["_"])

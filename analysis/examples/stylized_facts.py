@@ -6,8 +6,8 @@ volatility clustering (autocorrelation of |returns|).
 
 import sys
 
-from agora_analysis import bars, log_returns, read_run, stylized_facts
-from agora_analysis.plots import stylized_facts_figure
+from agora import bars, log_returns, read_run, stylized_facts
+from agora.plots import stylized_facts_figure
 
 
 def main(argv):

@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pandas as pd
 
-from agora_analysis import bars, log_returns, read_catalog, read_log, read_run, stylized_facts
-from agora_analysis.stats import autocorrelation, excess_kurtosis, gini, hill
+from agora import bars, log_returns, read_catalog, read_log, read_run, stylized_facts
+from agora.stats import autocorrelation, excess_kurtosis, gini, hill
 
 
 def test_statistics_hand_computed():
@@ -14,8 +14,8 @@ def test_statistics_hand_computed():
     assert gini([0, 0, 0, 1]) == 0.75 and gini([2, 2, 2, 2]) == 0
 
 
-def test_the_reader_agrees_with_agora_analyze(agora, market_run):
-    figures = json.loads(agora("analyze", str(market_run), "--json"))
+def test_the_reader_agrees_with_agora_analyze(cli, market_run):
+    figures = json.loads(cli("analyze", str(market_run), "--json"))
     run = read_run(market_run)
     assert run.log.problems == []
     assert run.log.meta["run_id"] == figures["run_id"]
@@ -47,16 +47,16 @@ def test_metrics_and_digest_rows_match_the_run_directory(market_run):
     assert len(digest) == 400 * len(model_kinds)
 
 
-def test_text_columns_come_back_as_strings(agora, tmp_path):
+def test_text_columns_come_back_as_strings(cli, tmp_path):
     out = tmp_path / "rate-cut"
-    agora("run", "scenarios/rate-cut.yaml", "--out", str(out), "--quiet", "--set", "network.nodes=20000",
+    cli("run", "scenarios/rate-cut.yaml", "--out", str(out), "--quiet", "--set", "network.nodes=20000",
           "--set", "agents[0].count=6000", "--set", "agents[1].count=4000", "--set", "agents[2].count=9000",
           "--set", "agents[3].count=980", "--set", "agents[4].count=20", "--set", "ticks=150",
           "--set", "llm.escalation.fraction=0.01")
     llm = read_log(out).frame("llm")
     asked = llm[llm["index"] >= 0]
     assert len(asked) > 0 and asked["prompt"].str.contains("You trade").all()
-    figures = json.loads(agora("analyze", str(out), "--json"))
+    figures = json.loads(cli("analyze", str(out), "--json"))
     assert len(asked) == figures["llm"]["questions"]
 
 
@@ -71,9 +71,9 @@ def test_a_damaged_frame_is_reported_and_skipped(market_run, tmp_path):
     assert 0 < len(log.frame("trade")) <= len(whole.frame("trade"))
 
 
-def test_the_catalog_holds_the_run_and_its_analysis(agora, market_run):
-    agora("analyze", str(market_run))
-    runs, metrics = read_catalog(agora.catalog)
+def test_the_catalog_holds_the_run_and_its_analysis(cli, market_run):
+    cli("analyze", str(market_run))
+    runs, metrics = read_catalog(cli.catalog)
     run_id = read_run(market_run).manifest["run_id"]
     assert run_id in set(runs["id"])
     mine = metrics[metrics["run_id"] == run_id].set_index("name")["value"]

@@ -22,6 +22,9 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
             "asked", "index", "members", "status", "source", "request", "tool", "arguments", "failure", "answer", "prompt",
             "prompt_tokens", "completion_tokens", "attempts", "milliseconds",
         ], types: ["i64", "i64", "i64", "i64", "i64", "i64", "text", "text", "text", "text", "text", "i64", "i64", "i64", "i64"])
+        .labelled("status", ["applied"] + Fallback.allCases.map(\.rawValue))
+        .labelled("source", [Int64(LLMReply.Source.endpoint.rawValue): "endpoint", Int64(LLMReply.Source.cache.rawValue): "cache",
+                             Int64(LLMReply.Source.none.rawValue): "none"])
     }
 
     /// `status` of an `llm` event: 0 the answer was applied, else the fallback's code.

@@ -78,9 +78,7 @@ extension MarketModel {
         totals.volume += Int(counters[2]) / 2
         var row: [Double] = [Double(requestCount), Double(counters[0] / 2), Double(counters[1])]
         for s in 0..<spec.exchange.instruments.count {
-            let snap = exchange.snapshot(symbol: s)
-            let spread = snap.bidPrice > 0 && snap.askPrice > 0 ? Double(snap.askPrice - snap.bidPrice) : .nan
-            row += [Double(snap.lastPrice), Double(snap.mid), spread, Double(snap.volume), Double(fundamental[s])]
+            row += Self.bookMetrics(exchange.snapshot(symbol: s)) + [Double(fundamental[s])]
         }
         if let feeds {
             row += feeds.endTick(tick, counters: counters[4...])
@@ -89,11 +87,24 @@ extension MarketModel {
         return row + publishTallies(counters[tallyBase...])
     }
 
+    /// One instrument's `last`, `mid`, `spread` and `volume` (docs/data.md): a figure that does not
+    /// exist is NaN (an empty cell), never a stand-in. Before the first trade there is no last
+    /// price; a book with one side empty, or crossed as a call's book may be, has no mid or spread.
+    /// `agora analyze` reads the same figures from the log's `market` events the same way.
+    static func bookMetrics(_ snap: MarketSnapshot) -> [Double] {
+        let quoted = snap.bidPrice > 0 && snap.askPrice > 0 && snap.askPrice >= snap.bidPrice
+        return [snap.lastPrice > 0 ? Double(snap.lastPrice) : .nan,
+                quoted ? Double(snap.bidPrice + snap.askPrice) / 2 : .nan,
+                quoted ? Double(snap.askPrice - snap.bidPrice) : .nan,
+                Double(snap.volume)]
+    }
+
     public func summary() -> [(name: String, value: Double)] {
         var out: [(String, Double)] = [("orders", Double(totals.orders)), ("trades", Double(totals.fills)),
                                        ("rejects", Double(totals.rejects)), ("volume", Double(totals.volume))]
         for (s, inst) in spec.exchange.instruments.enumerated() {
-            out.append(("\(inst.name).last", Double(exchange.snapshot(symbol: s).lastPrice)))
+            let last = exchange.snapshot(symbol: s).lastPrice
+            out.append(("\(inst.name).last", last > 0 ? Double(last) : .nan))
         }
         return out + (feeds?.summary() ?? []) + (llm?.summary() ?? [])
     }

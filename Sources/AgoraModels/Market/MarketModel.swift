@@ -48,14 +48,18 @@ public final class MarketModel: Model, @unchecked Sendable {
     public enum Event {
         public static let report = EventKind(id: 20, name: "report", columns: [
             "report", "reason", "side", "instrument", "maker", "order_id", "price", "quantity", "remaining", "fee"])
+            .labelled("report", ExchangeLabels.report).labelled("reason", ExchangeLabels.reason).labelled("side", ExchangeLabels.side)
         public static let market = EventKind(id: 21, name: "market", columns: [
             "bid", "ask", "last", "volume", "trades", "bid_size", "ask_size", "auction_price", "auction_volume"])
         /// Every request an agent sent, in the order the exchange took them.
         public static let order = EventKind(id: 22, name: "order", columns: [
             "action", "instrument", "side", "time_in_force", "post_only", "price", "quantity", "order_id", "tag"])
+            .labelled("action", ExchangeLabels.action).labelled("side", ExchangeLabels.side)
+            .labelled("time_in_force", ExchangeLabels.timeInForce)
         /// Every trade, once, with both sides ("agent" is the buyer); aggressor 0 buy, 1 sell, 2 auction.
         public static let trade = EventKind(id: 23, name: "trade", columns: [
             "instrument", "price", "quantity", "seller", "buy_order", "sell_order", "aggressor"])
+            .labelled("aggressor", ExchangeLabels.aggressor)
         /// On a network, every post: about a news item (`news` its index) or a trade (`news` −1),
         /// with its sentiment (+1 or −1).
         public static let post = EventKind(id: 24, name: "post", columns: ["instrument", "news", "sentiment"])
@@ -64,7 +68,10 @@ public final class MarketModel: Model, @unchecked Sendable {
     }
 
     public var eventKinds: [EventKind] {
-        [Event.report, Event.market, Event.order, Event.trade] + (feeds == nil ? [] : [Event.post, Event.heard])
+        let names = spec.exchange.instruments.map(\.name)
+        return [Event.report.labelled("instrument", names), Event.market.labelled("agent", names),
+                Event.order.labelled("instrument", names), Event.trade.labelled("instrument", names)]
+            + (feeds == nil ? [] : [Event.post.labelled("instrument", names), Event.heard])
             + (llm == nil ? [] : [Self.llmEvent])
     }
 

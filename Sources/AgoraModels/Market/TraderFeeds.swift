@@ -336,7 +336,7 @@ final class TraderFeeds: @unchecked Sendable {
         let n = Double(max(1, nodeCount))
         for k in news.indices {
             out.append(("news\(k + 1).reach", Double(informed[k]) / n))
-            out.append(("news\(k + 1).ticks_to_half", halfReached[k] < 0 ? -1 : Double(halfReached[k] - news[k].tick)))
+            out.append(("news\(k + 1).ticks_to_half", halfReached[k] < 0 ? .nan : Double(halfReached[k] - news[k].tick)))
         }
         return out
     }

@@ -90,14 +90,21 @@ public final class NewsModel: Model, @unchecked Sendable {
     }
 
     public static let stream: UInt64 = 0x5E55_0001
+    /// The names of emotion and attitude codes in the log.
+    static let emotionNames = ["calm", "moderate", "intense"]
+    static let attitudeNames: [Int64: String] = [-1: "negative", 0: "neutral", 1: "positive"]
     public static let postEvent = EventKind(id: 5, name: "post", columns: ["origin", "origin_tick", "parent", "parent_tick", "attitude", "emotion"])
+        .labelled("attitude", attitudeNames).labelled("emotion", emotionNames)
     public static let stateEvent = EventKind(id: 6, name: "state", columns: ["emotion", "attitude", "aware"])
+        .labelled("attitude", attitudeNames).labelled("emotion", emotionNames)
     public static let followEvent = EventKind(id: 7, name: "follow", columns: ["followee", "follow"])
+        .labelled("follow", ["unfollow", "follow"])
     public static let likeEvent = EventKind(id: 8, name: "like", columns: ["author"])
     /// A post an LLM user wrote: its text and topic (string ids), and the emotion and attitude it
     /// carries; the `post` event of the same tick and author is the post itself.
     public static let llmPostEvent = EventKind(id: 11, name: "llm_post", columns: ["text", "topic", "emotion", "attitude"],
                                                types: ["text", "text", "i64", "i64"])
+        .labelled("attitude", attitudeNames).labelled("emotion", emotionNames)
 
     /// The network: whole, or spread over processes the rows of this process's people.
     public internal(set) var graph: CSRGraph

@@ -9,11 +9,17 @@ from .stats import acf, excess_kurtosis, hill
 
 
 def bars(log: EventLog, instrument: int, bar_ticks: int = 1):
-    """OHLCV bars of one instrument (a DataFrame indexed by bar start tick): open, high, low, close,
+    """OHLCV bars of one instrument (its index, or its name; a DataFrame indexed by bar start tick): open, high, low, close,
     volume, trades, and the volume bought and sold by the side that took liquidity."""
     import pandas as pd
 
-    t = log.frame("trade")
+    if isinstance(instrument, str):
+        names = log.kind("trade").labels.get("instrument", {})
+        codes = [c for c, n in names.items() if n == instrument]
+        if not codes:
+            raise KeyError(f"no instrument {instrument!r}; the log names {', '.join(names.values()) or 'none'}")
+        instrument = codes[0]
+    t = log.frame("trade", ["tick", "instrument", "price", "quantity", "aggressor"])
     t = t[t["instrument"] == instrument]
     if t.empty:
         return pd.DataFrame(columns=["open", "high", "low", "close", "volume", "trades", "buy_volume", "sell_volume"])

@@ -1,4 +1,4 @@
-"""Common pictures of a run, with matplotlib (an optional dependency: pip install agora-analysis[plots])."""
+"""Common pictures of a run, with matplotlib (an optional dependency: pip install -e 'analysis[plots]')."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from .market import bars, log_returns, stylized_facts
 def stylized_facts_figure(log, instrument: int = 0, bar_ticks: int = 1, lags: int = 20):
     """Four panels: price, return distribution against a normal, autocorrelation of returns and of
     |returns|. Returns the matplotlib Figure."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # The caller's backend stays as it is (a notebook's inline one, a script's Agg); the figure is
+    # made without pyplot's global state, so it does not show up twice in a notebook.
+    from matplotlib.figure import Figure
 
     b = bars(log, instrument, bar_ticks)
     r = log_returns(b)
     facts = stylized_facts(r, lags)
-    fig, ax = plt.subplots(2, 2, figsize=(10, 7))
+    fig = Figure(figsize=(10, 7))
+    ax = fig.subplots(2, 2)
     ax[0, 0].plot(b.index, b["close"], lw=1)
     ax[0, 0].set(title="close per bar", xlabel="tick", ylabel="price")
     if len(r) > 1 and r.std() > 0:
