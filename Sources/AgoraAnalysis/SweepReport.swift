@@ -52,6 +52,11 @@ public struct SweepReport: Sendable {
         // "R" means the run summary's R when no metric is named R itself.
         let known = Set(perRun.values.flatMap(\.keys))
         metrics = metrics.map { known.contains($0) || !known.contains("summary.\($0)") ? $0 : "summary.\($0)" }
+        // A metric no run has is a typo, not a column of dashes.
+        if !known.isEmpty, let unknown = metrics.first(where: { !known.contains($0) }) {
+            let names = known.map { $0.hasPrefix("summary.") ? String($0.dropFirst("summary.".count)) : $0 }.sorted()
+            throw Failure(description: "no metric '\(unknown)' in sweep \(sweep.id)'s runs; they have \(names.joined(separator: ", "))")
+        }
         if metrics.isEmpty {
             metrics = Set(perRun.values.flatMap(\.keys)).filter { $0.hasPrefix("summary.") }.sorted()
         }

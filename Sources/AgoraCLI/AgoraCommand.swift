@@ -48,6 +48,15 @@ public struct AgoraCommand: ParsableCommand {
         // A run a sweep started ends with the sweep, however the sweep ends.
         if let parent = ProcessInfo.processInfo.environment[SweepRunner.parentVariable].flatMap(Int32.init) {
             _ = agora_die_with_parent(SIGKILL)
+            // The sweep ignores and blocks Ctrl-C and SIGTERM while it watches for them, and a
+            // child inherits both: a run takes them back, so that the sweep can stop it.
+            signal(SIGINT, SIG_DFL)
+            signal(SIGTERM, SIG_DFL)
+            var mask = sigset_t()
+            sigemptyset(&mask)
+            sigaddset(&mask, SIGINT)
+            sigaddset(&mask, SIGTERM)
+            pthread_sigmask(SIG_UNBLOCK, &mask, nil)
             if getppid() != parent { Glibc.exit(1) }  // the sweep died before this line
         }
         SpreadAgreement.checkArguments(Array(CommandLine.arguments.dropFirst()))

@@ -25,6 +25,9 @@ extension AgoraCommand {
         @Option(help: "Directory to write the run into (default: runs/<run-id>).")
         var out: String?
 
+        @Option(help: ArgumentHelp("What the run's id starts with (default: the scenario's name).", valueName: "name"))
+        var name: String?
+
         @Flag(help: "Print one JSON object on stdout instead of the progress bar and summary.")
         var json = false
 
@@ -40,11 +43,14 @@ extension AgoraCommand {
         func validate() throws {
             if resume != nil {
                 if options.scenario != nil { throw ValidationError("give a scenario file or --resume, not both") }
-                if !options.set.isEmpty || options.seed != nil || options.ticks != nil || options.shards != nil || out != nil {
-                    throw ValidationError("--resume continues a run as it was recorded; it takes no overrides or --out")
+                if !options.set.isEmpty || options.seed != nil || options.ticks != nil || options.shards != nil || out != nil || name != nil {
+                    throw ValidationError("--resume continues a run as it was recorded; it takes no overrides, --out or --name")
                 }
             } else if options.scenario == nil {
                 throw ValidationError("missing the scenario file (or --resume RUN)")
+            }
+            if let name, name.isEmpty || name.count > 100 {
+                throw ValidationError("--name must be 1 to 100 characters")
             }
         }
 
@@ -87,7 +93,7 @@ extension AgoraCommand {
             let forecast = (quiet || !lead || progress != nil) ? nil : LongRunNotice(total: scenario.ticks)
             let outcome: RunSession.Outcome
             do {
-                outcome = try RunSession.run(world, out: out, threads: threads, catalog: catalog, group: group) { done, elapsed in
+                outcome = try RunSession.run(world, out: out, threads: threads, catalog: catalog, group: group, name: name) { done, elapsed in
                     progress?.update(ticksDone: done, elapsed: elapsed)
                     forecast?.update(ticksDone: done, elapsed: elapsed)
                 }

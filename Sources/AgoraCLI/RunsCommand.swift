@@ -19,11 +19,22 @@ extension AgoraCommand.Runs {
         @OptionGroup var catalogOptions: CatalogOptions
         @Option(help: "At most this many.") var limit = 50
         @Flag(help: "One JSON object per line.") var json = false
+        @Option(help: ArgumentHelp("Only the runs of this sweep (its id or name).", valueName: "sweep")) var sweep: String?
 
         func run() throws {
             let catalog = try catalogOptions.open(create: false)
             let runs: [Catalog.Run]
-            do { runs = try catalog.runs(limit: limit) } catch {
+            do {
+                if let sweep {
+                    guard let found = try catalog.sweep(sweep) else {
+                        printError("error: no sweep '\(sweep)' in \(catalog.path)")
+                        throw Exit.badInput
+                    }
+                    runs = try catalog.runs(ofSweep: found.id, limit: limit)
+                } else {
+                    runs = try catalog.runs(limit: limit)
+                }
+            } catch let error as CatalogError {
                 printError("error: catalog \(error)")
                 throw Exit.failure
             }

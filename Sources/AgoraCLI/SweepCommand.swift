@@ -38,6 +38,9 @@ extension AgoraCommand {
             @Option(help: "The most runs (points × replicates) the sweep may make.")
             var maxRuns = SweepLoader.defaultMaxRuns
 
+            @Flag(help: "Continue a sweep that was interrupted or killed; refused when the catalog has no such sweep.")
+            var resume = false
+
             func run() throws {
                 let spec: SweepSpec
                 let tell = !quiet
@@ -54,6 +57,15 @@ extension AgoraCommand {
                 defer { world?.finish() }
                 let runner = SweepRunner(spec: spec, catalogPath: catalogOptions.path, binary: selfBinary(),
                                          jobs: jobs ?? (world == nil ? coreCount() : 1))
+                if resume {
+                    let id = SweepRunner.id(of: spec)
+                    let known = FileManager.default.fileExists(atPath: catalogOptions.path)
+                        ? (try? Catalog(path: catalogOptions.path).sweep(id)) ?? nil : nil
+                    guard known != nil else {
+                        printError("error: \(file): no sweep \(id) to resume in \(catalogOptions.path); run it without --resume to start it")
+                        throw Exit.badInput
+                    }
+                }
                 let quiet = quiet
                 let summary: SweepRunner.Summary
                 do {
@@ -68,6 +80,11 @@ extension AgoraCommand {
                     throw Exit.failure
                 }
                 guard world?.rank ?? 0 == 0 else { return }
+                if runner.wasInterrupted(summary) {
+                    print("agora: sweep \(summary.id) interrupted: \(summary.finished) of \(summary.total) runs finished, "
+                          + "\(summary.interrupted) stopped and recorded as interrupted; agora sweep \(file) --resume continues it")
+                    throw ExitCode(130)
+                }
                 print("agora: sweep \(summary.id): \(summary.finished) of \(summary.total) runs finished (\(summary.ranNow) run now), "
                       + "\(summary.failed) failed; see agora sweep report \(summary.id)")
                 if summary.failed > 0 { throw Exit.failure }
@@ -107,6 +124,8 @@ extension AgoraCommand {
                 let report: SweepReport
                 do {
                     let catalog = try catalogOptions.open()
+                    // Named by id or name, the sweep's `metrics:` come from the file the catalog kept.
+                    if defaults.isEmpty, let stored = try catalog.sweep(id) { defaults = SweepLoader.metrics(inText: stored.spec) }
                     report = try SweepReport.load(catalog: catalog, reference: id, metrics: metric, defaults: defaults)
                 } catch {
                     printError("error: \(error)")

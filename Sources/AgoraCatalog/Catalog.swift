@@ -13,8 +13,12 @@ public final class Catalog {
     private var identity: (UInt64, UInt64)?
 
     public static let defaultPath = "runs/catalog.sqlite"
-    /// 2: run directories are absolute paths (rows of version 1 are migrated on open).
-    public static let schemaVersion = 2
+    /// 2: run directories are absolute paths (rows of version 1 are migrated on open). 3: a run
+    /// or sweep point may be `interrupted` (a stopped sweep's), besides running, finished, failed.
+    public static let schemaVersion = 3
+
+    /// What a run's or a sweep point's `status` may be.
+    public static let statuses = ["running", "finished", "failed", "interrupted"]
 
     /// Opens the catalog at `path`, creating it and its folder when `create` (the commands that
     /// record runs); a catalog that is missing and not to be created is an error, and so is one a
@@ -39,6 +43,7 @@ public final class Catalog {
         }
         try db.retryingLocks { () throws(CatalogError) in try setUp() }
         if let found, found < 2 { try db.retryingLocks { () throws(CatalogError) in try migrateToAbsoluteDirectories() } }
+        if let found, found < 3 { try db.retryingLocks { () throws(CatalogError) in try migrateToInterruptedStatus() } }
     }
 
     /// Whether `path` is still the file this catalog opened: false once it was deleted, or replaced
@@ -92,8 +97,84 @@ public final class Catalog {
                 try db.query("UPDATE sweep_points SET run_dir = ? WHERE sweep_id = ? AND point = ? AND replicate = ?",
                              [.text(absolute(dir)), row[0], row[1], row[2]])
             }
-            try db.query("UPDATE catalog_info SET value = ? WHERE key = 'schema_version'", [.text(String(Self.schemaVersion))])
+            try db.query("UPDATE catalog_info SET value = '2' WHERE key = 'schema_version'")
         }
+    }
+
+    /// Version 2's `status` columns allowed running, finished and failed. SQLite cannot change a
+    /// CHECK in place, so `runs` and `sweep_points` are rebuilt with the wider one, rows copied
+    /// as they are (with foreign keys off, so that dropping the old `runs` does not take its
+    /// metrics with it). Another process may have migrated first: the version is read again
+    /// inside the transaction.
+    private func migrateToInterruptedStatus() throws(CatalogError) {
+        try db.execute("PRAGMA foreign_keys=OFF")
+        defer { try? db.execute("PRAGMA foreign_keys=ON") }
+        try db.transaction { () throws(CatalogError) in
+            guard let v = try db.query("SELECT value FROM catalog_info WHERE key = 'schema_version'").first?[0].text, v == "2" else { return }
+            try db.execute("""
+            \(Self.runsTable("runs_v3"))
+            INSERT INTO runs_v3 SELECT * FROM runs;
+            DROP TABLE runs;
+            ALTER TABLE runs_v3 RENAME TO runs;
+            CREATE INDEX IF NOT EXISTS runs_by_scenario ON runs (scenario_name, started_at);
+            \(Self.sweepPointsTable("sweep_points_v3"))
+            INSERT INTO sweep_points_v3 SELECT * FROM sweep_points;
+            DROP TABLE sweep_points;
+            ALTER TABLE sweep_points_v3 RENAME TO sweep_points;
+            UPDATE catalog_info SET value = '3' WHERE key = 'schema_version';
+            """)
+            if try !db.query("PRAGMA foreign_key_check").isEmpty {
+                throw CatalogError(path: path, message: "rows that break a foreign key after the migration to schema 3")
+            }
+        }
+    }
+
+    private static var statusCheck: String { "CHECK (status IN (" + statuses.map { "'\($0)'" }.joined(separator: ", ") + "))" }
+
+    static func runsTable(_ name: String) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS \(name) (
+            id TEXT PRIMARY KEY,
+            run_dir TEXT NOT NULL,
+            scenario_name TEXT NOT NULL,
+            scenario_hash TEXT NOT NULL,
+            scenario_yaml TEXT NOT NULL,
+            scenario_file TEXT,
+            model TEXT NOT NULL,
+            seed TEXT NOT NULL,
+            overrides TEXT NOT NULL,
+            agora_version TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL \(statusCheck),
+            error TEXT,
+            digest TEXT,
+            ticks INTEGER NOT NULL,
+            agents INTEGER,
+            shards INTEGER,
+            threads INTEGER,
+            wall_s REAL,
+            sweep_id TEXT REFERENCES sweeps(id) ON DELETE SET NULL
+        );
+        """
+    }
+
+    static func sweepPointsTable(_ name: String) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS \(name) (
+            sweep_id TEXT NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+            point INTEGER NOT NULL,
+            replicate INTEGER NOT NULL,
+            parameters TEXT NOT NULL,
+            seed TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            run_dir TEXT NOT NULL,
+            run_id TEXT,
+            status TEXT NOT NULL \(statusCheck),
+            error TEXT,
+            PRIMARY KEY (sweep_id, point, replicate)
+        );
+        """
     }
 
     /// The journal, the pragmas and the schema: safe to repeat.
@@ -105,29 +186,7 @@ public final class Catalog {
             try db.execute("""
             CREATE TABLE IF NOT EXISTS catalog_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             INSERT OR IGNORE INTO catalog_info VALUES ('schema_version', '\(Self.schemaVersion)');
-            CREATE TABLE IF NOT EXISTS runs (
-                id TEXT PRIMARY KEY,
-                run_dir TEXT NOT NULL,
-                scenario_name TEXT NOT NULL,
-                scenario_hash TEXT NOT NULL,
-                scenario_yaml TEXT NOT NULL,
-                scenario_file TEXT,
-                model TEXT NOT NULL,
-                seed TEXT NOT NULL,
-                overrides TEXT NOT NULL,
-                agora_version TEXT NOT NULL,
-                started_at TEXT NOT NULL,
-                finished_at TEXT,
-                status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
-                error TEXT,
-                digest TEXT,
-                ticks INTEGER NOT NULL,
-                agents INTEGER,
-                shards INTEGER,
-                threads INTEGER,
-                wall_s REAL,
-                sweep_id TEXT REFERENCES sweeps(id) ON DELETE SET NULL
-            );
+            \(Self.runsTable("runs"))
             CREATE INDEX IF NOT EXISTS runs_by_scenario ON runs (scenario_name, started_at);
             CREATE TABLE IF NOT EXISTS metrics (
                 run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -142,19 +201,7 @@ public final class Catalog {
                 created_at TEXT NOT NULL,
                 status TEXT NOT NULL
             );
-            CREATE TABLE IF NOT EXISTS sweep_points (
-                sweep_id TEXT NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
-                point INTEGER NOT NULL,
-                replicate INTEGER NOT NULL,
-                parameters TEXT NOT NULL,
-                seed TEXT NOT NULL,
-                attempt INTEGER NOT NULL,
-                run_dir TEXT NOT NULL,
-                run_id TEXT,
-                status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
-                error TEXT,
-                PRIMARY KEY (sweep_id, point, replicate)
-            );
+            \(Self.sweepPointsTable("sweep_points"))
             CREATE TABLE IF NOT EXISTS llm_cache (
                 key TEXT PRIMARY KEY,
                 model TEXT NOT NULL,
@@ -340,6 +387,22 @@ public final class Catalog {
     /// Runs, newest first.
     public func runs(limit: Int = 1_000) throws(CatalogError) -> [Run] {
         try db.query("SELECT \(Self.columns) FROM runs ORDER BY started_at DESC, id DESC LIMIT ?", [.integer(Int64(limit))]).map(Self.run)
+    }
+
+    /// The runs of sweep `id`, newest first: those its points record, by run id or run directory
+    /// (a run stopped before it finished has no id in its point).
+    public func runs(ofSweep id: String, limit: Int = 1_000) throws(CatalogError) -> [Run] {
+        try db.query("""
+            SELECT \(Self.columns) FROM runs WHERE sweep_id = ? OR id IN (SELECT run_id FROM sweep_points WHERE sweep_id = ?)
+                OR run_dir IN (SELECT run_dir FROM sweep_points WHERE sweep_id = ?)
+            ORDER BY started_at DESC, id DESC LIMIT ?
+            """, [.text(id), .text(id), .text(id), .integer(Int64(limit))]).map(Self.run)
+    }
+
+    /// Marks the run in `directory` as a run of sweep `id` (`runs.sweep_id`), so that every attempt
+    /// of a point, the interrupted ones too, stays listed with the sweep.
+    public func markRun(directory: String, sweep id: String) throws(CatalogError) {
+        try db.query("UPDATE runs SET sweep_id = ? WHERE run_dir = ?", [.text(id), .text(Self.resolve(directory))])
     }
 
     /// The run with this id, or whose directory is this path (relative to the working directory).

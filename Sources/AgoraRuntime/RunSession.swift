@@ -26,9 +26,12 @@ public enum RunSession {
     ///   - group: the processes to spread the run over (under mpirun). Every process calls this
     ///     with the same world; process 0 writes the run directory, the log and the catalog row,
     ///     every process its own checkpoint files.
+    ///   - name: what the run's id starts with (nil: the scenario's name); a sweep names its runs
+    ///     after itself and the point.
     ///   - onTick: called after each tick with the ticks done and the seconds elapsed.
     public static func run(_ world: World, out: String?, threads defaultThreads: Int, catalog: Catalog? = nil,
-                           group: (any ProcessGroup)? = nil, onTick: (Int, Double) -> Void = { _, _ in }) throws -> Outcome {
+                           group: (any ProcessGroup)? = nil, name: String? = nil,
+                           onTick: (Int, Double) -> Void = { _, _ in }) throws -> Outcome {
         let scenario = world.scenario
         let processes = RunProcesses(group: group)
         try processes.check(world)
@@ -37,7 +40,7 @@ public enum RunSession {
         // Process 0 names the run and makes its directory; the others take both from it.
         let made = try processes.agree { () throws -> (String, String) in
             guard processes.isLead else { return ("", "") }
-            let runID = RunDirectory.makeRunID(name: scenario.name)
+            let runID = RunDirectory.makeRunID(name: name ?? scenario.name)
             let directory = try RunDirectory.create(path: out ?? "runs/\(runID)", runID: runID, scenario: scenario)
             return (runID, directory.path)
         }

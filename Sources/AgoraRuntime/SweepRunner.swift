@@ -41,7 +41,7 @@ public struct SweepRunner {
         return String(safe) + "-" + String(h, radix: 16).prefix(8)
     }
 
-    /// What a sweep did: runs finished (before and now), failed, and run now.
+    /// What a sweep did: runs finished (before and now), failed, run now, and stopped by a signal.
     public struct Summary: Sendable {
         public var id: String
         public var total = 0
@@ -49,6 +49,23 @@ public struct SweepRunner {
         public var failed = 0
         public var ranNow = 0
         public var reused = 0
+        /// Runs stopped because the sweep was interrupted (Ctrl-C, SIGTERM): recorded as
+        /// `interrupted`, run again when the sweep resumes.
+        public var interrupted = 0
+    }
+
+    /// Whether the sweep stopped for a signal (some runs are left for a resume).
+    public func wasInterrupted(_ summary: Summary) -> Bool { summary.interrupted > 0 || summary.finished + summary.failed < summary.total }
+
+    /// A run's name: the sweep's name, the point and the replicate (`sir-p0003-r1`), so that its
+    /// id says where it came from.
+    public func runName(point: Int, replicate: Int) -> String {
+        "\(spec.name)-p" + String(format: "%04d", point) + "-r\(replicate)"
+    }
+
+    /// A point's parameters as its lines show them: `path=value, …`.
+    public func describe(_ point: SweepSpec.Point) -> String {
+        zip(spec.parameters, point.values).map { "\($0.path)=\($1)" }.joined(separator: ", ")
     }
 
     struct Task {
@@ -110,11 +127,16 @@ public struct SweepRunner {
             tasks = tasks.enumerated().filter { $0.offset % world.size == world.rank }.map(\.element)
         }
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let shared = Shared(catalog: catalog)
+        let shared = Shared(catalog: catalog, total: tasks.count)
+        // Ctrl-C or SIGTERM stops the sweep: no more runs start, the running ones are stopped and
+        // recorded as interrupted, and the sweep resumes them when run again.
+        let stop = SignalWatch(signals: [SIGINT, SIGTERM]) { shared.interrupt() }
+        defer { stop.cancel() }
         let group = DispatchGroup()
         let slots = DispatchSemaphore(value: jobs)
         for t in tasks {
             slots.wait()
+            if shared.interrupted { slots.signal(); break }
             group.enter()
             let params = "{" + zip(spec.parameters, t.point.values).map { "\(jsonString($0.path)): \(jsonString($1))" }.joined(separator: ", ") + "}"
             let seed = spec.seed(point: t.point.index, replicate: t.replicate)
@@ -122,25 +144,43 @@ public struct SweepRunner {
             let started = Catalog.SweepPoint(sweepID: id, point: t.point.index, replicate: t.replicate, parameters: params, seed: String(seed),
                                              attempt: t.attempt, runDirectory: dir, runID: nil, status: "running", error: nil)
             shared.record(started)
-            let arguments = ["run", spec.basePath, "--out", dir, "--json", "--quiet"] + spec.overrides(t.point, replicate: t.replicate).flatMap { ["--set", $0] }
+            let name = runName(point: t.point.index, replicate: t.replicate)
+            let arguments = ["run", spec.basePath, "--out", dir, "--json", "--quiet", "--name", name]
+                + spec.overrides(t.point, replicate: t.replicate).flatMap { ["--set", $0] }
             let binary = binary, catalogPath = catalogPath
             let inProcess = world?.isDistributed == true
             let spec = spec
+            let what = describe(t.point), jobs = jobs
             DispatchQueue.global().async {
                 var row = started
+                let clock = ProcessClock()
                 // An MPI rank runs its points itself: a child it started would think it was an MPI
                 // process too.
-                let (status, stdout, stderr) = inProcess ? Self.runHere(spec, t.point, t.replicate, dir: dir, catalog: catalogPath)
-                                                         : Self.execute(binary, arguments, catalog: catalogPath)
+                let (status, stdout, stderr) = inProcess ? Self.runHere(spec, t.point, t.replicate, dir: dir, catalog: catalogPath, name: name)
+                                                         : Self.execute(binary, arguments, catalog: catalogPath, shared: shared)
                 let runID = (try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any])?["run_id"] as? String
                 row.runID = runID
-                row.status = status == 0 && runID != nil ? "finished" : "failed"
+                // Stopped by the sweep, or by the Ctrl-C that reached the whole process group.
+                let stopped = shared.interrupted || status == 128 + SIGINT || status == 128 + SIGTERM
+                row.status = status == 0 && runID != nil ? "finished" : stopped ? "interrupted" : "failed"
                 if row.status == "failed" {
                     let lines = stderr.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
                     row.error = lines.suffix(3).joined(separator: " | ").isEmpty ? "exit status \(status)" : lines.suffix(3).joined(separator: " | ")
                 }
-                let line = "point \(t.point.index) replicate \(t.replicate): \(row.status)" + (row.error.map { " — \($0)" } ?? "")
-                shared.record(row, outcome: (row.status == "finished", line))
+                let interrupted = row.status == "interrupted"
+                if interrupted { row.error = "stopped: the sweep was interrupted" }
+                shared.withCatalog { catalog in
+                    // The run's own catalog row, left "running" by the stopped process.
+                    if interrupted, let run = try? catalog.run(dir), run.status == "running" {
+                        try? catalog.finish(id: run.id, status: "interrupted", finishedAt: ISO8601DateFormatter().string(from: Date()),
+                                            digest: nil, agents: nil, shards: nil, threads: nil, wallSeconds: nil,
+                                            error: "stopped: the sweep was interrupted")
+                    }
+                    try? catalog.markRun(directory: dir, sweep: row.sweepID)
+                }
+                let eta = shared.record(row, ok: row.status == "finished", seconds: clock.elapsed, jobs: jobs)
+                let line = "point \(t.point.index) replicate \(t.replicate) (\(what)): \(row.status)"
+                    + String(format: " in %.1f s", clock.elapsed) + (row.error.map { " — \($0)" } ?? "") + "; " + eta
                 progress(line)
                 slots.signal()
                 group.leave()
@@ -148,28 +188,32 @@ public struct SweepRunner {
         }
         group.wait()
         let outcomes = shared.outcomes
-        summary.ranNow = outcomes.count
-        summary.finished += outcomes.filter(\.ok).count
-        summary.failed = outcomes.filter { !$0.ok }.count
+        summary.interrupted = outcomes.filter { $0 == "interrupted" }.count
+        summary.ranNow = outcomes.count - summary.interrupted
+        summary.finished += outcomes.filter { $0 == "finished" }.count
+        summary.failed = outcomes.filter { $0 == "failed" }.count
         if let world, world.isDistributed {
             // Every rank saw the same finished-before count; the runs of this call add up.
-            let totals = try world.sum([Int64(summary.ranNow), Int64(outcomes.filter(\.ok).count), Int64(summary.failed)])
-            summary.finished += Int(totals[1]) - outcomes.filter(\.ok).count
+            let totals = try world.sum([Int64(summary.ranNow), Int64(outcomes.filter { $0 == "finished" }.count), Int64(summary.failed)])
+            summary.finished += Int(totals[1]) - outcomes.filter { $0 == "finished" }.count
             summary.ranNow = Int(totals[0])
             summary.failed = Int(totals[2])
         }
-        if world?.rank ?? 0 == 0 { try? catalog.setSweepStatus(id: id, summary.failed == 0 ? "finished" : "failed") }
+        if world?.rank ?? 0 == 0 {
+            try? catalog.setSweepStatus(id: id, shared.interrupted ? "interrupted" : summary.failed == 0 ? "finished" : "failed")
+        }
         return summary
     }
 
     /// Runs one point in this process: what `agora run … --json` would print, as (status, stdout, stderr).
-    static func runHere(_ spec: SweepSpec, _ point: SweepSpec.Point, _ replicate: Int, dir: String, catalog path: String) -> (Int32, String, String) {
+    static func runHere(_ spec: SweepSpec, _ point: SweepSpec.Point, _ replicate: Int, dir: String, catalog path: String,
+                        name: String) -> (Int32, String, String) {
         do {
             let overrides = try spec.overrides(point, replicate: replicate).map { text throws(ScenarioErrors) in try Override.parse(text) }
             let scenario = try ScenarioLoader.load(path: spec.basePath, overrides: overrides)
             let catalog = try Catalog(path: path)
             let world = try World.assemble(scenario, answers: LLMWiring.liveSource(for: scenario, catalog: catalog))
-            let outcome = try RunSession.run(world, out: dir, threads: 1, catalog: catalog)
+            let outcome = try RunSession.run(world, out: dir, threads: 1, catalog: catalog, name: name)
             return (0, outcome.report.text, "")
         } catch {
             return (1, "", "error: \(error)")
@@ -180,7 +224,7 @@ public struct SweepRunner {
     public static let parentVariable = "AGORA_SWEEP_PID"
 
     /// Runs `binary` with `arguments`, the catalog in its environment; its status and output.
-    static func execute(_ binary: String, _ arguments: [String], catalog: String) -> (Int32, String, String) {
+    static func execute(_ binary: String, _ arguments: [String], catalog: String, shared: Shared? = nil) -> (Int32, String, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = arguments
@@ -195,6 +239,8 @@ public struct SweepRunner {
         p.standardOutput = out
         p.standardError = err
         do { try p.run() } catch { return (-1, "", "cannot start \(binary): \(error.localizedDescription)") }
+        shared?.started(p)
+        defer { shared?.ended(p) }
         // Read both pipes at once: a full stderr must not block the child.
         let errorData = OutcomeBox()
         let reader = Thread { errorData.set(err.fileHandleForReading.readDataToEndOfFile()) }
@@ -202,23 +248,95 @@ public struct SweepRunner {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         while !errorData.done { Thread.sleep(forTimeInterval: 0.001) }
-        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errorData.data, as: UTF8.self))
+        // Killed by a signal: the shell's convention, 128 + the signal.
+        let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
+        return (status, String(decoding: outData, as: UTF8.self), String(decoding: errorData.data, as: UTF8.self))
     }
 }
 
-/// The catalog and the outcomes, shared by the threads that wait on the runs.
-private final class Shared: @unchecked Sendable {
+/// The catalog, the outcomes and the running children, shared by the threads that wait on the runs.
+final class Shared: @unchecked Sendable {
     private let lock = NSLock()
     private let catalog: Catalog
-    private var done: [(ok: Bool, line: String)] = []
-    init(catalog: Catalog) { self.catalog = catalog }
-    func record(_ row: Catalog.SweepPoint, outcome: (ok: Bool, line: String)? = nil) {
+    private let total: Int
+    private let clock = ProcessClock()
+    private var done: [String] = []
+    private var busySeconds = 0.0
+    private var children: [ObjectIdentifier: Process] = [:]
+    private var stopped = false
+
+    init(catalog: Catalog, total: Int = 0) {
+        self.catalog = catalog
+        self.total = total
+    }
+
+    /// The catalog, one thread at a time (its connection is shared).
+    func withCatalog(_ body: (Catalog) -> Void) { lock.withLock { body(catalog) } }
+
+    func record(_ row: Catalog.SweepPoint) {
+        lock.withLock { try? catalog.setSweepPoint(row) }
+    }
+
+    /// Records a run that ended; what is left, as the run's line ends: "7 of 24, about 34 s left".
+    func record(_ row: Catalog.SweepPoint, ok: Bool, seconds: Double, jobs: Int) -> String {
         lock.withLock {
             try? catalog.setSweepPoint(row)
-            if let outcome { done.append(outcome) }
+            done.append(row.status)
+            busySeconds += seconds
+            let left = total - done.count
+            guard left > 0 else { return "\(done.count) of \(total)" }
+            // Runs go `jobs` at a time: what is left takes its share of the time the runs took.
+            let eta = max(busySeconds / Double(done.count) * Double(left) / Double(max(1, jobs)),
+                          clock.elapsed / Double(done.count) * Double(left))
+            return "\(done.count) of \(total), ETA \(Self.duration(eta))"
         }
     }
-    var outcomes: [(ok: Bool, line: String)] { lock.withLock { done } }
+
+    static func duration(_ s: Double) -> String {
+        if s < 90 { return String(format: "%.0f s", s) }
+        if s < 5_400 { return String(format: "%.0f min", s / 60) }
+        return String(format: "%.1f h", s / 3_600)
+    }
+
+    var outcomes: [String] { lock.withLock { done } }
+    var interrupted: Bool { lock.withLock { stopped } }
+
+    func started(_ p: Process) {
+        let late = lock.withLock { () -> Bool in children[ObjectIdentifier(p)] = p; return stopped }
+        if late { p.terminate() }
+    }
+
+    func ended(_ p: Process) { lock.withLock { _ = children.removeValue(forKey: ObjectIdentifier(p)) } }
+
+    /// Stops the sweep: every running child gets SIGTERM.
+    func interrupt() {
+        let running = lock.withLock { () -> [Process] in stopped = true; return Array(children.values) }
+        for p in running where p.isRunning { p.terminate() }
+    }
+}
+
+/// Turns signals into a call on a queue of its own (the signals' default action, ending the
+/// process, is off while it watches).
+final class SignalWatch: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+    private let signals: [Int32]
+
+    init(signals: [Int32], _ handler: @escaping @Sendable () -> Void) {
+        self.signals = signals
+        let queue = DispatchQueue(label: "agora.sweep.signals")
+        sources = signals.map { sig in
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            s.setEventHandler(handler: handler)
+            s.resume()
+            return s
+        }
+    }
+
+    func cancel() {
+        for s in sources { s.cancel() }
+        for sig in signals { signal(sig, SIG_DFL) }
+    }
 }
 
 /// Bytes read on another thread.

@@ -80,9 +80,12 @@ public struct SweepSpec: Sendable {
             let axes = parameters.map { p -> [String] in
                 if let v = p.values { return v }
                 let r = p.range!, n = p.steps ?? 5
+                // Values on the step's decimals: 0.1 … 0.3 in 3 steps is 0.1, 0.2, 0.3, not 0.30000000000000004.
+                let step = n == 1 ? 0 : (r.upperBound - r.lowerBound) / Double(n - 1)
+                let places = max(Self.decimals(r.lowerBound), Self.decimals(step))
                 return (0..<n).map { i in
-                    let x = n == 1 ? r.lowerBound : r.lowerBound + (r.upperBound - r.lowerBound) * Double(i) / Double(n - 1)
-                    return Self.text(x, integer: p.integer)
+                    let x = n == 1 ? r.lowerBound : r.lowerBound + step * Double(i)
+                    return Self.text(Self.rounded(x, places: places), integer: p.integer)
                 }
             }
             var out: [[String]] = [[]]
@@ -116,6 +119,24 @@ public struct SweepSpec: Sendable {
     static func scale(_ u: Double, _ p: Parameter) -> Double {
         let r = p.range!
         return r.lowerBound + (r.upperBound - r.lowerBound) * u
+    }
+
+    /// The fewest decimal places (up to 12) that write `x` exactly enough (within 1e-9 of its size).
+    static func decimals(_ x: Double) -> Int {
+        guard x.isFinite else { return 12 }
+        var scale = 1.0
+        for d in 0...12 {
+            let v = x * scale
+            if abs(v - v.rounded()) <= 1e-9 * max(1, abs(v)) { return d }
+            scale *= 10
+        }
+        return 12
+    }
+
+    static func rounded(_ x: Double, places: Int) -> Double {
+        let scale = pow(10, Double(places))
+        let r = (x * scale).rounded() / scale
+        return r.isFinite ? r : x
     }
 
     static func text(_ x: Double, integer: Bool) -> String {
@@ -189,6 +210,14 @@ public enum SweepLoader {
     /// Reads and checks the sweep file at `path`: its fields, its size (at most `maxRuns` runs),
     /// and the scenario of every point (of the first 10,000), telling `progress` (points checked,
     /// points to check) every 500 points of a large design.
+    /// The `metrics:` of a sweep file's text (what the catalog keeps of a sweep), without reading
+    /// its base scenario: empty when the text has none or does not parse.
+    public static func metrics(inText text: String) -> [String] {
+        guard let root = (try? Yams.load(yaml: text)) as? [String: Any] else { return [] }
+        if let list = root["metrics"] as? [Any] { return list.map { "\($0)" } }
+        return []
+    }
+
     public static func load(path: String, maxRuns: Int = defaultMaxRuns,
                             progress: (Int, Int) -> Void = { _, _ in }) throws(ScenarioErrors) -> SweepSpec {
         let (text, root) = try document(path, what: "the sweep file")

@@ -102,7 +102,38 @@ func sampleRun(_ id: String, started: String = "2026-01-01T00:00:00Z") -> Catalo
         let c = try Catalog(path: path)
         #expect(try c.run("r1")?.runDirectory == Catalog.resolve(runFolder), "found where its files are")
         #expect(try c.run("r2")?.runDirectory == Catalog.resolve("elsewhere/r2", from: root), "else beside the catalog's folder")
-        #expect(try c.db.query("SELECT value FROM catalog_info WHERE key = 'schema_version'").first?[0].text == "2")
+        #expect(try c.db.query("SELECT value FROM catalog_info WHERE key = 'schema_version'").first?[0].text == "3")
+    }
+
+    @Test func aSecondSchemaCatalogLearnsTheInterruptedStatusAndKeepsItsRows() throws {
+        let path = temporaryCatalog()
+        do {
+            // A catalog as schema 2 made it: the status CHECK without `interrupted`.
+            let c = try Catalog(path: path)
+            try c.insert(sampleRun("a"))
+            try c.setMetrics(id: "a", [("summary.R", 7)])
+            try c.insertSweep(id: "s", name: "s", spec: "name: s\n", createdAt: "2026-01-01T00:00:00Z")
+            try c.setSweepPoint(Catalog.SweepPoint(sweepID: "s", point: 0, replicate: 0, parameters: "{}", seed: "1", attempt: 1,
+                                                   runDirectory: "runs/a", runID: "a", status: "finished", error: nil))
+            try c.db.execute("PRAGMA foreign_keys=OFF")
+            for (table, ddl) in [("runs", Catalog.runsTable("old")), ("sweep_points", Catalog.sweepPointsTable("old"))] {
+                let v2 = ddl.replacingOccurrences(of: ", 'interrupted'", with: "")
+                try c.db.execute("\(v2) INSERT INTO old SELECT * FROM \(table); DROP TABLE \(table); ALTER TABLE old RENAME TO \(table);")
+            }
+            try c.db.query("UPDATE catalog_info SET value = '2' WHERE key = 'schema_version'")
+            #expect(throws: CatalogError.self) {
+                try c.finish(id: "a", status: "interrupted", finishedAt: "x", digest: nil, agents: nil, shards: nil, threads: nil,
+                             wallSeconds: nil, error: nil)
+            }
+        }
+        let c = try Catalog(path: path)
+        #expect(try c.db.query("SELECT value FROM catalog_info WHERE key = 'schema_version'").first?[0].text == "3")
+        #expect(try c.metrics(of: "a").first { $0.name == "summary.R" }?.value == 7, "the metrics survived the rebuild of runs")
+        #expect(try c.sweepPoints("s").map(\.runID) == ["a"])
+        try c.finish(id: "a", status: "interrupted", finishedAt: "x", digest: nil, agents: nil, shards: nil, threads: nil, wallSeconds: nil,
+                     error: "stopped")
+        #expect(try c.run("a")?.status == "interrupted")
+        #expect(try c.db.query("PRAGMA foreign_keys").first?[0] == .integer(1), "foreign keys are on again")
     }
 
     @Test func aCatalogOfANewerSchemaIsRefusedAndLeftAsItWas() throws {

@@ -222,6 +222,26 @@ agents:
         #expect(grid.points().count == 8 && grid.points()[1].values == ["0.01", "0.2"])
     }
 
+    @Test(arguments: [("{min: 0.1, max: 0.7, steps: 7}", ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7"]),
+                      ("{min: 0.05, max: 0.2, steps: 4}", ["0.05", "0.1", "0.15", "0.2"]),
+                      ("{min: 0.001, max: 0.003, steps: 3}", ["0.001", "0.002", "0.003"]),
+                      ("{min: 0, max: 1, steps: 3, integer: false}", ["0.0", "0.5", "1.0"])])
+    func aRangesValuesKeepTheStepsDecimals(range: String, values: [String]) throws {
+        let folder = NSTemporaryDirectory() + "agora-sweep-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/s.yaml"
+        try Data("name: r\nbase: \(scenariosFolder)/sir-network.yaml\nparameters:\n  agents[0].params.transmission: \(range)\n".utf8)
+            .write(to: URL(fileURLWithPath: path))
+        let spec = try SweepLoader.load(path: path)
+        #expect(spec.points().map { $0.values[0] } == values)
+        #expect(spec.overrides(spec.points()[1], replicate: 0).contains("agents[0].params.transmission=\(values[1])"))
+    }
+
+    @Test func aSweepsMetricsAreReadFromTheTextTheCatalogKeeps() {
+        #expect(SweepLoader.metrics(inText: "name: s\nbase: gone.yaml\nmetrics: [R, peak_infected]\n") == ["R", "peak_infected"])
+        #expect(SweepLoader.metrics(inText: "name: s\n").isEmpty && SweepLoader.metrics(inText: "[: not yaml").isEmpty)
+    }
+
     @Test func assemblyErrorsPointAtTheField() throws {
         let text = valid + "\n    params:\n      initial_wealth: 3000000\n"
         let s = try ScenarioLoader.parse(text, path: "s.yaml")

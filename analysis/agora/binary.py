@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -46,9 +47,22 @@ def call(*args, catalog=None, cwd=None, check=True) -> subprocess.CompletedProce
     if catalog is not None:
         env["AGORA_CATALOG"] = str(catalog)
     try:
-        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+        p = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     except OSError as e:
         raise AgoraError(f"cannot start {command[0]}: {e.strerror}", command) from e
+    try:
+        stdout, stderr = p.communicate()
+    except KeyboardInterrupt:
+        # Interrupted (a notebook's stop button): agora stops as on Ctrl-C — a sweep stops its
+        # runs and records them as interrupted — before the interrupt goes on.
+        p.send_signal(signal.SIGINT)
+        try:
+            p.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+        raise
+    done = subprocess.CompletedProcess(command, p.returncode, stdout, stderr)
     if check and done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         errors = [line for line in lines if line.startswith("error")] or lines[-5:]

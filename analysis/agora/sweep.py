@@ -17,18 +17,22 @@ def _catalog_path(catalog):
     return Path(catalog or os.environ.get("AGORA_CATALOG") or "runs/catalog.sqlite")
 
 
-def sweep(file, jobs=None, catalog=None, max_runs=None):
+def sweep(file, jobs=None, catalog=None, max_runs=None, resume=False):
     """Runs (or resumes) the sweep `file` and returns `read_sweep` of it: one row per run.
 
     A bad sweep file raises AgoraError with agora's file:line:col message. Points that failed stay
     in the table (`status` failed, `error` why) and are named in a warning; running the sweep
-    again retries them.
+    again retries them. `resume=True` continues a sweep that was interrupted, and refuses one the
+    catalog does not know. Interrupting the call (Ctrl-C, a notebook's stop) stops the sweep's
+    runs, which are recorded as interrupted.
     """
     args = ["sweep", "run", file, "--quiet"]
     if jobs is not None:
         args += ["--jobs", jobs]
     if max_runs is not None:
         args += ["--max-runs", max_runs]
+    if resume:
+        args.append("--resume")
     done = call(*args, catalog=catalog, check=False)
     found = re.search(r"agora: sweep (\S+):", done.stdout)
     if found is None:
