@@ -119,7 +119,8 @@ extension AgoraCommand {
                 case "graph_ba":
                     report = try Workloads.graphBA(nodes: nodes ?? 1_000_000, m: 5, seed: seed, repeat: `repeat`)
                 case "eventlog":
-                    report = try Workloads.eventLog(records: records, directory: directory ?? NSTemporaryDirectory(), repeat: `repeat`)
+                    report = try Workloads.eventLog(records: records, directory: directory ?? NSTemporaryDirectory(), repeat: `repeat`,
+                                                    threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
                 case "lob_cross", "lob_passive":
                     let base = Workloads.orderBookStreams[workload]!
                     guard let path = stream ?? Workloads.findWorkloadFile(base + ".bin.zst") else {

@@ -13,7 +13,7 @@ public enum ColumnEncoding: UInt8, Sendable {
 }
 
 @inline(__always) func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
-@inline(__always) func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1) }
+@inline(__always) func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: (u &>> 1) ^ (0 &- (u & 1))) }
 
 /// Bytes needed for `u` (0 needs none; at least 1 is used for a non-constant column).
 @inline(__always) func byteWidth(_ u: UInt64) -> Int { max(1, (64 - u.leadingZeroBitCount + 7) / 8) }
@@ -86,18 +86,43 @@ enum ColumnCodec {
             guard (1...8).contains(width), length == headerBytes + n * width else {
                 throw LogError.malformed("column of \(n) values × \(width) bytes cannot be \(length) bytes")
             }
-            let planes = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + offset + headerBytes
-            // Gather byte planes back into values; the common narrow widths get their own loops.
+            let p0 = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + offset + headerBytes
+            // Gather byte planes back into values; the common narrow widths get loops of their own,
+            // on a pointer per plane with wrapping arithmetic, which the compiler vectorizes.
             switch width {
-            case 1: for i in 0..<n { out[i] = unzigzag(UInt64(planes[i])) }
-            case 2: for i in 0..<n { out[i] = unzigzag(UInt64(planes[i]) | UInt64(planes[n + i]) << 8) }
-            case 3: for i in 0..<n { out[i] = unzigzag(UInt64(planes[i]) | UInt64(planes[n + i]) << 8 | UInt64(planes[2 * n + i]) << 16) }
-            default:
-                for i in 0..<n {
-                    var u: UInt64 = 0
-                    for plane in 0..<width { u |= UInt64(planes[plane * n + i]) << UInt64(8 * plane) }
-                    out[i] = unzigzag(u)
+            case 1:
+                for i in 0..<n { out[i] = unzigzag(UInt64(p0[i])) }
+            case 2:
+                let p1 = p0 + n
+                for i in 0..<n { out[i] = unzigzag(UInt64(p0[i]) | UInt64(p1[i]) &<< 8) }
+            case 3:
+                let p1 = p0 + n, p2 = p1 + n
+                // Eight values at a time in SIMD lanes (the scalar loop does not vectorize).
+                var i = 0
+                let raw = UnsafeMutableRawPointer(out)
+                while i + 8 <= n {
+                    let b0 = SIMD8<UInt64>(truncatingIfNeeded: UnsafeRawPointer(p0 + i).loadUnaligned(as: SIMD8<UInt8>.self))
+                    let b1 = SIMD8<UInt64>(truncatingIfNeeded: UnsafeRawPointer(p1 + i).loadUnaligned(as: SIMD8<UInt8>.self))
+                    let b2 = SIMD8<UInt64>(truncatingIfNeeded: UnsafeRawPointer(p2 + i).loadUnaligned(as: SIMD8<UInt8>.self))
+                    let u = b0 | b1 &<< 8 | b2 &<< 16
+                    let v = (u &>> 1) ^ (SIMD8<UInt64>(repeating: 0) &- (u & 1))
+                    raw.storeBytes(of: v, toByteOffset: i * 8, as: SIMD8<UInt64>.self)
+                    i += 8
                 }
+                while i < n {
+                    out[i] = unzigzag(UInt64(p0[i]) | UInt64(p1[i]) &<< 8 | UInt64(p2[i]) &<< 16)
+                    i += 1
+                }
+            case 4:
+                let p1 = p0 + n, p2 = p1 + n, p3 = p2 + n
+                for i in 0..<n { out[i] = unzigzag(UInt64(p0[i]) | UInt64(p1[i]) &<< 8 | UInt64(p2[i]) &<< 16 | UInt64(p3[i]) &<< 24) }
+            default:
+                for i in 0..<n { out[i] = Int64(bitPattern: UInt64(p0[i])) }
+                for plane in 1..<width {
+                    let p = p0 + plane * n, shift = UInt64(8 * plane)
+                    for i in 0..<n { out[i] = Int64(bitPattern: UInt64(bitPattern: out[i]) | UInt64(p[i]) &<< shift) }
+                }
+                for i in 0..<n { out[i] = unzigzag(UInt64(bitPattern: out[i])) }
             }
             if encoding == .delta {
                 var acc = readI64(bytes, offset)

@@ -81,6 +81,50 @@ public final class LogReader {
         }
     }
 
+    /// Calls `body` with every readable chunk, decoded on `threads` threads at once, and returns
+    /// the problems met in file order. Each thread checks, decompresses and decodes the chunks it
+    /// takes into buffers of its own, so the calls come in no particular order and several at a
+    /// time: `body` must be safe to call from several threads, and must not keep a chunk's columns
+    /// past its call cheaply (they are the thread's buffers; keeping them copies). The string table
+    /// is read whole before any chunk is decoded.
+    public func forEachChunkConcurrently(kinds: Set<UInt16>? = nil, threads: Int, _ body: @Sendable (LogChunk) -> Void) -> [LogProblem] {
+        var refs: [ChunkRef] = []
+        let scanned = frames(kinds: kinds, checkChunks: false) { h, _, at, frame, _ in
+            refs.append(ChunkRef(kind: h.kind, firstTick: h.firstTick, lastTick: h.lastTick, records: h.records, offset: at, frame: frame))
+        }
+        let work = ConcurrentChunks(refs)
+        nonisolated(unsafe) let reader = self
+        data.withUnsafeBytes { (all: UnsafeRawBufferPointer) in
+            nonisolated(unsafe) let b = all
+            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, refs.count))) { _ in
+                let decompressor = ZstdDecompressor()
+                var raw: [UInt8] = [], columns: [[Int64]] = []
+                while let ref = work.next() {
+                    let start = ref.offset + LogFormat.frameHeaderSize
+                    guard let h = FrameHeader.parse(b, at: ref.offset), let kind = reader.schema.kind(h.kind) else { continue }
+                    let payload = UnsafeRawBufferPointer(rebasing: b[start..<(start + h.storedLength)])
+                    let problem: String?
+                    if CRC32.checksum(payload) != h.payloadCRC {
+                        problem = "payload checksum mismatch"
+                    } else {
+                        do {
+                            body(try reader.decode(h, payload: payload, kind: kind, offset: ref.offset, frame: ref.frame,
+                                                   decompressor: decompressor, raw: &raw, columns: &columns))
+                            problem = nil
+                        } catch let e as LogError { problem = e.description } catch let e as Zstd.Failure { problem = e.description } catch {
+                            problem = "\(error)"
+                        }
+                    }
+                    if let problem {
+                        work.report(LogProblem(frame: ref.frame, offset: ref.offset, length: LogFormat.frameHeaderSize + h.storedLength,
+                                               reason: problem))
+                    }
+                }
+            }
+        }
+        return (scanned + work.problems).sorted { $0.frame < $1.frame }
+    }
+
     /// Where one chunk is in the file, found without decoding it (see `index`).
     public struct ChunkRef: Sendable {
         public let kind: UInt16
@@ -117,7 +161,9 @@ public final class LogReader {
     /// Walks the frames in file order: reads string frames into the table, hands every chunk frame
     /// whose payload checks out (of `kinds`, nil: all) to `body`, and reports damage — a bad header
     /// is skipped to the next sync marker whose header checks out, a bad payload to the next frame.
-    private func frames(kinds: Set<UInt16>?,
+    /// With `checkChunks` false a chunk's payload checksum is left to `body` (which may check it on
+    /// another thread); strings frames are always checked before they are read.
+    private func frames(kinds: Set<UInt16>?, checkChunks: Bool = true,
                         _ body: (FrameHeader, UnsafeRawBufferPointer, _ offset: Int, _ frame: Int, EventKindSchema) throws -> Void) rethrows
         -> [LogProblem] {
         var problems: [LogProblem] = []
@@ -145,7 +191,8 @@ public final class LogReader {
                     break
                 }
                 let payload = UnsafeRawBufferPointer(rebasing: b[start..<end])
-                guard CRC32.checksum(payload) == h.payloadCRC else {
+                let deferred = !checkChunks && h.type == LogFormat.FrameType.chunk.rawValue
+                guard deferred || CRC32.checksum(payload) == h.payloadCRC else {
                     problems.append(LogProblem(frame: frame, offset: at, length: end - at, reason: "payload checksum mismatch"))
                     at = end
                     continue
@@ -237,4 +284,26 @@ public final class LogReader {
         }
         return nil
     }
+}
+
+/// The chunks left to decode and the problems found, shared by the threads of
+/// `forEachChunkConcurrently` (a chunk is taken by exactly one thread).
+private final class ConcurrentChunks: @unchecked Sendable {
+    private let lock = NSLock()
+    private let refs: [LogReader.ChunkRef]
+    private var position = 0
+    private var found: [LogProblem] = []
+
+    init(_ refs: [LogReader.ChunkRef]) { self.refs = refs }
+
+    func next() -> LogReader.ChunkRef? {
+        lock.withLock {
+            guard position < refs.count else { return nil }
+            position += 1
+            return refs[position - 1]
+        }
+    }
+
+    func report(_ p: LogProblem) { lock.withLock { found.append(p) } }
+    var problems: [LogProblem] { lock.withLock { found } }
 }

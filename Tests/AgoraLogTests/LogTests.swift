@@ -73,7 +73,19 @@ func readAll(_ path: String) throws -> (columns: [UInt16: [[Int64]]], problems: 
         [Int64.min, Int64.max, 0, -1],
         (0..<1_000).map { Int64($0 * $0) },
         (0..<500).map { Int64(bitPattern: mix64(UInt64($0))) },
-    ]
+    ] + (1...8).flatMap { width in [13, 64].map { n in ofWidth(width, count: n) } }
+
+    /// `n` values whose zigzag needs `width` bytes, at a length that may not be a multiple of the
+    /// decoder's 8-value step: every plain loop, and its tail.
+    static func ofWidth(_ width: Int, count n: Int) -> [Int64] {
+        let shift = UInt64(64 - 8 * width + 2)
+        var values: [Int64] = (0..<n).map { i -> Int64 in
+            let r = Int64(bitPattern: mix64(UInt64(i * 31 + width)))
+            return width == 8 ? r : r >> shift
+        }
+        values[0] = width == 8 ? Int64.min : Int64(1) << Int64(8 * width - 2)
+        return values
+    }
 
     @Test(arguments: cases)
     func roundTrips(values: [Int64]) throws {
@@ -88,6 +100,13 @@ func readAll(_ path: String) throws -> (columns: [UInt16: [[Int64]]], problems: 
         }
         #expect(out == values)
         #expect(offset == bytes.count)
+    }
+
+    @Test(arguments: 1...8)
+    func eachWidthIsEncodedAtThatWidth(width: Int) {
+        var bytes: [UInt8] = []
+        Self.ofWidth(width, count: 13).withUnsafeBufferPointer { ColumnCodec.encode($0, into: &bytes) }
+        #expect(bytes[0] == ColumnEncoding.plain.rawValue && Int(bytes[1]) == width, "encoding \(bytes[0]), width \(bytes[1])")
     }
 
     @Test func picksCompactEncodings() {
@@ -200,6 +219,53 @@ func readAll(_ path: String) throws -> (columns: [UInt16: [[Int64]]], problems: 
         #expect(got.problems[0].reason == "payload checksum mismatch")
         #expect(got.problems[1].reason.hasPrefix("bad frame header"))
         #expect(got.problems[1].length == offsets[4] - offsets[3], "the reader resyncs at the next frame")
+    }
+}
+
+/// Chunks decoded on several threads at once: the same records as one thread reads, and the same
+/// problems for a damaged log.
+@Suite struct ConcurrentReadTests {
+    final class Gathered: @unchecked Sendable {
+        let lock = NSLock()
+        var byFrame: [Int: (kind: UInt16, columns: [[Int64]])] = [:]
+        func add(_ c: LogChunk) { lock.withLock { byFrame[c.frame] = (c.kind, c.columns) } }
+    }
+
+    static func concurrently(_ path: String, threads: Int) throws -> (columns: [UInt16: [[Int64]]], problems: [LogProblem]) {
+        let gathered = Gathered()
+        let problems = try LogReader(path: path).forEachChunkConcurrently(threads: threads) { gathered.add($0) }
+        var out: [UInt16: [[Int64]]] = [:]
+        for (_, chunk) in gathered.byFrame.sorted(by: { $0.key < $1.key }) {
+            var cols = out[chunk.kind] ?? [[Int64]](repeating: [], count: chunk.columns.count)
+            for (k, col) in chunk.columns.enumerated() { cols[k] += col }
+            out[chunk.kind] = cols
+        }
+        return (out, problems)
+    }
+
+    @Test(arguments: [1, 2, 5])
+    func everyChunkOnceWhateverTheThreads(threads: Int) throws {
+        let path = temporaryLogPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let expected = try writeSampleLog(path: path, n: 20_000, chunk: 700)
+        let got = try Self.concurrently(path, threads: threads)
+        #expect(got.problems.isEmpty)
+        #expect(got.columns == expected)
+    }
+
+    @Test func aDamagedLogGivesTheSameProblemsAsOneThreadReading() throws {
+        let path = temporaryLogPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try writeSampleLog(path: path, n: 6_000, chunk: 100)
+        let offsets = try LogDamageTests.frameOffsets(path).sorted()
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        for k in [2, 9, 30] { data[offsets[k] + LogFormat.frameHeaderSize + 5] ^= 0x40 }
+        data[offsets[40] + 9] ^= 0x01
+        try data.write(to: URL(fileURLWithPath: path))
+        let serial = try readAll(path)
+        let parallel = try Self.concurrently(path, threads: 3)
+        #expect(parallel.problems == serial.problems && parallel.problems.count == 4)
+        #expect(parallel.columns == serial.columns)
     }
 }
 
