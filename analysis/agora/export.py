@@ -62,9 +62,16 @@ class _Writer:
             self.w = pa.csv.CSVWriter(str(path), schema)
 
     def write(self, columns: dict):
-        batch = self.pa.record_batch([self.pa.array(columns[f.name], type=f.type, from_pandas=True) for f in self.schema], schema=self.schema)
+        batch = self.pa.record_batch([self._array(columns[f.name], f.type) for f in self.schema], schema=self.schema)
         self.w.write_batch(batch)
         self.rows += batch.num_rows
+
+    def _array(self, values, typ):
+        pa = self.pa
+        if hasattr(values, "codes") and hasattr(values, "categories"):  # a pandas Categorical: names by code
+            names = pa.array(list(values.categories), type=pa.string())
+            return pa.DictionaryArray.from_arrays(pa.array(np.asarray(values.codes), type=pa.int32()), names).cast(typ)
+        return pa.array(values, type=typ, from_pandas=True)
 
     def close(self):
         self.w.close()
@@ -118,7 +125,7 @@ def export(run_dir, out=None, format="parquet", kinds=None, force=False) -> dict
         a = run.agents
         schema = pa.schema([("agent", pa.int64()), ("population", pa.int64()), ("kind", pa.string())])
         w = _Writer(pa, target / f"agents.{ext}", format, schema)
-        w.write({"agent": a["agent"].to_numpy(), "population": a["population"].to_numpy(), "kind": np.asarray(a["kind"], dtype=object)})
+        w.write({"agent": a["agent"].to_numpy(), "population": a["population"].to_numpy(), "kind": a["kind"].array})
         w.close()
         written["agents"] = w.rows
     return {"out": str(target), "files": written, "problems": [str(p) for p in log.problems]}

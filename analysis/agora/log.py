@@ -181,7 +181,8 @@ class EventLog:
         """Yields a kind's records chunk by chunk, each as {column: numpy array}.
 
         `columns`: the columns wanted (default all). `ticks`: a range, or (first, stop) with stop
-        excluded, of the ticks wanted. `names`: give coded columns as their names (object arrays).
+        excluded, of the ticks wanted. `names`: give coded columns as their names (a pandas
+        Categorical whose categories are every name the schema gives, in code order).
         `f64` columns come back as float64, `text` columns as str objects.
         """
         k = self.kind(name_or_id)
@@ -207,26 +208,22 @@ class EventLog:
                     cols = {c: v[keep] for c, v in cols.items()}
             yield {c: self._present(k, c, cols[c], names) for c in wanted}
 
-    def columns(self, name_or_id, columns=None, ticks=None, names=False) -> dict[str, np.ndarray]:
+    def columns(self, name_or_id, columns=None, ticks=None, names=False) -> dict:
         """A kind's records as {column: array}, every chunk joined."""
-        k = self.kind(name_or_id)
-        wanted = list(k.columns) if columns is None else list(columns)
-        parts = list(self.chunks(k, wanted, ticks, names))
-        if not parts:
-            return {c: self._present(k, c, np.zeros(0, dtype=np.int64), names) for c in wanted}
-        return {c: np.concatenate([p[c] for p in parts]) for c in wanted}
+        frame = self.frame(name_or_id, columns, ticks, names)
+        return {c: (frame[c].array if names and isinstance(frame[c].dtype, _category_dtype()) else frame[c].to_numpy()) for c in frame.columns}
 
     def frame(self, name_or_id, columns=None, ticks=None, names=False):
         """A kind's records as one pandas DataFrame (coded columns as names with `names=True`)."""
         import pandas as pd
 
         k = self.kind(name_or_id)
-        out = pd.DataFrame(self.columns(k, columns, ticks, names))
-        if names:
-            for c in out.columns:
-                if c in k.labels:
-                    out[c] = _categorical(out[c], k.labels[c])
-        return out
+        wanted = list(k.columns) if columns is None else list(columns)
+        parts = [pd.DataFrame(p) for p in self.chunks(k, wanted, ticks, names)]
+        if not parts:
+            empty = {c: self._present(k, c, np.zeros(0, dtype=np.int64), names) for c in wanted}
+            return pd.DataFrame(empty, columns=wanted)
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
     def close(self):
         if isinstance(self._buf, mmap.mmap):
@@ -258,13 +255,14 @@ class EventLog:
                 at = _skip_column(data, at)
         return out
 
-    def _present(self, k: Kind, column: str, v: np.ndarray, names: bool) -> np.ndarray:
+    def _present(self, k: Kind, column: str, v: np.ndarray, names: bool):
         typ = k.types[k.columns.index(column)]
         if typ == "f64":
             return v.view(np.float64)
         if typ == "text":
-            table = np.array(self.strings + [None], dtype=object)
-            return table[np.where((v >= 0) & (v < len(self.strings)), v, len(self.strings))]
+            if getattr(self, "_string_table", None) is None or len(self._string_table) != len(self.strings) + 1:
+                self._string_table = np.array(self.strings + [None], dtype=object)
+            return self._string_table[np.where((v >= 0) & (v < len(self.strings)), v, len(self.strings))]
         if names and column in k.labels:
             return _named(v, k.labels[column])
         return v
@@ -281,18 +279,39 @@ def _tick_bounds(ticks):
     return int(first), int(stop)
 
 
-def _named(v: np.ndarray, labels: dict[int, str]) -> np.ndarray:
-    codes, inverse = np.unique(v, return_inverse=True)
-    names = np.array([labels.get(int(c), str(int(c))) for c in codes], dtype=object)
-    return names[inverse.reshape(-1)] if len(v) else np.zeros(0, dtype=object)
-
-
-def _categorical(values, labels: dict[int, str]):
+def _category_dtype():
     import pandas as pd
 
-    categories = [labels[c] for c in sorted(labels)]
-    extra = sorted(set(values.dropna().unique()) - set(categories))
-    return pd.Categorical(values, categories=categories + extra)
+    return pd.CategoricalDtype
+
+
+def _named(v: np.ndarray, labels: dict[int, str]):
+    """Codes as a pandas Categorical of their names: the categories are every name of the schema
+    in code order (the same for every chunk, so chunks join without turning into strings), then
+    any code without a name, as its number."""
+    import pandas as pd
+
+    known = sorted(labels)
+    categories = [labels[c] for c in known]
+    if len(v) == 0:
+        return pd.Categorical.from_codes(np.zeros(0, dtype=np.int32), categories=categories)
+    lo, hi = int(v.min()), int(v.max())
+    lo, hi = min(lo, known[0]), max(hi, known[-1])
+    table = np.full(hi - lo + 1, -1, dtype=np.int32) if hi - lo < 1_000_000 else None
+    if table is None:  # codes spread too far for a table: the slow way
+        return pd.Categorical([labels.get(int(c), str(int(c))) for c in v], categories=categories + sorted(
+            {str(int(c)) for c in np.unique(v) if int(c) not in labels}))
+    for i, c in enumerate(known):
+        table[c - lo] = i
+    codes = table[v - lo]
+    missing = codes < 0
+    if missing.any():
+        extra = np.unique(v[missing])
+        for j, c in enumerate(extra):
+            table[int(c) - lo] = len(categories) + j
+        categories = categories + [str(int(c)) for c in extra]
+        codes = table[v - lo]
+    return pd.Categorical.from_codes(codes, categories=categories)
 
 
 def _u32(b, o):

@@ -43,15 +43,8 @@ class Events:
     def __iter__(self):
         import pandas as pd
 
-        from .log import _categorical
-
         for chunk in self.log.chunks(self.kind, self.columns, self.ticks, self.names):
-            frame = pd.DataFrame(chunk)
-            if self.names:
-                for c in frame.columns:
-                    if c in self.kind.labels:
-                        frame[c] = _categorical(frame[c], self.kind.labels[c])
-            yield frame
+            yield pd.DataFrame(chunk)
 
     def to_pandas(self):
         """Every chunk in one DataFrame."""
