@@ -147,3 +147,9 @@ def test_streaming_holds_a_chunk_or_two_not_the_log(cli, tmp_path):
     # temporaries, the DataFrame), against about 37 for the whole log at once.
     assert streamed_peak < 6 * chunk_bytes, f"streaming peaked at {streamed_peak:,} bytes"
     assert whole_peak > 15 * chunk_bytes and len(whole) == records, f"the whole log peaked at {whole_peak:,} bytes"
+
+
+def test_report_writes_the_runs_page(started, tmp_path):
+    page = started.report(tmp_path / "report.html")
+    text = page.read_text()
+    assert page == tmp_path / "report.html" and "<svg" in text and started.id in text
