@@ -91,12 +91,52 @@ public struct Personas: Sendable, Hashable {
         attributes.firstIndex { $0.name == name }.map { value(agent: agent, attribute: $0) }
     }
 
-    /// The agent's profile: the template with every `{attribute}` filled in.
+    /// The agent's profile: the template with every `{attribute}` filled in. An "a" or "an" just
+    /// before a placeholder follows the value put there ("a {risk} attitude" reads "an aggressive
+    /// attitude"); a placeholder that names no attribute is left as written.
     public func profile(agent: Int) -> String {
-        var out = template
-        for (i, a) in attributes.enumerated() where out.contains("{\(a.name)}") {
-            out = out.replacingOccurrences(of: "{\(a.name)}", with: value(agent: agent, attribute: i))
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            out += rest[..<open]
+            let name = rest[rest.index(after: open)..<close]
+            if let i = attributes.firstIndex(where: { $0.name == name }) {
+                let v = value(agent: agent, attribute: i)
+                Self.agreeArticle(&out, with: v)
+                out += v
+            } else {
+                out += rest[open...close]
+            }
+            rest = rest[rest.index(after: close)...]
         }
-        return out
+        return out + rest
+    }
+
+    /// Turns a trailing "a " into "an " (or back) for the word that follows: by its sound, so
+    /// "an 80-year-old", "an hour", "a unique", "a one-off".
+    static func agreeArticle(_ out: inout String, with next: String) {
+        let word = next.lowercased()
+        for (article, other) in [("a ", "an "), ("an ", "a "), ("A ", "An "), ("An ", "A ")] {
+            guard out.hasSuffix(article) else { continue }
+            let before = out.dropLast(article.count)
+            guard before.last.map({ !$0.isLetter }) ?? true else { return }
+            let wantsAn = startsWithVowelSound(word)
+            if (article.lowercased() == "an ") != wantsAn { out = String(before) + other }
+            return
+        }
+    }
+
+    static func startsWithVowelSound(_ word: String) -> Bool {
+        guard let first = word.first else { return false }
+        if first.isNumber {
+            // Eight…, eighty…, eleven, eighteen (and their thousands, millions…).
+            let digits = word.prefix { $0.isNumber || $0 == "," }.filter(\.isNumber)
+            if first == "8" { return true }
+            let lead = digits.count % 3 == 2 ? digits.prefix(2) : ""
+            return lead == "11" || lead == "18"
+        }
+        for consonantSound in ["uni", "use", "usu", "ure", "eu", "one", "once", "ewe"] where word.hasPrefix(consonantSound) { return false }
+        for silent in ["hour", "honest", "honor", "honour", "heir"] where word.hasPrefix(silent) { return true }
+        return "aeiou".contains(first)
     }
 }

@@ -118,6 +118,23 @@ import Testing
         #expect((0..<50).contains { other.profile(agent: $0) != Self.personas.profile(agent: $0) }, "another seed, other people")
         #expect(Personas.placeholders(Self.personas.template) == ["age", "risk", "wealth"])
     }
+
+    @Test func theArticleBeforeAPlaceholderFollowsItsValue() {
+        let p = Personas(attributes: [("risk", .choice(["aggressive", "cautious", "unique", "honest", "one-off"], weights: [])),
+                                      ("age", .uniform(min: 8, max: 90, integer: true))],
+                         template: "A {risk} trader, a {age}-year-old with an {risk} streak; {unknown} stays; data {risk}.", seed: 3)
+        var seen: Set<String> = []
+        for agent in 0..<400 {
+            let text = p.profile(agent: agent)
+            let risk = p.value(agent: agent, "risk")!, age = p.value(agent: agent, "age")!
+            let an = ["aggressive", "honest"].contains(risk)
+            let anAge = age.hasPrefix("8") || age == "11" || age == "18"
+            #expect(text == "\(an ? "An" : "A") \(risk) trader, \(anAge ? "an" : "a") \(age)-year-old with \(an ? "an" : "a") \(risk) streak; "
+                    + "{unknown} stays; data \(risk).", "\(text)")
+            seen.insert(risk)
+        }
+        #expect(seen.count == 5)
+    }
 }
 
 @Suite struct AnswerSourceTests {

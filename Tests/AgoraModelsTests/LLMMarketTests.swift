@@ -99,7 +99,13 @@ import Testing
         #expect(strings[refused[10]].map { ["band", "tick size", "lot size"].contains(where: $0.contains) } == true, "\(refused)")
         let prose = try #require(rows.first { $0[5] == LLMTraders.statusCode(.noToolCall) })
         #expect(strings[prose[11]]?.contains("Buy low, sell high.") == true)
-        #expect(strings[rows[0][12]]?.contains("You are ") == true && strings[rows[0][12]]?.contains("Best bid") == true)
+        #expect(strings[rows[0][12]]?.contains("You are ") == true)
+        // In continuous trading a trader sees the best quotes; in a call, where the book may be
+        // crossed, the price it would uncross at.
+        let prompts = rows.compactMap { strings[$0[12]] ?? nil }
+        let calls = prompts.filter { $0.contains("call auction.") }, continuous = prompts.filter { $0.contains("trading continuously") }
+        #expect(!continuous.isEmpty && continuous.allSatisfy { $0.contains("Best bid") && !$0.contains("auction price") })
+        #expect(calls.allSatisfy { !$0.contains("Best bid") && $0.contains("auction price") }, "\(calls.first ?? "")")
         #expect(a.latencies.count == a.calls && a.tokensIn > 0)
     }
 

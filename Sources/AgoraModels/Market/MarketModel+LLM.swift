@@ -134,8 +134,16 @@ extension MarketModel {
         case .closed: phase = "closed"
         }
         lines.append("Tick \(tick); the market is \(phase). You trade \(inst.name) (tick size \(inst.tickSize), lot size \(inst.lotSize)); prices are integers in price units.")
-        lines.append("Best bid \(snap.bidPrice) x \(snap.bidSize), best ask \(snap.askPrice) x \(snap.askSize), last trade \(snap.lastPrice), mid \(snap.mid).")
-        if !snap.bids.isEmpty || !snap.asks.isEmpty {
+        if snap.phase.isCall || snap.halted {
+            // A call's book may be crossed, its best prices orders at the edge of the range: what
+            // tells is the price the book would uncross at now.
+            lines.append(snap.indicativePrice > 0
+                ? "Indicative auction price \(snap.indicativePrice) for \(snap.indicativeVolume) shares (the book would uncross there now); last trade \(snap.lastPrice)."
+                : "No indicative auction price yet: the orders in the call do not cross; last trade \(snap.lastPrice).")
+        } else {
+            lines.append("Best bid \(snap.bidPrice) x \(snap.bidSize), best ask \(snap.askPrice) x \(snap.askSize), last trade \(snap.lastPrice), mid \(snap.mid).")
+        }
+        if !(snap.phase.isCall || snap.halted) && (!snap.bids.isEmpty || !snap.asks.isEmpty) {
             let bids = snap.bids.map { "\($0.price)x\($0.quantity)" }.joined(separator: " ")
             let asks = snap.asks.map { "\($0.price)x\($0.quantity)" }.joined(separator: " ")
             lines.append("Order book: bids \(bids.isEmpty ? "none" : bids); asks \(asks.isEmpty ? "none" : asks).")
