@@ -108,6 +108,9 @@ public struct ChatAnswer: Sendable, Hashable {
     public var finishReason: String?
     public var promptTokens: Int
     public var completionTokens: Int
+    /// Raw control characters inside JSON strings, of the body or of a tool call's arguments, that
+    /// were escaped so that the answer could be read (`JSON.escapingControlCharacters`).
+    public var repairedControlCharacters = 0
 
     public init(content: String?, toolCalls: [ToolCall], finishReason: String?, promptTokens: Int, completionTokens: Int) {
         self.content = content
@@ -119,7 +122,15 @@ public struct ChatAnswer: Sendable, Hashable {
 
     /// Reads a chat completion response body (the first choice).
     public static func parse(_ body: Data) throws(JSON.ParseError) -> ChatAnswer {
-        let json = try JSON.parse(body)
+        var repaired = 0
+        let json: JSON
+        do { json = try JSON.parse(body) } catch {
+            // Only a string's raw control characters are forgiven; anything else still fails.
+            let fixed = JSON.escapingControlCharacters(in: String(decoding: body, as: UTF8.self))
+            guard fixed.repaired > 0 else { throw error }
+            json = try JSON.parse(fixed.text)
+            repaired += fixed.repaired
+        }
         guard let choices = json["choices"]?.array, let first = choices.first, let message = first["message"] else {
             throw JSON.ParseError(description: "no choices[0].message in the response")
         }
@@ -129,12 +140,21 @@ public struct ChatAnswer: Sendable, Hashable {
                 throw JSON.ParseError(description: "a tool call without function.name")
             }
             // Arguments are a JSON string by the protocol; some servers send the object itself.
-            let arguments = function["arguments"].map { $0.string ?? $0.rendered } ?? "{}"
+            var arguments = function["arguments"].map { $0.string ?? $0.rendered } ?? "{}"
+            if (try? JSON.parse(arguments)) == nil {
+                let fixed = JSON.escapingControlCharacters(in: arguments)
+                if fixed.repaired > 0, (try? JSON.parse(fixed.text)) != nil {
+                    arguments = fixed.text
+                    repaired += fixed.repaired
+                }
+            }
             calls.append(ToolCall(id: call["id"]?.string ?? "", name: name, arguments: arguments))
         }
         let usage = json["usage"]
-        return ChatAnswer(content: message["content"]?.string, toolCalls: calls, finishReason: first["finish_reason"]?.string,
-                          promptTokens: tokenCount(usage?["prompt_tokens"]), completionTokens: tokenCount(usage?["completion_tokens"]))
+        var answer = ChatAnswer(content: message["content"]?.string, toolCalls: calls, finishReason: first["finish_reason"]?.string,
+                                promptTokens: tokenCount(usage?["prompt_tokens"]), completionTokens: tokenCount(usage?["completion_tokens"]))
+        answer.repairedControlCharacters = repaired
+        return answer
     }
 
     /// The most tokens one answer is believed to have used; a server's count is held to

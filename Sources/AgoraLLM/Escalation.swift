@@ -105,6 +105,9 @@ public struct LLMAccounting: Sendable, Hashable {
     /// Questions asked (each answered one way or another), and the agent-decisions they covered.
     public var questions = 0
     public var covered = 0
+    /// Answers read only after raw control characters inside their JSON strings were escaped
+    /// (a leniency, counted apart from the fallbacks; out-of-range numbers are still refused).
+    public var repaired = 0
 
     public init() {}
 
@@ -131,6 +134,7 @@ public struct LLMAccounting: Sendable, Hashable {
             ("llm.latency_p50_ms", Double(latency(percentile: 50))), ("llm.latency_p95_ms", Double(latency(percentile: 95))),
             ("llm.latency_p99_ms", Double(latency(percentile: 99))),
             ("llm.decisions", Double(decisions)), ("llm.covered", Double(covered)), ("llm.decisions_per_call", decisionsPerCall),
+            ("llm.repaired", Double(repaired)),
         ]
         for f in Fallback.allCases { out.append(("llm.fallback.\(f.rawValue)", Double(fallbacks[f] ?? 0))) }
         return out

@@ -110,6 +110,34 @@ public indirect enum JSON: Sendable, Hashable {
         return try parser.document()
     }
 
+    /// `text` with every raw control character (U+0000…U+001F) inside a JSON string written as
+    /// its escape, and how many there were. RFC 8259 forbids them there, but some servers'
+    /// grammars emit a raw tab or newline inside a string; Agora accepts such an answer after this
+    /// repair and counts it (`llm.repaired`). Outside strings nothing changes, so a document that
+    /// was wrong for another reason stays wrong.
+    public static func escapingControlCharacters(in text: String) -> (text: String, repaired: Int) {
+        var out: [UInt8] = [], repaired = 0
+        var inString = false, escaped = false
+        let bytes = Array(text.utf8)
+        out.reserveCapacity(bytes.count)
+        for c in bytes {
+            if inString {
+                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") {
+                    inString = false
+                } else if c < 0x20 {
+                    repaired += 1
+                    let named: [UInt8: String] = [0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r", 0x08: "\\b", 0x0C: "\\f"]
+                    out += Array((named[c] ?? String(format: "\\u%04x", Int(c))).utf8)
+                    continue
+                }
+            } else if c == UInt8(ascii: "\"") {
+                inString = true
+            }
+            out.append(c)
+        }
+        return repaired == 0 ? (text, 0) : (String(decoding: out, as: UTF8.self), repaired)
+    }
+
     /// A recursive-descent parser over UTF-8 bytes, with a nesting limit.
     struct Parser {
         let bytes: [UInt8]

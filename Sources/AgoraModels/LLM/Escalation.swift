@@ -243,6 +243,7 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
             if let a = reply.answer {
                 accounting.tokensIn += a.promptTokens
                 accounting.tokensOut += a.completionTokens
+                if a.repairedControlCharacters > 0 { accounting.repaired += 1 }
             }
             var status: Fallback?
             var decision: Side.Decision?
@@ -355,6 +356,7 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
         }
         w.write(a.latencies.map(Int64.init))
         for f in Fallback.allCases { w.write(a.fallbacks[f] ?? 0) }
+        w.write(a.repaired)
     }
 
     func load(from r: inout StateReader) throws(StateReader.Failure) {
@@ -399,6 +401,7 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
         a.sent = try r.int(); a.neverSent = try r.int()
         a.latencies = try r.int64s().map { Int($0) }
         for f in Fallback.allCases { let n = try r.int(); if n > 0 { a.fallbacks[f] = n } }
+        a.repaired = try r.int()
         accounting = a
     }
 }
