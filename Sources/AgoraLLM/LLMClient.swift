@@ -169,6 +169,16 @@ public final class LLMClient: @unchecked Sendable {
             urlRequest.httpBody = q.body
             self.lock.withLock { self.counters.attempts += 1 }
             let seconds = min(self.settings.timeoutSeconds, q.deadline.timeIntervalSinceNow)
+            let url = self.settings.completionsURL
+            if url.scheme?.lowercased() == "http" {
+                // A plain-HTTP endpoint (a local server): a blocked thread waits, not a busy one.
+                var headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
+                if let key = self.settings.apiKey, !key.isEmpty { headers.append(("Authorization", "Bearer " + key.value)) }
+                PlainHTTP.start(url: url, headers: headers, body: q.body, maxBytes: self.settings.maxResponseBytes, seconds: seconds) { result in
+                    self.handle(result, q, number: number, finish: finish)
+                }
+                return
+            }
             self.transport.start(urlRequest, on: self.session, maxBytes: self.settings.maxResponseBytes, seconds: seconds) { result in
                 self.handle(result, q, number: number, finish: finish)
             }
@@ -364,6 +374,7 @@ public final class LLMClient: @unchecked Sendable {
             default: return "URL error \(u.code.rawValue)"
             }
         }
+        if let f = error as? PlainHTTP.Failure { return f.description }
         return "\(type(of: error))"
     }
 }

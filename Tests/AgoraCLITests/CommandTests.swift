@@ -783,7 +783,7 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
     static func signalRankOne(_ signal: Int32, scenario: [String], run: String, catalog: String,
                               environment: [String: String] = [:]) throws -> (stopped: Bool, status: Int32, said: String) {
         let stderr = run + ".stderr.txt"
-        FileManager.default.createFile(atPath: stderr, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderr, contents: nil)
         let launcher = Process()
         launcher.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
         launcher.arguments = ["-np", "2", "--oversubscribe", "--timeout", "300", agoraBinary, "run"] + scenario + ["--out", run, "--quiet"]
