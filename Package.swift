@@ -66,7 +66,7 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "AgoraCLI",
                 dependencies: ["AgoraCore", "AgoraEngine", "AgoraExchange", "AgoraLog", "AgoraCatalog", "AgoraModels", "AgoraScenario",
-                               "AgoraRuntime", "AgoraSocial", "AgoraAnalysis", "AgoraCalibration", "AgoraDistributed",
+                               "AgoraRuntime", "AgoraSocial", "AgoraAnalysis", "AgoraCalibration", "AgoraDistributed", "AgoraLLM",
                                "AgoraBench", "CLinux",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),

@@ -3,6 +3,7 @@ import AgoraCatalog
 import AgoraCore
 import AgoraDistributed
 import AgoraEngine
+import AgoraLLM
 import AgoraRuntime
 import AgoraScenario
 import ArgumentParser
@@ -65,10 +66,22 @@ extension AgoraCommand {
             let loaded = Result { try options.load() }
             // Ranks that read different scenarios (or one that cannot read it) stop together.
             SpreadAgreement.check([("whether the scenario reads", (try? loaded.get()) == nil ? "no" : "yes")], in: group)
-            let scenario: Scenario
+            var scenario: Scenario
             do { scenario = try loaded.get() } catch {
                 if lead { throw error }
                 throw Exit.badInput
+            }
+            // OPENAI_BASE_URL without a model: the endpoint says which one it serves.
+            if let pending = scenario.llm?.undiscovered {
+                let chosen = ModelDiscovery.models(baseURL: pending.baseURL, apiKey: pending.apiKey,
+                                                   timeoutSeconds: min(30, pending.timeoutSeconds))
+                    .flatMap { ModelDiscovery.choose($0, at: pending.baseURL) }
+                switch chosen {
+                case .success(let model): scenario = scenario.discovered(model: model)
+                case .failure(let why):
+                    if lead { printError("error: llm: no model was named and \(why)") }
+                    throw Exit.badInput
+                }
             }
             let threads = threadsPerProcess()
             SpreadAgreement.check([
@@ -76,6 +89,7 @@ extension AgoraCommand {
                 ("the shards", scenario.engine.shards.map(String.init) ?? "automatic"),
                 ("the threads per process", String(scenario.engine.threads ?? threads) + " (set --threads to the same on every rank)"),
                 ("the scenario as resolved (its hash)", contentHash(scenario.resolvedYAML)),
+                ("the LLM endpoint's model", scenario.llm?.endpoint?.model ?? "none"),
             ], in: group)
             let catalog = lead ? try catalogOptions.open() : nil
             let world: World

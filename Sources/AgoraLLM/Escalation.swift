@@ -58,6 +58,12 @@ public struct LLMSettings: Sendable, Hashable {
     public var endpoint: EndpointSettings?
     /// Why there is no endpoint, when there is more to say than that none is configured.
     public var noEndpointReason: String?
+    /// An endpoint whose base URL is known but whose model is not (OPENAI_BASE_URL without
+    /// OPENAI_MODEL): `agora run` asks it which models it serves (`ModelDiscovery`) and uses the
+    /// one it serves; until then there is no endpoint.
+    public var undiscovered: EndpointSettings?
+    /// True when the endpoint's model was found by asking it (the run's notes say so).
+    public var modelDiscovered = false
     public var sampling = Sampling()
     /// Answers to questions asked at tick t are applied at tick t + latency (≥ 1): the run goes on
     /// meanwhile and waits, at t + latency, for whatever has not arrived.

@@ -31,7 +31,8 @@ enum PlainHTTP {
         thread.start()
     }
 
-    static func exchange(url: URL, headers: [(String, String)], body: Data, maxBytes: Int, deadline: Date) -> TransferResult {
+    static func exchange(url: URL, method: String = "POST", headers: [(String, String)], body: Data, maxBytes: Int,
+                         deadline: Date) -> TransferResult {
         func failed(_ what: String) -> TransferResult { TransferResult(body: Data(), response: nil, error: Failure(description: what), cut: nil) }
         guard let host = url.host, !host.isEmpty else { return failed("no host in \(url)") }
         let port = url.port ?? 80
@@ -44,7 +45,7 @@ enum PlainHTTP {
         var path = url.path.isEmpty ? "/" : url.path
         if let q = url.query { path += "?" + q }
         let hostHeader = url.port.map { "\(host):\($0)" } ?? host
-        var head = "POST \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         head += "\r\n"
         switch send(fd, Data(head.utf8) + body, deadline: deadline) {

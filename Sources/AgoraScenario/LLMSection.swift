@@ -45,19 +45,13 @@ extension NodeReader {
         }
         if let text = baseURL {
             if let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil {
-                guard let model else {
-                    if baseFromScenario {
-                        fail(endpointNode ?? node, "\(ep).model", "missing; the name of the model the endpoint serves (or set OPENAI_MODEL)")
-                        _ = finish(m, path, s, populations: populations, model: descriptor)
-                        return nil
-                    }
-                    // OPENAI_BASE_URL alone (set for other tools, say) does not make an endpoint.
-                    s.noEndpointReason = "OPENAI_BASE_URL is set but names no model (llm.endpoint.model or OPENAI_MODEL)"
-                    let rest = finish(m, path, s, populations: populations, model: descriptor)
-                    return issues.count == before ? rest : nil
+                if model == nil && baseFromScenario {
+                    fail(endpointNode ?? node, "\(ep).model", "missing; the name of the model the endpoint serves (or set OPENAI_MODEL)")
+                    _ = finish(m, path, s, populations: populations, model: descriptor)
+                    return nil
                 }
                 let key = environment[keyVariable].flatMap { $0.isEmpty ? nil : Secret($0) }
-                var e = EndpointSettings(baseURL: url, model: model, apiKey: key)
+                var e = EndpointSettings(baseURL: url, model: model ?? "", apiKey: key)
                 for (k, v) in tuning {
                     let p = "\(ep).\(k)"
                     switch k {
@@ -70,7 +64,14 @@ extension NodeReader {
                     default: if let x = number(v, p, min: 0.001, max: 1e9, phrase: "a positive number") { e.requestsPerMinute = x }
                     }
                 }
-                s.endpoint = e
+                if model == nil {
+                    // OPENAI_BASE_URL alone: there is no endpoint until `agora run` asks it which
+                    // model it serves (ModelDiscovery); validation and tests stay offline.
+                    s.noEndpointReason = "OPENAI_BASE_URL is set but names no model (llm.endpoint.model or OPENAI_MODEL)"
+                    s.undiscovered = e
+                } else {
+                    s.endpoint = e
+                }
             } else {
                 fail(endpointNode ?? node, "\(ep).base_url", "'\(text)' is not an http(s) URL")
             }

@@ -1,6 +1,7 @@
 import AgoraEngine
 import AgoraLLM
 import AgoraModels
+import Yams
 
 /// A validated scenario: everything needed to assemble and run a world, and nothing unchecked.
 ///
@@ -17,7 +18,7 @@ public struct Scenario: Sendable {
     /// The exchange and fundamentals, for models that trade.
     public let market: MarketSpec?
     /// Which agents ask an LLM and how, for models that escalate.
-    public let llm: LLMSettings?
+    public private(set) var llm: LLMSettings?
     public let engine: EngineSettings
     /// What goes to the event log.
     public let log: LogSettings
@@ -26,11 +27,32 @@ public struct Scenario: Sendable {
     /// The file the scenario came from, as the user named it.
     public let sourcePath: String
     /// The scenario after overrides, as YAML: what the run directory keeps.
-    public let resolvedYAML: String
+    public private(set) var resolvedYAML: String
     /// The overrides applied, as the user wrote them.
     public let overrides: [String]
     /// Where each field path was written, for errors found after reading (at assembly).
     let origins: [String: ScenarioIssue.Origin]
+
+    /// This scenario with its undiscovered endpoint given the model it serves (`ModelDiscovery`).
+    public func discovered(model: String) -> Scenario {
+        guard var settings = llm, var endpoint = settings.undiscovered else { return self }
+        endpoint.model = model
+        settings.endpoint = endpoint
+        settings.undiscovered = nil
+        settings.noEndpointReason = nil
+        settings.modelDiscovered = true
+        var copy = self
+        copy.llm = settings
+        // The scenario as run names the model, so that a resume asks the same one.
+        if let root = try? Yams.compose(yaml: resolvedYAML) {
+            var written = root
+            for (field, value) in [("base_url", endpoint.baseURL.absoluteString), ("model", model)] {
+                written = (try? written.setting([.key("llm"), .key("endpoint"), .key(field)][...], to: Node(value))) ?? written
+            }
+            copy.resolvedYAML = (try? Yams.serialize(node: written)) ?? resolvedYAML
+        }
+        return copy
+    }
 
     /// The origin of `path` or of its closest ancestor that has one.
     public func origin(of path: String) -> ScenarioIssue.Origin {

@@ -506,6 +506,10 @@ agents:
         #expect(env.resolvedYAML.contains("base_url: http://127.0.0.1:9/v1") && !env.resolvedYAML.contains("sk-x"))
         let urlOnly = try ScenarioLoader.parse(Self.base, path: "s.yaml", environment: ["OPENAI_BASE_URL": "http://h/v1"])
         #expect(urlOnly.llm?.endpoint == nil && urlOnly.llm?.noEndpointReason?.contains("names no model") == true)
+        #expect(urlOnly.llm?.undiscovered?.baseURL.absoluteString == "http://h/v1", "left for agora run to ask the endpoint")
+        let found = try #require(urlOnly.discovered(model: "only-one").llm?.endpoint)
+        #expect(found.model == "only-one" && found.baseURL.absoluteString == "http://h/v1")
+        #expect(urlOnly.discovered(model: "only-one").resolvedYAML.contains("model: only-one"))
         let named = Self.base + "  endpoint: {base_url: \"https://example.org/v1\", model: big, api_key_env: MY_KEY, max_concurrency: 3}\n"
             + "  tool_choice: auto\n"
         let n = try ScenarioLoader.parse(named, path: "s.yaml", environment: ["MY_KEY": "k2", "OPENAI_API_KEY": "other"])

@@ -303,6 +303,9 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
     /// `tool_choice` the server refused.
     var notes: [String] {
         var out = ["llm: " + source.label]
+        if settings.modelDiscovered, let e = settings.endpoint {
+            out.append("llm: no model was named; \(e.baseURL.absoluteString) serves one, \(e.model), and the run used it")
+        }
         if let stats = source.clientStats {
             if let first = stats.firstError { out.append("llm: the endpoint's first error: " + first) }
             if let settled = stats.settledToolChoice {
