@@ -30,6 +30,13 @@ public final class LLMClient: @unchecked Sendable {
     private var lastError: String?
     /// The `tool_choice` the server took after refusing `required` (nil: nothing learned).
     private var learnedChoice: String?
+    /// Adaptive concurrency: requests allowed in flight now, the most the endpoint was found to
+    /// take, and the fastest answer seen (its unloaded latency).
+    private var limit = 1
+    private var ceiling: Int?
+    private var fastest = Double.infinity
+    /// Answers that came back fast since the limit last changed: it rises once `limit` have.
+    private var fastSinceChange = 0
     private var random = SystemRandomNumberGenerator()
 
     public init(settings: EndpointSettings) {
@@ -100,7 +107,7 @@ public final class LLMClient: @unchecked Sendable {
     private func pump() {
         while true {
             let next: (ChatRequest, @Sendable (LLMOutcome) -> Void)? = lock.withLock {
-                guard inFlight < settings.maxConcurrency, !waiting.isEmpty else { return nil }
+                guard inFlight < min(limit, settings.maxConcurrency), !waiting.isEmpty else { return nil }
                 inFlight += 1
                 return waiting.removeFirst()
             }
@@ -113,6 +120,7 @@ public final class LLMClient: @unchecked Sendable {
                 guard let self else { return done(outcome) }
                 self.lock.withLock {
                     self.inFlight -= 1
+                    self.adapt(to: outcome)
                     self.counters.latencies.append(outcome.seconds)
                     if let a = outcome.answer {
                         self.counters.succeeded += 1
@@ -126,6 +134,37 @@ public final class LLMClient: @unchecked Sendable {
                 self.pump()
             }
         }
+    }
+
+    /// Adaptive concurrency, after each finished question (under the lock). The client starts
+    /// with one request in flight. Once `limit` answers in a row came back, on their first
+    /// attempt, about as fast as the fastest seen (within 1.25× and 20 ms: the server is not
+    /// queueing), it allows one more. An answer more than 1.6× as slow (and 50 ms) means
+    /// requests now wait at the server: the limit goes back one and stays there (the ceiling). A
+    /// timeout halves it. Against a server that answers one request at a time this settles at
+    /// 1; against one with slots to spare it climbs to `max_concurrency`.
+    private func adapt(to outcome: LLMOutcome) {
+        if outcome.failure?.kind == "timeout" || outcome.failure?.kind == "deadline" {
+            limit = max(1, limit / 2)
+            ceiling = limit
+            fastSinceChange = 0
+        } else if outcome.answer != nil, outcome.attempts == 1 {
+            let latency = outcome.seconds
+            fastest = min(fastest, latency)
+            if latency <= fastest * 1.25 + 0.02 {
+                fastSinceChange += 1
+                if fastSinceChange >= limit, limit < min(settings.maxConcurrency, ceiling ?? .max) {
+                    limit += 1
+                    fastSinceChange = 0
+                }
+            } else if latency > fastest * 1.6 + 0.05, limit > 1 {
+                limit -= 1
+                ceiling = limit
+                fastSinceChange = 0
+            }
+        }
+        counters.concurrency = limit
+        counters.concurrencyCeiling = ceiling
     }
 
     /// When the next attempt may start, reserving its rate-limit slot; nil when the breaker is open.
@@ -215,6 +254,8 @@ public final class LLMClient: @unchecked Sendable {
             guard Date().addingTimeInterval(pause) < q.deadline else { return done(nil, .deadline) }
             lock.withLock {
                 counters.retries += 1
+                // The server may still be working on the attempt given up on: counted apart.
+                if case .timeout = failure { counters.timeoutRetries += 1 }
                 if let wait { notBefore = max(notBefore, Date().addingTimeInterval(wait)) }
             }
             let again = q

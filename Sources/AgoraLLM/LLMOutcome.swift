@@ -100,6 +100,12 @@ public struct LLMClientStats: Sendable, Hashable {
     /// choice that was tried ("auto", "function"), and the choice the client settled on.
     public var toolChoiceFallbacks: [String: Int] = [:]
     public var settledToolChoice: String?
+    /// Requests the client lets be in flight now (adaptive: from 1 up to `maxConcurrency`), and
+    /// the most it has found the endpoint can take without its latency growing (nil: no limit found).
+    public var concurrency = 1
+    public var concurrencyCeiling: Int?
+    /// Retries after a timeout: the server may still have been working on the abandoned attempt.
+    public var timeoutRetries = 0
 
     public init() {}
 }

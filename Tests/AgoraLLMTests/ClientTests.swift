@@ -129,6 +129,46 @@ import Testing
         #expect(gauge.peak <= 3 && gauge.peak >= 1)
     }
 
+    @Test func concurrencySettlesAtOneAgainstAServerThatAnswersOneAtATime() throws {
+        let gauge = Gauge()
+        let one = NSLock()
+        let server = try LoopbackServer { _ in
+            one.withLock {  // one request at a time: the others wait here, as in a single-slot server
+                gauge.enter()
+                Thread.sleep(forTimeInterval: 0.3)
+                gauge.leave()
+            }
+            return .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}"))
+        }
+        defer { server.stop() }
+        var settings = Self.settings(server)
+        settings.maxConcurrency = 8
+        let client = LLMClient(settings: settings)
+        let out = client.run((0..<12).map { Self.request("\($0)") })
+        #expect(out.allSatisfy { $0.answer != nil })
+        #expect(client.stats.concurrency == 1 && client.stats.concurrencyCeiling == 1, "\(client.stats.concurrency), \(String(describing: client.stats.concurrencyCeiling))")
+        // At most one request waited behind another before the client learned.
+        let slow = client.stats.latencies.filter { $0 > 0.45 }.count
+        #expect(slow <= 2, "\(client.stats.latencies)")
+    }
+
+    @Test func concurrencyClimbsAgainstAServerWithSlotsToSpare() throws {
+        let gauge = Gauge()
+        let server = try LoopbackServer { _ in
+            gauge.enter()
+            Thread.sleep(forTimeInterval: 0.1)
+            gauge.leave()
+            return .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}"))
+        }
+        defer { server.stop() }
+        var settings = Self.settings(server)
+        settings.maxConcurrency = 6
+        let client = LLMClient(settings: settings)
+        let out = client.run((0..<40).map { Self.request("\($0)") })
+        #expect(out.allSatisfy { $0.answer != nil })
+        #expect(client.stats.concurrency == 6 && client.stats.concurrencyCeiling == nil && gauge.peak >= 4, "\(client.stats.concurrency), peak \(gauge.peak)")
+    }
+
     @Test func theKeyIsNeverPrinted() {
         let s = EndpointSettings(baseURL: URL(string: "http://127.0.0.1:1/v1")!, model: "m", apiKey: Secret(Self.key))
         for text in ["\(s)", String(describing: s), String(reflecting: s), "\(s.apiKey!)"] {

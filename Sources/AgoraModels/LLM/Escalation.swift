@@ -312,6 +312,10 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
                 let shown = settled.hasPrefix(ChatRequest.namedPrefix) ? "the function " + settled.dropFirst(ChatRequest.namedPrefix.count) : settled
                 out.append("llm: the endpoint refused tool_choice \(settings.toolChoice); questions were asked with \(shown) instead")
             }
+            if let ceiling = stats.concurrencyCeiling, let max = settings.endpoint?.maxConcurrency, ceiling < max {
+                out.append("llm: the endpoint's answers slowed past \(ceiling) request\(ceiling == 1 ? "" : "s") at once; "
+                           + "the client kept to \(stats.concurrency) (max_concurrency \(max))")
+            }
         }
         return out
     }
@@ -325,7 +329,8 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
             client = LLMFailure.kinds.map { ("llm.failure.\($0)", Double(stats.failures[$0] ?? 0)) }
                 + [("llm.retry_after_capped", Double(stats.retryAfterCapped)),
                    ("llm.tool_choice_auto", Double(stats.toolChoiceFallbacks["auto"] ?? 0)),
-                   ("llm.tool_choice_function", Double(stats.toolChoiceFallbacks["function"] ?? 0))]
+                   ("llm.tool_choice_function", Double(stats.toolChoiceFallbacks["function"] ?? 0)),
+                   ("llm.concurrency", Double(stats.concurrency)), ("llm.timeout_retries", Double(stats.timeoutRetries))]
         }
         return [("llm.escalated_agents", Double(escalated.count))] + a.figures + client
     }
