@@ -144,11 +144,12 @@ public final class LLMClient: @unchecked Sendable {
     /// timeout halves it. Against a server that answers one request at a time this settles at
     /// 1; against one with slots to spare it climbs to `max_concurrency`.
     private func adapt(to outcome: LLMOutcome) {
-        if outcome.failure?.kind == "timeout" || outcome.failure?.kind == "deadline" {
+        switch outcome.failure {
+        case .timeout?, .deadline?:
             limit = max(1, limit / 2)
             ceiling = limit
             fastSinceChange = 0
-        } else if outcome.answer != nil, outcome.attempts == 1 {
+        case nil where outcome.answer != nil && outcome.attempts == 1:
             let latency = outcome.seconds
             fastest = min(fastest, latency)
             if latency <= fastest * 1.25 + 0.02 {
@@ -162,6 +163,8 @@ public final class LLMClient: @unchecked Sendable {
                 ceiling = limit
                 fastSinceChange = 0
             }
+        default:
+            break
         }
         counters.concurrency = limit
         counters.concurrencyCeiling = ceiling

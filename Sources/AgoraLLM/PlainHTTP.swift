@@ -20,6 +20,12 @@ enum PlainHTTP {
         let description: String
     }
 
+    /// How connecting or sending ended early: the attempt's deadline passed, or the socket failed.
+    enum Stop: Error {
+        case deadline
+        case failed(Failure)
+    }
+
     /// Sends `body` to `url` with `headers` and calls `done` once, from a thread of its own.
     static func start(url: URL, headers: [(String, String)], body: Data, maxBytes: Int, seconds: Double,
                       done: @escaping @Sendable (TransferResult) -> Void) {
@@ -39,7 +45,8 @@ enum PlainHTTP {
         let fd: Int32
         switch connect(host: host, port: port, deadline: deadline) {
         case .success(let s): fd = s
-        case .failure(let f): return f.description == "deadline" ? cut(.deadline) : failed(f.description)
+        case .failure(.deadline): return cut(.deadline)
+        case .failure(.failed(let f)): return failed(f.description)
         }
         defer { close(fd) }
         var path = url.path.isEmpty ? "/" : url.path
@@ -50,7 +57,8 @@ enum PlainHTTP {
         head += "\r\n"
         switch send(fd, Data(head.utf8) + body, deadline: deadline) {
         case .success: break
-        case .failure(let f): return f.description == "deadline" ? cut(.deadline) : failed(f.description)
+        case .failure(.deadline): return cut(.deadline)
+        case .failure(.failed(let f)): return failed(f.description)
         }
         return receive(fd, url: url, maxBytes: maxBytes, deadline: deadline)
     }
@@ -77,13 +85,13 @@ enum PlainHTTP {
         }
     }
 
-    static func connect(host: String, port: Int, deadline: Date) -> Result<Int32, Failure> {
+    static func connect(host: String, port: Int, deadline: Date) -> Result<Int32, Stop> {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)
-        guard status == 0, let first = list else { return .failure(Failure(description: "unknown host")) }
+        guard status == 0, let first = list else { return .failure(.failed(Failure(description: "unknown host"))) }
         defer { freeaddrinfo(list) }
         var lastError = "cannot connect"
         var entry: UnsafeMutablePointer<addrinfo>? = first
@@ -102,7 +110,7 @@ enum PlainHTTP {
             }
             guard wait(fd, Int16(POLLOUT), deadline: deadline) else {
                 close(fd)
-                return .failure(Failure(description: "deadline"))
+                return .failure(.deadline)
             }
             var err: Int32 = 0
             var len = socklen_t(MemoryLayout<Int32>.size)
@@ -111,20 +119,20 @@ enum PlainHTTP {
             lastError = "cannot connect (\(String(cString: strerror(err))))"
             close(fd)
         }
-        return .failure(Failure(description: lastError))
+        return .failure(.failed(Failure(description: lastError)))
     }
 
-    static func send(_ fd: Int32, _ data: Data, deadline: Date) -> Result<Void, Failure> {
+    static func send(_ fd: Int32, _ data: Data, deadline: Date) -> Result<Void, Stop> {
         var sent = 0
-        return data.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Result<Void, Failure> in
+        return data.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Result<Void, Stop> in
             while sent < b.count {
                 let n = Glibc.send(fd, b.baseAddress! + sent, b.count - sent, Int32(MSG_NOSIGNAL))
                 if n > 0 { sent += n; continue }
                 if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-                    guard wait(fd, Int16(POLLOUT), deadline: deadline) else { return .failure(Failure(description: "deadline")) }
+                    guard wait(fd, Int16(POLLOUT), deadline: deadline) else { return .failure(.deadline) }
                     continue
                 }
-                return .failure(Failure(description: "connection lost (\(String(cString: strerror(errno))))"))
+                return .failure(.failed(Failure(description: "connection lost (\(String(cString: strerror(errno))))")))
             }
             return .success(())
         }

@@ -178,7 +178,7 @@ public struct SweepRunner {
                     }
                     try? catalog.markRun(directory: dir, sweep: row.sweepID)
                 }
-                let eta = shared.record(row, ok: row.status == "finished", seconds: clock.elapsed, jobs: jobs)
+                let eta = shared.record(row, seconds: clock.elapsed, jobs: jobs)
                 let line = "point \(t.point.index) replicate \(t.replicate) (\(what)): \(row.status)"
                     + String(format: " in %.1f s", clock.elapsed) + (row.error.map { " — \($0)" } ?? "") + "; " + eta
                 progress(line)
@@ -278,7 +278,7 @@ final class Shared: @unchecked Sendable {
     }
 
     /// Records a run that ended; what is left, as the run's line ends: "7 of 24, about 34 s left".
-    func record(_ row: Catalog.SweepPoint, ok: Bool, seconds: Double, jobs: Int) -> String {
+    func record(_ row: Catalog.SweepPoint, seconds: Double, jobs: Int) -> String {
         lock.withLock {
             try? catalog.setSweepPoint(row)
             done.append(row.status)

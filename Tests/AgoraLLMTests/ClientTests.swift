@@ -113,58 +113,56 @@ import Testing
         #expect(server.requests.count == 3 && client.stats.breakerOpenings == 1)
     }
 
-    @Test func concurrencyIsBounded() throws {
-        let gauge = Gauge()
-        let server = try LoopbackServer { _ in
-            gauge.enter()
-            Thread.sleep(forTimeInterval: 0.05)
-            gauge.leave()
+    /// A server that answers `hold` after `seconds`; `gauge` sees how many requests it holds at
+    /// once. With `oneAtATime`, requests wait for each other, as in a single-slot server.
+    static func slowServer(_ seconds: Double, oneAtATime: Bool = false, gauge: Gauge) throws -> LoopbackServer {
+        let one = NSLock()
+        return try LoopbackServer { _ in
+            func serve() {
+                gauge.enter()
+                Thread.sleep(forTimeInterval: seconds)
+                gauge.leave()
+            }
+            if oneAtATime { one.withLock(serve) } else { serve() }
             return .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}"))
         }
-        defer { server.stop() }
+    }
+
+    /// `questions` questions at once through a client allowed `maxConcurrency` in flight.
+    static func ask(_ server: LoopbackServer, questions: Int, maxConcurrency: Int) -> (LLMClient, [LLMOutcome]) {
         var settings = Self.settings(server)
-        settings.maxConcurrency = 3
-        let out = LLMClient(settings: settings).run((0..<24).map { Self.request("\($0)") })
+        settings.maxConcurrency = maxConcurrency
+        let client = LLMClient(settings: settings)
+        return (client, client.run((0..<questions).map { Self.request("\($0)") }))
+    }
+
+    @Test func concurrencyIsBounded() throws {
+        let gauge = Gauge()
+        let server = try Self.slowServer(0.05, gauge: gauge)
+        defer { server.stop() }
+        let (_, out) = Self.ask(server, questions: 24, maxConcurrency: 3)
         #expect(out.allSatisfy { $0.answer != nil })
         #expect(gauge.peak <= 3 && gauge.peak >= 1)
     }
 
     @Test func concurrencySettlesAtOneAgainstAServerThatAnswersOneAtATime() throws {
         let gauge = Gauge()
-        let one = NSLock()
-        let server = try LoopbackServer { _ in
-            one.withLock {  // one request at a time: the others wait here, as in a single-slot server
-                gauge.enter()
-                Thread.sleep(forTimeInterval: 0.3)
-                gauge.leave()
-            }
-            return .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}"))
-        }
+        let server = try Self.slowServer(0.3, oneAtATime: true, gauge: gauge)
         defer { server.stop() }
-        var settings = Self.settings(server)
-        settings.maxConcurrency = 8
-        let client = LLMClient(settings: settings)
-        let out = client.run((0..<12).map { Self.request("\($0)") })
+        let (client, out) = Self.ask(server, questions: 12, maxConcurrency: 8)
         #expect(out.allSatisfy { $0.answer != nil })
         #expect(client.stats.concurrency == 1 && client.stats.concurrencyCeiling == 1, "\(client.stats.concurrency), \(String(describing: client.stats.concurrencyCeiling))")
         // At most one request waited behind another before the client learned.
         let slow = client.stats.latencies.filter { $0 > 0.45 }.count
         #expect(slow <= 2, "\(client.stats.latencies)")
+        #expect(gauge.peak == 1, "the server held one request at a time")
     }
 
     @Test func concurrencyClimbsAgainstAServerWithSlotsToSpare() throws {
         let gauge = Gauge()
-        let server = try LoopbackServer { _ in
-            gauge.enter()
-            Thread.sleep(forTimeInterval: 0.1)
-            gauge.leave()
-            return .respond(status: 200, body: OpenAIFixture.toolCall("hold", arguments: "{}"))
-        }
+        let server = try Self.slowServer(0.1, gauge: gauge)
         defer { server.stop() }
-        var settings = Self.settings(server)
-        settings.maxConcurrency = 6
-        let client = LLMClient(settings: settings)
-        let out = client.run((0..<40).map { Self.request("\($0)") })
+        let (client, out) = Self.ask(server, questions: 40, maxConcurrency: 6)
         #expect(out.allSatisfy { $0.answer != nil })
         #expect(client.stats.concurrency == 6 && client.stats.concurrencyCeiling == nil && gauge.peak >= 4, "\(client.stats.concurrency), peak \(gauge.peak)")
     }

@@ -96,6 +96,7 @@ class EventLog:
         self.strings: list[str] = []
         self.problems: list[Problem] = []
         self._frames: list[_Frame] = []
+        self._string_table = None  # the strings as an object array, for text columns
         self._scan(header_size)
 
     def _scan(self, off: int):
@@ -260,7 +261,7 @@ class EventLog:
         if typ == "f64":
             return v.view(np.float64)
         if typ == "text":
-            if getattr(self, "_string_table", None) is None or len(self._string_table) != len(self.strings) + 1:
+            if self._string_table is None or len(self._string_table) != len(self.strings) + 1:
                 self._string_table = np.array(self.strings + [None], dtype=object)
             return self._string_table[np.where((v >= 0) & (v < len(self.strings)), v, len(self.strings))]
         if names and column in k.labels:

@@ -23,7 +23,7 @@ def started(cli, tmp_path_factory):
 
 def test_run_returns_the_finished_run(cli, started):
     assert started.manifest["seed"] == 3 and started.manifest["shards"] == 3
-    assert started.manifest["overrides"][-1].startswith("--set") or "--set" in " ".join(started.manifest["overrides"])
+    assert "--set ticks=400" in started.manifest["overrides"] and "--set agents[4].count=10" in started.manifest["overrides"]
     # The same seed through the CLI: the same digest.
     again = json.loads(cli("run", "scenarios/market.yaml", "--seed", "3", "--json", "--quiet", "--out",
                            str(started.directory.parent / "again"), *SMALL_MARKET))
