@@ -64,11 +64,10 @@ def read_sweep(sweep_id, catalog=None):
             raise AgoraError(f"no sweep {sweep_id!r} in {path}; sweeps: {', '.join(known) or 'none'}")
         points = pd.read_sql_query(
             "SELECT point, replicate, seed, status, run_id, run_dir, error, parameters FROM sweep_points "
-            "WHERE sweep_id = ? ORDER BY point, replicate, attempt", db, params=(row[0],))
+            "WHERE sweep_id = ? ORDER BY point, replicate", db, params=(row[0],))
         metrics = pd.read_sql_query(
             "SELECT m.run_id, m.name, m.value FROM metrics m JOIN sweep_points p ON p.run_id = m.run_id WHERE p.sweep_id = ?",
             db, params=(row[0],))
-    points = points.drop_duplicates(["point", "replicate"], keep="last").reset_index(drop=True)
     params = pd.DataFrame([{k: _number(v) for k, v in json.loads(p).items()} for p in points.pop("parameters")], index=points.index)
     table = pd.concat([points, params], axis=1)
     if len(metrics):
