@@ -5,7 +5,6 @@ import shutil
 import duckdb
 import pandas as pd
 import polars as pl
-import pytest
 
 import agora
 
