@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "AgoraLLMTests", dependencies: ["AgoraLLM", "LLMFixture"], swiftSettings: strict),
         .testTarget(name: "AgoraAnalysisTests", dependencies: ["AgoraAnalysis", "AgoraRuntime", "AgoraScenario"], swiftSettings: strict),
         .testTarget(name: "AgoraCalibrationTests", dependencies: ["AgoraCalibration", "AgoraScenario"], swiftSettings: strict),
-        .testTarget(name: "AgoraCLITests", dependencies: ["AgoraCLI", "agora", "AgoraCatalog", "AgoraLog", "LLMFixture"],
+        .testTarget(name: "AgoraCLITests", dependencies: ["AgoraCLI", "agora", "AgoraCatalog", "AgoraLog", "AgoraLLM", "AgoraCore", "LLMFixture"],
                     exclude: ["Golden"], swiftSettings: strict),
     ]
 )

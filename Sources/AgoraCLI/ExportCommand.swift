@@ -6,16 +6,17 @@ extension AgoraCommand {
     /// `agora export`: a run's tables in the formats researchers' tools read.
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a run's events and metrics as Parquet, Arrow or CSV files.",
+            abstract: "Write a run's events and metrics as Parquet, Arrow or CSV files, or its LLM decisions as training data.",
             discussion: """
             agora export RUN writes one file per event kind (trade, report, post…) plus metrics and \
             agents into --out (default RUN_DIR/export), with coded columns as names (side buy, \
             instrument ACME) and text columns as strings; docs/data.md gives every table's schema. \
             It runs the Python package in analysis/ with pyarrow: $AGORA_PYTHON, else python3 (the \
             checkout's analysis/ folder is put on its path). A damaged log exports its readable \
-            records and exits 1, naming the damage.
+            records and exits 1, naming the damage. agora export trajectories RUN writes the run's \
+            LLM decisions as fine-tuning examples with their outcomes (docs/trajectories.md).
             """,
-            subcommands: [Events.self],
+            subcommands: [Events.self, Trajectories.self],
             defaultSubcommand: Events.self)
 
         struct Events: ParsableCommand {

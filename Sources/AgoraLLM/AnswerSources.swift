@@ -9,6 +9,11 @@ public struct LLMAsk: Sendable {
     /// The request's identity: a hash of the endpoint and the exact request body. Cache key, and
     /// what a replay checks its questions against.
     public var key: Int64
+    /// Who asks: the agents that share this question (its archetype's askers, lowest first) and
+    /// the archetype's name. Not part of the request or its key; for those who watch the questions
+    /// (`agora export trajectories`).
+    public var members: [Int] = []
+    public var archetype = ""
 
     public init(tick: Int, index: Int, request: ChatRequest, endpoint: String) {
         self.tick = tick
@@ -71,10 +76,15 @@ public protocol AnswerSource: AnyObject, Sendable {
     var clientStats: LLMClientStats? { get }
     /// Whether answers are a recording played back.
     var isReplay: Bool { get }
+    /// Told, once the answer to the `index`-th question asked at `tick` has been applied, which of
+    /// its members took it (the others followed their rules). Sources ignore it; a watching source
+    /// keeps it for the trajectory export.
+    func applied(askedAt tick: Int, index: Int, takers: [Int])
 }
 
 extension AnswerSource {
     public var isReplay: Bool { false }
+    public func applied(askedAt tick: Int, index: Int, takers: [Int]) {}
 }
 
 /// No endpoint configured: every question gets "no endpoint" at once, and the rule policies decide.

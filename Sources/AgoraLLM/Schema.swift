@@ -1,5 +1,5 @@
-/// Checks a JSON value against a JSON Schema, for the subset tool parameters use: `type`
-/// (object, string, integer, number, boolean, array), `properties`, `required`,
+/// Checks a JSON value against a JSON Schema, for the subset tool parameters use: `type` (one, or
+/// a list) (object, string, integer, number, boolean, array), `properties`, `required`,
 /// `additionalProperties: false`, `enum`, `minimum`, `maximum`, `minLength`, `maxLength`, `items`.
 ///
 /// A model's tool call is text it made up; this is what stands between it and the exchange.
@@ -12,19 +12,22 @@ public enum SchemaCheck {
     }
 
     static func check(_ value: JSON, _ schema: JSON, _ path: String, _ out: inout [String]) {
-        if let type = schema["type"]?.string {
-            let ok: Bool
-            switch type {
-            case "object": ok = value.object != nil
-            case "array": ok = value.array != nil
-            case "string": ok = value.string != nil
-            case "integer": ok = value.integer != nil
-            case "number": ok = value.double != nil
-            case "boolean": if case .bool = value { ok = true } else { ok = false }
-            case "null": ok = value == .null
-            default: ok = true
+        // `type` names one type, or lists several ("string" or null).
+        let types = schema["type"]?.string.map { [$0] } ?? schema["type"]?.array?.compactMap(\.string)
+        if let types {
+            func conforms(_ type: String) -> Bool {
+                switch type {
+                case "object": return value.object != nil
+                case "array": return value.array != nil
+                case "string": return value.string != nil
+                case "integer": return value.integer != nil
+                case "number": return value.double != nil
+                case "boolean": if case .bool = value { return true } else { return false }
+                case "null": return value == .null
+                default: return true
+                }
             }
-            guard ok else { return out.append("\(path): expected \(type), got \(describe(value))") }
+            guard types.contains(where: conforms) else { return out.append("\(path): expected \(types.joined(separator: " or ")), got \(describe(value))") }
         }
         if let options = schema["enum"]?.array, !options.contains(value) {
             out.append("\(path): \(value.rendered) is not one of \(options.map(\.rendered).joined(separator: ", "))")

@@ -9,6 +9,7 @@
     run.agents                                    # agent → population and kind
     table = agora.sweep("scenarios/sweeps/sir-transmission.yaml")   # one row per run
     agora.export(run.directory, "out/", format="parquet")          # for DuckDB, polars
+    agora.read_trajectories(path)                 # an `agora export trajectories` file
 
 The event-log reader is this package's own implementation of docs/log-format.md; docs/data.md
 documents every table and column.
@@ -24,9 +25,10 @@ from .market import bars, log_returns, stylized_facts
 from .run import Events, Run, read_manifest, read_metrics, read_run, run
 from .stats import acf, autocorrelation, excess_kurtosis, gini, hill
 from .sweep import read_sweep, sweep
+from .trajectories import read_trajectories
 
 __all__ = [
-    "run", "sweep", "read_run", "read_sweep", "export", "Run", "Events", "AgoraError", "ExportError", "binary",
+    "run", "sweep", "read_run", "read_sweep", "read_trajectories", "export", "Run", "Events", "AgoraError", "ExportError", "binary",
     "read_manifest", "read_metrics", "read_log", "EventLog", "LogFormatError", "read_catalog", "metrics_wide",
     "bars", "log_returns", "stylized_facts", "acf", "autocorrelation", "excess_kurtosis", "gini", "hill",
 ]

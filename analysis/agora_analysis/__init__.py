@@ -9,5 +9,5 @@ from agora import catalog, log, market, plots, stats  # noqa: F401
 
 __all__ = agora.__all__
 
-for _name in ("catalog", "log", "market", "plots", "stats", "run", "sweep", "export", "binary"):
+for _name in ("catalog", "log", "market", "plots", "stats", "run", "sweep", "export", "binary", "trajectories"):
     sys.modules[f"{__name__}.{_name}"] = sys.modules.get(f"agora.{_name}") or __import__(f"agora.{_name}", fromlist=["_"])

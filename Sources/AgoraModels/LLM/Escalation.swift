@@ -162,7 +162,7 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
             }
         }
         // Archetypes: askers sharing persona attributes, instrument and bucket share a question.
-        var groups: [String: [Int]] = [:]
+        var groups: [String: [Int]] = [:], names: [Int: String] = [:]
         var observations: [Int: EscalationObservation] = [:]
         for k in askers {
             let agent = escalated[k]
@@ -177,6 +177,7 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
             }
             groups[id, default: []].append(agent)
         }
+        for (id, members) in groups { names[members.min()!] = id }
         var questions: [Question] = []
         var asks: [LLMAsk] = []
         for members in groups.values.map({ $0.sorted() }).sorted(by: { $0[0] < $1[0] }) {
@@ -194,7 +195,9 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
             let request = ChatRequest(model: settings.endpoint?.model ?? "none",
                                       messages: [ChatMessage(.system, system), ChatMessage(.user, observations[rep]!.text)],
                                       tools: tools, sampling: settings.sampling, toolChoice: settings.toolChoice)
-            let ask = LLMAsk(tick: tick, index: asks.count, request: request, endpoint: endpointName)
+            var ask = LLMAsk(tick: tick, index: asks.count, request: request, endpoint: endpointName)
+            ask.members = members
+            ask.archetype = names[rep] ?? ""
             asks.append(ask)
             questions.append(Question(members: members, context: side.context(of: rep), prompt: system + "\n\n" + observations[rep]!.text,
                                       key: ask.key))
@@ -263,6 +266,7 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
                 accounting.failures += 1
             }
             if let decision {
+                var takers: [Int] = []
                 for m in q.members {
                     var r = draws.agent(m)
                     if mix.isCertain || r.bernoulli(mix) {
@@ -271,10 +275,12 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
                         if pendingFlag.indices.contains(m) { pendingFlag[m] = 1 }
                         side.apply(decision, member: m)
                         accounting.decisions += 1
+                        takers.append(m)
                     } else {
                         accounting.fallbacks[.mixed, default: 0] += 1
                     }
                 }
+                source.applied(askedAt: tick, index: index, takers: takers)
             } else if let status {
                 accounting.fallbacks[status, default: 0] += q.members.count
             }
