@@ -126,15 +126,16 @@ public enum TrajectoryExport {
             run = manifest["run_id"]?.string ?? run
             digest = manifest["digest"]?.string
         }
+        let loaded: Scenario
+        do { loaded = try ScenarioLoader.load(path: scenarioPath) } catch { throw Failure("the run's scenario.yaml no longer reads: \(error)") }
         // The reward's window decides how long the replay watches each decision.
-        let reward: TrajectoryReward?
-        if let r = options.reward {
-            reward = r
-        } else {
-            guard let loaded = try? ScenarioLoader.load(path: scenarioPath) else { throw Failure("the run's scenario.yaml no longer reads") }
-            reward = TrajectoryReward.usual(model: loaded.model.name)
-        }
+        let reward = options.reward ?? TrajectoryReward.usual(model: loaded.model.name)
         let recorder = TrajectoryRecorder(horizon: reward?.horizon ?? 1)
+        guard loaded.llm != nil else {
+            // No agent could ask: nothing to replay for.
+            return Collected(provenance: Provenance(run: run, digest: digest, scenario: loaded.name, seed: loaded.seed, kinds: []),
+                             recorder: recorder, reward: reward, scenario: loaded, problem: nil)
+        }
         let replay: (verdict: Replay.Verdict, scenario: Scenario, damage: String?)
         do {
             replay = try Replay.run(directory: directory, threads: options.threads, watcher: recorder)
