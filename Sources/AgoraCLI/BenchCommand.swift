@@ -13,13 +13,13 @@ extension AgoraCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a benchmark workload and print one JSON line of figures.",
             discussion: """
-            Workloads (docs/benchmarks.md): boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba; under mpirun \
+            Workloads (docs/benchmarks.md): boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba, llm_wait; under mpirun \
             transport; and distributed, which runs itself under mpirun for strong and weak scaling (docs/distributed.md). \
             Setup is outside the timer and every result is checked. Build in release (swift build -c release) before \
             measuring.
             """)
 
-        @Argument(help: "The workload: boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba, transport or distributed.")
+        @Argument(help: "The workload: boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba, llm_wait, transport or distributed.")
         var workload: String
 
         @Option(help: "boltzmann: number of agents (default 100,000); distributed: the population of strong scaling (default 1,000,000).")
@@ -42,6 +42,12 @@ extension AgoraCommand {
 
         @Option(help: "sir_ba: generate a Barabási–Albert graph of this many nodes (m = 4) instead of reading a file; graph_ba: nodes (default 1,000,000).")
         var nodes: Int?
+
+        @Option(help: "llm_wait: seconds the loopback server takes to answer each request.")
+        var waitSeconds = 5.0
+
+        @Option(help: "llm_wait: questions to ask.")
+        var requests = 2
 
         @Option(help: "Seed.")
         var seed: UInt64 = 42
@@ -83,8 +89,8 @@ extension AgoraCommand {
         var worker = false
 
         func validate() throws {
-            guard ["boltzmann", "sir_ba", "lob_cross", "lob_passive", "eventlog", "graph_ba", "transport", "distributed"].contains(workload) else {
-                throw ValidationError("unknown workload '\(workload)'; choose boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba, transport or distributed")
+            guard ["boltzmann", "sir_ba", "lob_cross", "lob_passive", "eventlog", "graph_ba", "llm_wait", "transport", "distributed"].contains(workload) else {
+                throw ValidationError("unknown workload '\(workload)'; choose boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba, llm_wait, transport or distributed")
             }
             if workload == "distributed" {
                 guard let list = rankList, !list.isEmpty, list.allSatisfy({ $0 >= 1 }) else {
@@ -102,6 +108,8 @@ extension AgoraCommand {
             if let s = shards, s < 1 { throw ValidationError("--shards must be at least 1") }
             if let n = nodes, n < 10 { throw ValidationError("--nodes must be at least 10") }
             if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
+            if !(waitSeconds > 0 && waitSeconds <= 600) { throw ValidationError("--wait-seconds must be above 0 and at most 600") }
+            if requests < 1 || requests > 64 { throw ValidationError("--requests must be 1 to 64") }
         }
 
         func run() throws {
@@ -116,6 +124,11 @@ extension AgoraCommand {
             let report: BenchReport
             do {
                 switch workload {
+                case "llm_wait":
+                    do { report = try LLMWaitBench.run(wait: waitSeconds, requests: requests) } catch let e as LLMWaitBench.Failure {
+                        printError("error: \(e)")
+                        throw Exit.failure
+                    }
                 case "graph_ba":
                     report = try Workloads.graphBA(nodes: nodes ?? 1_000_000, m: 5, seed: seed, repeat: `repeat`)
                 case "eventlog":

@@ -976,3 +976,18 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         #expect(try agora(["runs", "list", "--catalog", missing]).status != 0 && !FileManager.default.fileExists(atPath: here + "/nothing"))
     }
 }
+
+/// `agora bench llm_wait`: waiting on a slow endpoint costs next to no CPU (a spinning transport
+/// costs about a core per second of waiting; the threshold leaves a loaded machine room).
+@Suite struct LLMWaitBenchTests {
+    @Test func waitingForASlowEndpointBurnsNoCore() throws {
+        let out = try agora(["bench", "llm_wait", "--wait-seconds", "1.5", "--requests", "2"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let perSecond = try #require(report["cpu_per_waiting_s"] as? Double)
+        #expect(perSecond < 0.25, "\(report)")
+        #expect((report["elapsed_s"] as? Double ?? 0) >= 1.5)  // the server sleeps that long before it answers
+        let bad = try agora(["bench", "llm_wait", "--wait-seconds", "0"])
+        #expect(bad.status != 0 && bad.stderr.contains("--wait-seconds"))
+    }
+}
