@@ -40,7 +40,9 @@ enum PlainHTTP {
     static func exchange(url: URL, method: String = "POST", headers: [(String, String)], body: Data, maxBytes: Int,
                          deadline: Date) -> TransferResult {
         func failed(_ what: String) -> TransferResult { TransferResult(body: Data(), response: nil, error: Failure(description: what), cut: nil) }
-        guard let host = url.host, !host.isEmpty else { return failed("no host in \(url)") }
+        // An IPv6 literal may come with its brackets or without: getaddrinfo takes it bare.
+        guard let given = url.host, !given.isEmpty else { return failed("no host in \(url)") }
+        let host = given.hasPrefix("[") && given.hasSuffix("]") ? String(given.dropFirst().dropLast()) : given
         let port = url.port ?? 80
         let fd: Int32
         switch connect(host: host, port: port, deadline: deadline) {
@@ -51,7 +53,7 @@ enum PlainHTTP {
         defer { close(fd) }
         var path = url.path.isEmpty ? "/" : url.path
         if let q = url.query { path += "?" + q }
-        let hostHeader = url.port.map { "\(host):\($0)" } ?? host
+        let hostHeader = Self.hostHeader(host: host, port: url.port)
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         head += "\r\n"
@@ -83,6 +85,12 @@ enum PlainHTTP {
             if n == 0 { return false }
             if errno != EINTR { return true }  // let the read or write report the error
         }
+    }
+
+    /// The Host header (RFC 9112 §3.2): the host, an IPv6 literal in brackets, and the port when the URL names one.
+    static func hostHeader(host: String, port: Int?) -> String {
+        let shown = host.contains(":") ? "[\(host)]" : host
+        return port.map { "\(shown):\($0)" } ?? shown
     }
 
     static func connect(host: String, port: Int, deadline: Date) -> Result<Int32, Stop> {

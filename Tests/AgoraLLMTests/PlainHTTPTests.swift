@@ -59,4 +59,11 @@ import Testing
         defer { dropped.stop() }
         #expect((Self.exchange(dropped).error as? PlainHTTP.Failure)?.description == "connection lost")
     }
+
+    @Test func theHostHeaderBracketsAnIPv6Literal() {
+        #expect(PlainHTTP.hostHeader(host: "::1", port: 8000) == "[::1]:8000")
+        #expect(PlainHTTP.hostHeader(host: "fe80::2", port: nil) == "[fe80::2]")
+        #expect(PlainHTTP.hostHeader(host: "127.0.0.1", port: 8080) == "127.0.0.1:8080")
+        #expect(PlainHTTP.hostHeader(host: "llm.local", port: nil) == "llm.local")
+    }
 }
