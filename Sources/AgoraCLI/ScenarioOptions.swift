@@ -26,6 +26,9 @@ struct ScenarioOptions: ParsableArguments {
     @Option(help: "Write a checkpoint every N ticks, so that --resume can continue a killed run (overrides checkpoint.every).")
     var checkpointEvery: String?
 
+    @Flag(help: "Build the world even when its memory estimate is above what the machine has (engine.memory_check: false).")
+    var noMemoryCheck = false
+
     /// The overrides, the dedicated flags first so `--set` can still win.
     func overrides() throws(ScenarioErrors) -> [Override] {
         var list: [Override] = []
@@ -35,6 +38,9 @@ struct ScenarioOptions: ParsableArguments {
             if let value {
                 list.append(Override(steps: Override.parsePath(path)!, value: value, label: "\(flag) \(value)"))
             }
+        }
+        if noMemoryCheck {
+            list.append(Override(steps: Override.parsePath("engine.memory_check")!, value: "false", label: "--no-memory-check"))
         }
         var issues: [ScenarioIssue] = []
         for text in set {

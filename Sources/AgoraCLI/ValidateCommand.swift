@@ -6,7 +6,7 @@ extension AgoraCommand {
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a scenario file and report every problem with its line and column.",
-            discussion: "Exits 0 when the scenario is valid, 2 when it is not. Also builds its world unless --no-build is given, so that problems found only then (a missing network file, a node id outside the network) show up too.")
+            discussion: "Exits 0 when the scenario is valid, 2 when it is not. Also builds its world unless --no-build is given, so that problems found only then (a missing network file, a node id outside the network) show up too. Prints the memory the world needs, estimated before anything is built; a world that needs more than the machine has available is refused unless --no-memory-check.")
 
         @OptionGroup var options: ScenarioOptions
 
@@ -15,9 +15,12 @@ extension AgoraCommand {
 
         func run() throws {
             let scenario = try options.load()
+            let estimate = scenario.memoryEstimate()
+            var built = ""
             if !noBuild {
                 do {
-                    _ = try World.assemble(scenario)
+                    let world = try World.assemble(scenario)
+                    built = "; built, its state holds \(MemoryEstimate.show(Double(world.model.stateBytes)))"
                 } catch {
                     for issue in error.issues { printError("error: \(issue)") }
                     throw Exit.badInput
@@ -26,6 +29,7 @@ extension AgoraCommand {
             let counts = scenario.populations.compactMap(\.count)
             let count = counts.count == scenario.populations.count ? grouped(counts.reduce(0, +)) : "from the network"
             print("\(scenario.sourcePath): valid (\(scenario.name): model \(scenario.model.name), \(count) agents, \(scenario.ticks) ticks, seed \(scenario.seed))")
+            print("  needs \(estimate.description)\(built)")
         }
     }
 }

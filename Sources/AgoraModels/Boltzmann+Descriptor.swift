@@ -20,6 +20,7 @@ extension BoltzmannModel {
         network: .none,
         usesExchange: false,
         events: [BoltzmannModel.wealthEvent],
+        bytesPerAgent: 4,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard let count = inputs.count else { throw ModelBuildError(parameter: "count", "the boltzmann model needs a count") }
             guard count >= 2 else { throw ModelBuildError(parameter: "count", "the boltzmann model needs at least 2 agents, got \(count)") }

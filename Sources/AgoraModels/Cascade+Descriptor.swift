@@ -22,6 +22,7 @@ extension CascadeModel {
         ])],
         maxPopulations: 1, network: .required, usesExchange: false, keepsOwnAgents: true,
         events: [CascadeModel.activationEvent],
+        bytesPerAgent: 8,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let graph = try ModelCatalog.networkOf(inputs)
             let seeds = try ModelCatalog.seedNodes(inputs, graph: graph, list: Parameters.seeds, count: Parameters.seedCount)

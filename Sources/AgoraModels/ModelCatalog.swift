@@ -124,14 +124,23 @@ public struct ModelDescriptor: Sendable {
     /// The event kinds the model records: numbered (Agora's own), or declared by name
     /// (`EventKind.named`) and numbered when the model is registered.
     public var events: [EventKind] = []
+    /// Roughly what the model keeps per agent (its columns, in bytes) and how many copies of the
+    /// network's adjacency it holds (the network itself, a follow graph…): what the memory
+    /// estimate reads before anything is built (`Scenario.memoryEstimate`). Models from outside
+    /// may set them; the defaults suit a model with a few columns and no copy of the network.
+    public var bytesPerAgent = 64
+    public var networkCopies = 1
     public let build: @Sendable (ModelInputs) throws(ModelBuildError) -> any Model
 
     /// A model a scenario can name: its kinds (with their parameters), what sections it takes,
     /// and `build`, which makes the model from a scenario's validated inputs.
     public init(name: String, summary: String, agentKinds: [AgentKindDescriptor], maxPopulations: Int, network: NetworkUse,
                 usesExchange: Bool, usesLLM: Bool = false, keepsOwnAgents: Bool = false, events: [EventKind] = [],
+                bytesPerAgent: Int = 64, networkCopies: Int = 1,
                 build: @escaping @Sendable (ModelInputs) throws(ModelBuildError) -> any Model) {
         self.events = events
+        self.bytesPerAgent = bytesPerAgent
+        self.networkCopies = networkCopies
         self.name = name
         self.summary = summary
         self.agentKinds = agentKinds

@@ -18,6 +18,7 @@ extension OpinionModel {
                                          parameters: [Parameters.rule.spec, Parameters.epsilon.spec, Parameters.mu.spec])],
         maxPopulations: 1, network: .required, usesExchange: false, keepsOwnAgents: true,
         events: [OpinionModel.opinionEvent],
+        bytesPerAgent: 8,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             let graph = try ModelCatalog.networkOf(inputs)
             let p = inputs.population

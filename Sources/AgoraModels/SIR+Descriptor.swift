@@ -25,6 +25,7 @@ extension SIRModel {
         network: .required,
         usesExchange: false, keepsOwnAgents: true,
         events: [SIRModel.transitionEvent],
+        bytesPerAgent: 8,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard let graph = inputs.network else {
                 throw ModelBuildError(parameter: "network", "the sir model needs a `network` section")

@@ -29,6 +29,7 @@ extension SchellingModel {
         agentKinds: [AgentKindDescriptor(name: "resident", summary: "A resident of one of two groups, in one cell.", parameters: Parameters.specs)],
         maxPopulations: 1, network: .none, usesExchange: false,
         events: [SchellingModel.moveEvent],
+        bytesPerAgent: 16,
         build: { (inputs) throws(ModelBuildError) -> any Model in
             guard let count = inputs.count else { throw ModelBuildError(parameter: "count", "how many residents") }
             let p = inputs.population

@@ -118,6 +118,16 @@ public struct World: @unchecked Sendable {
             guard let placement, placement.processes > 1, scenario.model.keepsOwnAgents else { return nil }
             return placement.agents(of: agents, fixed: scenario.engine.shards)
         }
+        if scenario.engine.memoryCheck, let available = MemoryEstimate.availableBytes() {
+            // Spread over processes a host keeps about its share; the estimate is of the whole world.
+            let share = Double(max(1, placement?.processes ?? 1))
+            let estimate = scenario.memoryEstimate()
+            if estimate.bytes / share > available, let part = estimate.largest {
+                throw ScenarioErrors([scenario.issue(at: part.field, "the world needs \(estimate.description)"
+                    + (share > 1 ? " over \(Int(share)) processes" : "") + "; this machine has \(MemoryEstimate.show(available)) available. "
+                    + "Make it smaller, or pass --no-memory-check (engine.memory_check: false) to build it anyway")])
+            }
+        }
         let network = try Self.network(of: scenario, rows: hosted)
         let agents = network?.nodeCount ?? scenario.populations.reduce(0) { $0 + ($1.count ?? 0) }
         let inputs = ModelInputs(seed: scenario.seed,

@@ -103,6 +103,9 @@ public struct EngineSettings: Sendable, Hashable {
     public let shards: Int?
     /// `nil`: one per core.
     public let threads: Int?
+    /// Whether building refuses a world the memory estimate says will not fit the machine
+    /// (`engine.memory_check`, default true; `--no-memory-check` sets it false).
+    public var memoryCheck = true
 
     /// The most shards a scenario may ask for: the engine keeps a square of mailboxes, one per pair
     /// of shards (128 bytes each), so 4,096 shards are 2 GB of them. A count above the agents is

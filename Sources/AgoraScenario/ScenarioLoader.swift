@@ -350,9 +350,10 @@ struct NodeReader {
         }
 
         var engine = EngineSettings(shards: nil, threads: nil)
-        if let n = field("engine"), let m = mapping(n, "engine", allowed: ["shards", "threads"]) {
+        if let n = field("engine"), let m = mapping(n, "engine", allowed: ["shards", "threads", "memory_check"]) {
             engine = EngineSettings(shards: m["shards"].flatMap { integer($0, "engine.shards", min: 1, max: EngineSettings.maxShards) },
                                     threads: m["threads"].flatMap { integer($0, "engine.threads", min: 1, max: 1_024) })
+            if let check = m["memory_check"].flatMap({ flag($0, "engine.memory_check") }) { engine.memoryCheck = check }
         }
 
         var market: MarketSpec?

@@ -69,6 +69,7 @@ extension ModelCatalog {
         })
         d.llmTools = TraderTools.all.map(\.name)
         d.llmTriggers = ["price_move_bps", "lookback", "drawdown_bps", "news", "followed_post"]
+        d.bytesPerAgent = 128  // accounts, positions, orders, views: measured on the shipped scenarios
         return d
     }
 }

@@ -111,6 +111,9 @@ extension NewsModel {
         })
         d.llmTools = UserTools.all().map(\.name)
         d.llmTriggers = ["news", "followed_post"]
+        // Feeds and per-person columns; the follow graph and whom each follows copy the network twice.
+        d.bytesPerAgent = 200
+        d.networkCopies = 3
         return d
     }()
 }
