@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SCENARIO ?= scenarios/quickstart.yaml
 
-.PHONY: run test deps release debug bench format clean
+.PHONY: run test deps release debug bench fuzz format clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -25,6 +25,11 @@ test: deps
 	bash scripts/examples-tests.sh
 	bash scripts/tutorial-test.sh
 	bash scripts/stylized-facts-test.sh
+	python3 scripts/fuzz/corpus.py --quick
+
+# The whole fuzz corpus (scripts/fuzz/corpus.py): 1,200 mutated scenarios, 240 damaged logs and checkpoints.
+fuzz: debug
+	python3 scripts/fuzz/corpus.py
 
 bench: release
 	.build/release/agora bench boltzmann

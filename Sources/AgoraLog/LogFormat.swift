@@ -72,6 +72,18 @@ public enum LogFormat {
     /// Every frame starts with these four bytes, so a reader can find the next frame after damage.
     public static let sync: [UInt8] = [0xA6, 0x0F, 0x7E, 0x5A]
     public static let frameHeaderSize = 44
+    /// The most records one chunk may hold (writers cut chunks at `chunkRecords`, 65,536 by default).
+    public static let maxChunkRecords = 1 << 20
+
+    /// Why a chunk's header counts cannot be a writer's (nil: they can): more records than a chunk
+    /// holds, or a decompressed length longer than `columns` columns of that many 8-byte values
+    /// (each with its 2-byte encoding and an 8-byte first value) could take.
+    public static func implausible(records: Int, rawLength: Int, columns: Int) -> String? {
+        if records > maxChunkRecords { return "\(records) records announced; a chunk holds at most \(maxChunkRecords)" }
+        let most = 2 + columns * (2 + 8 + 8 * records)
+        if rawLength > most { return "\(rawLength) decoded bytes announced; \(columns) columns of \(records) records take at most \(most)" }
+        return nil
+    }
 
     public enum FrameType: UInt8, Sendable {
         case schema = 1

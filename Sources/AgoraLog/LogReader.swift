@@ -210,6 +210,12 @@ public final class LogReader {
                     problems.append(LogProblem(frame: frame, offset: at, length: end - at, reason: "event kind \(h.kind) is not in the schema"))
                     continue
                 }
+                // The header's counts decide what decoding allocates: they must be ones a writer
+                // can make, whatever the header's checksum says.
+                if let problem = LogFormat.implausible(records: h.records, rawLength: h.rawLength, columns: kind.columns.count) {
+                    problems.append(LogProblem(frame: frame, offset: at, length: end - at, reason: problem))
+                    continue
+                }
                 do {
                     try body(h, payload, at, frame, kind)
                 } catch let e as LogError {

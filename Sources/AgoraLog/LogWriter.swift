@@ -81,7 +81,8 @@ public final class LogWriter: @unchecked Sendable {
     /// recorded by `sync`) and appends after it.
     public init(path: String, schema: LogSchema, chunkRecords: Int = 65_536, compressionLevel: Int32 = 1,
                 maxQueuedChunks: Int = 8, continuingAt length: Int? = nil) throws(LogError) {
-        precondition(chunkRecords >= 1 && maxQueuedChunks >= 1, "chunks hold records and the queue holds chunks")
+        precondition(chunkRecords >= 1 && chunkRecords <= LogFormat.maxChunkRecords && maxQueuedChunks >= 1,
+                     "chunks hold 1 to LogFormat.maxChunkRecords records and the queue holds chunks")
         self.path = path
         self.schema = schema
         self.chunkRecords = chunkRecords

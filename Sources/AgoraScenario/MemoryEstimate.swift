@@ -1,5 +1,8 @@
 import AgoraSocial
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// About how much memory a scenario's world takes, worked out from the scenario alone, before
 /// anything is allocated: the network (its adjacency as the generator builds it, and the copies
@@ -36,13 +39,23 @@ public struct MemoryEstimate: Sendable, Hashable {
         "about \(Self.show(bytes)) (" + parts.filter { $0.bytes >= 1 }.map { "\($0.what) \(Self.show($0.bytes))" }.joined(separator: ", ") + ")"
     }
 
-    /// The memory this machine can give a run: MemAvailable from /proc/meminfo (nil where there is none).
+    /// The memory this process can have: the machine's MemAvailable (/proc/meminfo), or less when
+    /// the process's address-space limit (`ulimit -v`) or its cgroup's `memory.max` says so; nil
+    /// where none of them is known.
     public static func availableBytes() -> Double? {
-        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
-            return line.split(separator: " ").dropFirst().first.flatMap { Double($0) }.map { $0 * 1024 }
+        var limits: [Double] = []
+        if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) {
+            for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+                if let kb = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) { limits.append(kb * 1024) }
+            }
         }
-        return nil
+        var address = rlimit()
+        if getrlimit(Int32(RLIMIT_AS.rawValue), &address) == 0, address.rlim_cur != rlim_t.max { limits.append(Double(address.rlim_cur)) }
+        if let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
+           let bytes = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            limits.append(bytes)
+        }
+        return limits.min()
     }
 }
 

@@ -220,6 +220,27 @@ func readAll(_ path: String) throws -> (columns: [UInt16: [[Int64]]], problems: 
         #expect(got.problems[1].reason.hasPrefix("bad frame header"))
         #expect(got.problems[1].length == offsets[4] - offsets[3], "the reader resyncs at the next frame")
     }
+
+    /// A header whose checksum is recomputed after its counts were made absurd: the reader names
+    /// it and skips it, allocating nothing by it.
+    @Test(arguments: [(16, UInt32.max), (16, UInt32(LogFormat.maxChunkRecords + 1)), (12, UInt32.max), (12, UInt32(1 << 30))])
+    func aChecksumValidHeaderWithAbsurdCountsIsSkipped(field: Int, value: UInt32) throws {
+        let path = temporaryLogPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try writeSampleLog(path: path, n: 600, chunk: 100)
+        let offsets = try Self.frameOffsets(path).sorted()
+        let intact = try readAll(path).chunks
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let at = offsets[2]
+        withUnsafeBytes(of: value.littleEndian) { for (i, b) in $0.enumerated() { bytes[at + field + i] = b } }
+        let crc = CRC32.checksum(Array(bytes[at..<(at + 40)]))
+        withUnsafeBytes(of: crc.littleEndian) { for (i, b) in $0.enumerated() { bytes[at + 40 + i] = b } }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let got = try readAll(path)
+        #expect(got.chunks == intact - 1)
+        #expect(got.problems.map(\.offset) == [at])
+        #expect(got.problems.first?.reason.contains("announced") == true, "\(got.problems)")
+    }
 }
 
 /// Chunks decoded on several threads at once: the same records as one thread reads, and the same
