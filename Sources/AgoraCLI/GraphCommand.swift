@@ -1,5 +1,6 @@
 import AgoraCore
 import AgoraRuntime
+import AgoraScenario
 import AgoraSocial
 import ArgumentParser
 import Foundation
@@ -40,6 +41,7 @@ extension AgoraCommand.Graph {
         @Option(help: "config: largest degree.") var maxDegree: Int = 1_000
         @Option(help: "Seed.") var seed: UInt64 = 1
         @Option(help: "Output file: .u32, .u32.zst or .txt.") var out: String
+        @Flag(help: "Generate even when the memory estimate is above what the machine has available.") var noMemoryCheck = false
 
         func validate() throws {
             let name = out.hasSuffix(".zst") ? String(out.dropLast(4)) : out
@@ -87,6 +89,23 @@ extension AgoraCommand.Graph {
             if let problem {
                 let flag = ["p_in": "--p-in", "p_out": "--p-out", "min_degree": "--min-degree", "max_degree": "--max-degree", "blocks": "--blocks"]
                 throw ValidationError("\(flag[problem.field] ?? "--" + problem.field): \(problem.message)")
+            }
+            // The memory the network takes, before anything is allocated (as `World.assemble` does).
+            if !noMemoryCheck, let available = MemoryEstimate.availableBytes() {
+                let spec: NetworkSpec
+                switch model {
+                case "ba", "ba-igraph": spec = .barabasiAlbert(nodes: n, m: m!, seed: seed)
+                case "er": spec = .erdosRenyi(nodes: n, p: p ?? min(1, meanDegree! / Double(max(1, n - 1))), seed: seed)
+                case "ws": spec = .wattsStrogatz(nodes: n, k: k!, beta: beta!, seed: seed)
+                case "sbm": spec = .stochasticBlock(sizes: blocks!.split(separator: ",").map { Int($0)! }, pIn: pIn!, pOut: pOut!, seed: seed)
+                default: spec = .configuration(nodes: n, exponent: exponent, minDegree: minDegree, maxDegree: maxDegree, seed: seed)
+                }
+                let part = MemoryEstimate.network(spec)
+                if part.bytes > available {
+                    let flag = ["network.nodes": "--nodes", "network.p": p == nil ? "--mean-degree" : "--p", "network.k": "--k", "network.sizes": "--blocks"]
+                    throw ValidationError("\(flag[part.field] ?? "--nodes"): the network needs about \(MemoryEstimate.show(part.bytes)); this machine has "
+                                          + "\(MemoryEstimate.show(available)) available. Make it smaller, or pass --no-memory-check to try anyway")
+                }
             }
         }
 

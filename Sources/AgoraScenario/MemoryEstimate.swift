@@ -39,6 +39,37 @@ public struct MemoryEstimate: Sendable, Hashable {
         "about \(Self.show(bytes)) (" + parts.filter { $0.bytes >= 1 }.map { "\($0.what) \(Self.show($0.bytes))" }.joined(separator: ", ") + ")"
     }
 
+    /// A network's nodes and edges as its generator will make them (a file's: from its size, ids
+    /// being unknown until read), and the field that decides them.
+    public static func size(of spec: NetworkSpec) -> (nodes: Double, edges: Double, field: String) {
+        switch spec {
+        case .barabasiAlbert(let n, let m, _, _):
+            return (Double(n), Double(n) * Double(m), "network.nodes")
+        case .erdosRenyi(let n, let p, _):
+            return (Double(n), p * Double(n) * Double(max(0, n - 1)) / 2, "network.p")
+        case .wattsStrogatz(let n, let k, _, _):
+            return (Double(n), Double(n) * Double(k) / 2, "network.k")
+        case .stochasticBlock(let sizes, let pIn, let pOut, _):
+            let total = sizes.reduce(0.0) { $0 + Double($1) }
+            let inside = sizes.reduce(0.0) { $0 + Double($1) * Double(max(0, $1 - 1)) / 2 }
+            return (total, pIn * inside + pOut * (total * (total - 1) / 2 - inside), "network.sizes")
+        case .configuration(let n, _, let minDegree, _, _):
+            // A power law's mean degree is a small multiple of its minimum.
+            return (Double(n), Double(n) * Double(minDegree) * 1.5, "network.nodes")
+        case .file(let path, _):
+            // Binary pairs are 8 bytes an edge, text lines at least 4.
+            let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.doubleValue ?? 0
+            return (bytes / 8, bytes / 8, "network.file")
+        }
+    }
+
+    /// The network's part: its CSR (offsets, 8 bytes a node; both directions of every edge, 4
+    /// bytes each) `copies` times, and the edge list (8 bytes an edge) it is built from.
+    public static func network(_ spec: NetworkSpec, copies: Int = 1) -> Part {
+        let (nodes, edges, field) = size(of: spec)
+        return Part(what: "network", field: field, bytes: (8 * nodes + 8 * edges) * Double(max(1, copies)) + 8 * edges)
+    }
+
     /// The memory this process can have: the machine's MemAvailable (/proc/meminfo), or less when
     /// the process's address-space limit (`ulimit -v`) or its cgroup's `memory.max` says so; nil
     /// where none of them is known.
@@ -63,34 +94,8 @@ extension Scenario {
     /// The world's memory, estimated from this scenario (see `MemoryEstimate`), for `threads` threads.
     public func memoryEstimate(threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> MemoryEstimate {
         var e = MemoryEstimate()
-        var nodes = 0.0, edges = 0.0, field = "network"
-        switch network {
-        case .barabasiAlbert(let n, let m, _, _):
-            nodes = Double(n); edges = Double(n) * Double(m); field = "network.nodes"
-        case .erdosRenyi(let n, let p, _):
-            nodes = Double(n); edges = p * Double(n) * Double(max(0, n - 1)) / 2; field = "network.p"
-        case .wattsStrogatz(let n, let k, _, _):
-            nodes = Double(n); edges = Double(n) * Double(k) / 2; field = "network.k"
-        case .stochasticBlock(let sizes, let pIn, let pOut, _):
-            let total = sizes.reduce(0.0) { $0 + Double($1) }
-            let inside = sizes.reduce(0.0) { $0 + Double($1) * Double(max(0, $1 - 1)) / 2 }
-            nodes = total; edges = pIn * inside + pOut * (total * (total - 1) / 2 - inside); field = "network.sizes"
-        case .configuration(let n, _, let minDegree, _, _):
-            // A power law's mean degree is a small multiple of its minimum.
-            nodes = Double(n); edges = Double(n) * Double(minDegree) * 1.5; field = "network.nodes"
-        case .file(let path, _):
-            // Binary pairs are 8 bytes an edge, text lines at least 4; ids are unknown until read.
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.doubleValue ?? 0
-            edges = size / 8; nodes = edges; field = "network.file"
-        case nil:
-            break
-        }
-        if nodes > 0 || edges > 0 {
-            // CSR: offsets (8 bytes a node) and both directions of every edge (4 bytes each);
-            // building it holds the edge list (8 bytes an edge) as well.
-            let csr = 8 * nodes + 8 * edges
-            e.parts.append(.init(what: "network", field: field, bytes: csr * Double(max(1, model.networkCopies)) + 8 * edges))
-        }
+        let (nodes, _, field) = network.map(MemoryEstimate.size) ?? (0, 0, "network")
+        if let spec = network { e.parts.append(MemoryEstimate.network(spec, copies: model.networkCopies)) }
         let given = populations.reduce(0.0) { $0 + Double($1.count ?? 0) }
         let agents = network == nil ? given : max(given, nodes)
         let largest = populations.indices.max { (populations[$0].count ?? 0) < (populations[$1].count ?? 0) }

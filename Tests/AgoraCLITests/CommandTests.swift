@@ -991,3 +991,18 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         #expect(bad.status != 0 && bad.stderr.contains("--wait-seconds"))
     }
 }
+
+/// `agora graph generate` checks the network's memory before it allocates, as a scenario's world is checked.
+@Suite struct GraphMemoryTests {
+    @Test func aNetworkBiggerThanTheMachineIsRefusedNamingItsFlag() throws {
+        // 2.1 billion nodes of one link each: inside the generator's domain, about 50 GB to build.
+        let out = try agora(["graph", "generate", "--model", "ba", "--nodes", "2100000000", "--m", "1", "--out",
+                             try temporaryDirectory() + "/g.u32"])
+        let text = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8)
+        let availableKB = text.split(separator: "\n").first { $0.hasPrefix("MemAvailable:") }
+            .flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Double($0) } ?? 0
+        guard availableKB * 1024 < 4e10 else { return }  // a machine this big may build it
+        #expect(out.status != 0)
+        #expect(out.stderr.contains("--nodes: the network needs about") && out.stderr.contains("--no-memory-check"), "\(out.stderr)")
+    }
+}
