@@ -73,7 +73,7 @@ public enum TrajectoryExport {
             guard let e = $0.event else { return false }
             return e.source != LLMReply.Source.none.rawValue && e.fallback != Fallback.failed.rawValue
         }.count
-        var examples = select(mine, options: options, excluded: &result.excluded)
+        let examples = select(mine, options: options, excluded: &result.excluded)
         switch options.format {
         case .chat, .sharegpt:
             result.lines = examples.map { options.format == .chat ? $0.chatLine(bare: options.bare) : $0.shareGPTLine(bare: options.bare) }
@@ -86,7 +86,6 @@ public enum TrajectoryExport {
                 var ignored: [String: Int] = [:]
                 pairs += PreferencePairs.across(examples, select(theirs, options: options, excluded: &ignored), margin: options.margin)
             }
-            examples = []
             result.lines = pairs.map { $0.line(bare: options.bare) }
             result.pairs = pairs.count
             result.exported = pairs.count
@@ -172,6 +171,8 @@ public enum TrajectoryExport {
         let personas = c.scenario.llm?.personas
         for q in c.recorder.questions {
             guard let e = q.event else { excluded["not applied before the replay stopped", default: 0] += 1; continue }
+            // A window still open when the replay stopped early has no outcome to give.
+            if c.problem != nil && q.end.isEmpty { excluded["window past the readable part", default: 0] += 1; continue }
             if e.source == LLMReply.Source.none.rawValue { excluded["no_endpoint", default: 0] += 1; continue }
             if e.fallback == Fallback.failed.rawValue { excluded["failed", default: 0] += 1; continue }
             guard let answer = try? ChatAnswer.parse(Data(e.answer.utf8)) else { excluded["unreadable answer", default: 0] += 1; continue }
