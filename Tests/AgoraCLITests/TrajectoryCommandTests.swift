@@ -264,4 +264,33 @@ import Testing
         let reached = try Self.lines(dir + "/reach.jsonl").compactMap { $0["agora"]?["reward"]?["value"]?.double }
         #expect(reached.count == lines.count && reached.reduce(0, +) > 0)
     }
+
+    /// Two runs of LLM users answered by different "models": the comparison names the decisions
+    /// they answered differently, and its page renders in Chromium with the hostile texts as text.
+    @Test func theComparisonPageShowsDifferingDecisionsAsText() throws {
+        let root = try temporaryDirectory()
+        let writer = try LoopbackServer(handler: UserFixture.handler(maxText: 280))
+        let idle = try LoopbackServer { _ in .respond(status: 200, body: UserFixture.call("do_nothing")) }
+        defer { writer.stop(); idle.stop() }
+        for (name, server) in [("a", writer), ("b", idle)] {
+            let run = try agora(["run", "scenarios/llm-social.yaml", "--out", root + "/" + name] + LLMRunTests.smallSocial
+                                + ["--set", "llm.endpoint.base_url=\(server.baseURL.absoluteString)", "--set", "llm.endpoint.model=fixture-\(name)"])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let page = root + "/compare.html"
+        let compare = try agora(["compare", root + "/a", root + "/b", "--json", "--html", page])
+        #expect(compare.status == 0, "\(compare.stderr)")
+        let report = try JSON.parse(compare.stdout)
+        #expect(report["first"]?["model"] == "fixture-a" && report["second"]?["model"] == "fixture-b")
+        #expect(report["decisions"]?["differing"]?.integer ?? 0 > 0, "\(compare.stdout.prefix(400))")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("&lt;script&gt;alert(") && !html.contains("<script>alert("))
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let browser = try #require(chromium, "chromium is installed by scripts/install-deps.sh")
+        let dom = try launch(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom", "file://\(page)"]).stdout
+        let charts = try #require(AnalyzeCommandTests.attribute("data-charts", in: dom))
+        #expect(charts >= 1 && AnalyzeCommandTests.attribute("data-drawn", in: dom) == charts)
+        #expect(AnalyzeCommandTests.attribute("data-errors", in: dom) == nil)
+        #expect(dom.contains("&lt;script&gt;alert(") && !dom.contains("<script>alert("))
+    }
 }
