@@ -140,7 +140,7 @@ import Testing
     @Test func unknownBenchWorkloadIsAUsageError() throws {
         let r = try agora(["bench", "nothing"])
         #expect(r.status == 64)
-        #expect(r.stderr.hasPrefix("Error: unknown workload 'nothing'; choose boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba, transport or distributed"))
+        #expect(r.stderr.hasPrefix("Error: unknown workload 'nothing'; choose boltzmann, sir_ba, lob_cross, lob_passive, eventlog, graph_ba, llm_wait, transport or distributed"))
     }
 }
 
