@@ -28,7 +28,8 @@ public struct RunComparison: Sendable {
         for (name, _) in x + y where seen.insert(name).inserted { rows.append((name, xs[name], ys[name])) }
     }
 
-    static func show(_ v: Double?) -> String {
+    /// A figure as a table shows it: blank when missing, whole numbers without a fraction, else six significant digits.
+    public static func show(_ v: Double?) -> String {
         guard let v else { return "" }
         if v.isNaN { return "NaN" }
         return v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(format: "%.6g", v)

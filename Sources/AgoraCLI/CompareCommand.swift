@@ -79,10 +79,7 @@ extension AgoraCommand {
             return out
         }
 
-        static func show(_ v: Double?) -> String {
-            guard let v, v.isFinite else { return "" }
-            return v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.6g", v)
-        }
+        static func show(_ v: Double?) -> String { RunComparison.show(v) }
 
         static func json(_ c: DecisionComparison) -> JSON {
             func n(_ v: Double?) -> JSON { v.map { $0.isFinite ? JSON.number($0) : .null } ?? .null }

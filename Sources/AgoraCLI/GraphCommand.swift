@@ -77,14 +77,15 @@ extension AgoraCommand.Graph {
                 }
             }
             // Each generator's domain, as a scenario's network section is checked (`GraphDomain`).
-            let n = nodes ?? 0
             let problem: GraphDomain.Problem?
-            switch model {
-            case "ba", "ba-igraph": problem = GraphDomain.barabasiAlbert(nodes: n, m: m!)
-            case "er": problem = GraphDomain.erdosRenyi(nodes: n, p: p ?? min(1, meanDegree! / Double(max(1, n - 1))))
-            case "ws": problem = GraphDomain.wattsStrogatz(nodes: n, k: k!, beta: beta!)
-            case "sbm": problem = GraphDomain.stochasticBlock(sizes: blocks!.split(separator: ",").map { Int($0)! }, pIn: pIn!, pOut: pOut!)
-            default: problem = GraphDomain.configuration(nodes: n, exponent: exponent, minDegree: minDegree, maxDegree: min(maxDegree, n - 1))
+            switch spec {
+            case .barabasiAlbert(let n, let m, _, _): problem = GraphDomain.barabasiAlbert(nodes: n, m: m)
+            case .erdosRenyi(let n, let p, _): problem = GraphDomain.erdosRenyi(nodes: n, p: p)
+            case .wattsStrogatz(let n, let k, let beta, _): problem = GraphDomain.wattsStrogatz(nodes: n, k: k, beta: beta)
+            case .stochasticBlock(let sizes, let pIn, let pOut, _): problem = GraphDomain.stochasticBlock(sizes: sizes, pIn: pIn, pOut: pOut)
+            case .configuration(let n, let exponent, let lo, let hi, _):
+                problem = GraphDomain.configuration(nodes: n, exponent: exponent, minDegree: lo, maxDegree: min(hi, n - 1))
+            case .file: problem = nil
             }
             if let problem {
                 let flag = ["p_in": "--p-in", "p_out": "--p-out", "min_degree": "--min-degree", "max_degree": "--max-degree", "blocks": "--blocks"]
@@ -92,20 +93,24 @@ extension AgoraCommand.Graph {
             }
             // The memory the network takes, before anything is allocated (as `World.assemble` does).
             if !noMemoryCheck, let available = MemoryEstimate.availableBytes() {
-                let spec: NetworkSpec
-                switch model {
-                case "ba", "ba-igraph": spec = .barabasiAlbert(nodes: n, m: m!, seed: seed)
-                case "er": spec = .erdosRenyi(nodes: n, p: p ?? min(1, meanDegree! / Double(max(1, n - 1))), seed: seed)
-                case "ws": spec = .wattsStrogatz(nodes: n, k: k!, beta: beta!, seed: seed)
-                case "sbm": spec = .stochasticBlock(sizes: blocks!.split(separator: ",").map { Int($0)! }, pIn: pIn!, pOut: pOut!, seed: seed)
-                default: spec = .configuration(nodes: n, exponent: exponent, minDegree: minDegree, maxDegree: maxDegree, seed: seed)
-                }
                 let part = MemoryEstimate.network(spec)
                 if part.bytes > available {
                     let flag = ["network.nodes": "--nodes", "network.p": p == nil ? "--mean-degree" : "--p", "network.k": "--k", "network.sizes": "--blocks"]
                     throw ValidationError("\(flag[part.field] ?? "--nodes"): the network needs about \(MemoryEstimate.show(part.bytes)); this machine has "
                                           + "\(MemoryEstimate.show(available)) available. Make it smaller, or pass --no-memory-check to try anyway")
                 }
+            }
+        }
+
+        /// The flags as the network a scenario would name (once `validate` has checked they are there).
+        var spec: NetworkSpec {
+            let n = nodes ?? 0
+            switch model {
+            case "ba", "ba-igraph": return .barabasiAlbert(nodes: n, m: m!, seed: seed, igraph: model == "ba-igraph")
+            case "er": return .erdosRenyi(nodes: n, p: p ?? min(1, meanDegree! / Double(max(1, n - 1))), seed: seed)
+            case "ws": return .wattsStrogatz(nodes: n, k: k!, beta: beta!, seed: seed)
+            case "sbm": return .stochasticBlock(sizes: blocks!.split(separator: ",").map { Int($0)! }, pIn: pIn!, pOut: pOut!, seed: seed)
+            default: return .configuration(nodes: n, exponent: exponent, minDegree: minDegree, maxDegree: maxDegree, seed: seed)
             }
         }
 

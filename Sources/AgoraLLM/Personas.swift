@@ -87,6 +87,11 @@ public struct Personas: Sendable, Hashable {
         return attributes[index].distribution.value(r.unit(), r.unit())
     }
 
+    /// Every attribute of `agent`, name and value, in the order declared.
+    public func attributes(of agent: Int) -> [(name: String, value: String)] {
+        attributes.indices.map { (attributes[$0].name, value(agent: agent, attribute: $0)) }
+    }
+
     public func value(agent: Int, _ name: String) -> String? {
         attributes.firstIndex { $0.name == name }.map { value(agent: agent, attribute: $0) }
     }

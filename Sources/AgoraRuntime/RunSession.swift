@@ -301,16 +301,12 @@ extension RunSession {
     /// numbered population by population, in the scenario's order), so that a reader maps an
     /// event's agent to who it is. A population sized by the network holds what the others leave.
     static func populations(_ scenario: Scenario, agentCount: Int) -> JSONLine.Value {
-        let given = scenario.populations.reduce(0) { $0 + ($1.count ?? 0) }
-        var first = 0
-        return .list(scenario.populations.enumerated().map { i, p in
-            let count = p.count ?? max(0, agentCount - given)
+        .list(scenario.populationRanges(agentCount: agentCount).enumerated().map { i, p in
             var o = JSONLine()
             o.set("population", i)
             o.set("kind", p.kind)
-            o.set("first", first)
-            o.set("count", count)
-            first += count
+            o.set("first", p.agents.lowerBound)
+            o.set("count", p.agents.count)
             return .object(o)
         })
     }

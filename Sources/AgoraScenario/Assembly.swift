@@ -119,8 +119,9 @@ public struct World: @unchecked Sendable {
             return placement.agents(of: agents, fixed: scenario.engine.shards)
         }
         if scenario.engine.memoryCheck, let available = MemoryEstimate.availableBytes() {
-            // Spread over processes a host keeps about its share; the estimate is of the whole world.
-            let share = Double(max(1, placement?.processes ?? 1))
+            // Spread over processes, a host of a model that keeps only its own agents holds about its
+            // share of the world; other models hold it whole on every process.
+            let share = scenario.model.keepsOwnAgents ? Double(max(1, placement?.processes ?? 1)) : 1
             let estimate = scenario.memoryEstimate()
             if estimate.bytes / share > available, let part = estimate.largest {
                 throw ScenarioErrors([scenario.issue(at: part.field, "the world needs \(estimate.description)"

@@ -67,6 +67,19 @@ public struct Scenario: Sendable {
     public func issue(at path: String, _ message: String) -> ScenarioIssue {
         ScenarioIssue(origin: origin(of: path), path: path, message: message)
     }
+
+    /// The agent ids each population holds, in the scenario's order: agents are numbered
+    /// population by population, and a population sized by the network holds what the others leave
+    /// of `agentCount`.
+    public func populationRanges(agentCount: Int) -> [(kind: String, agents: Range<Int>)] {
+        let given = populations.reduce(0) { $0 + ($1.count ?? 0) }
+        var first = 0
+        return populations.map { p in
+            let count = p.count ?? max(0, agentCount - given)
+            defer { first += count }
+            return (p.kind, first..<(first + count))
+        }
+    }
 }
 
 /// One population of agents of one kind.

@@ -19,7 +19,7 @@ import Testing
                                 promptTokens: 1, completionTokens: 1)
         var x = TrajectoryExample(question: q, event: event, answer: answer, valid: valid, member: nil, kind: nil, persona: [],
                                   provenance: TrajectoryExport.Provenance(run: "r", digest: nil, scenario: "s", seed: 1, kinds: []),
-                                  rewardName: "pnl@5")
+                                  rewardSpec: TrajectoryReward(measure: .pnl, horizon: 5))
         x.reward = reward
         return x
     }

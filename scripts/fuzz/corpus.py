@@ -165,6 +165,18 @@ def with_header(data: bytearray, at: int, offset: int, fmt: str, value) -> None:
     struct.pack_into("<I", data, at + 40, zlib.crc32(bytes(data[at:at + 40])))
 
 
+# Frame-header fields made absurd, the header's CRC recomputed: offsets (one is drawn), format,
+# values (one is drawn; "file size" is the log's length) and what the case is called.
+HEADER_FIELDS = {
+    "payload_length": ((8,), "<I", (0xFFFFFFFF, 0x7FFFFFFF, "file size", 0), "payload length"),
+    "raw_length": ((12,), "<I", (0xFFFFFFFF, 0x7FFFFFFF, 0), "decompressed length"),
+    "records": ((16,), "<I", (0xFFFFFFFF, 0x7FFFFFFF, 0, 1), "record count"),
+    "ticks": ((24, 32), "<q", (-(2 ** 63), 2 ** 63 - 1, -1), "tick"),
+    "kind": ((6,), "<H", (0, 0xFFFF, 999), "kind"),
+    "codec": ((5,), "<B", (0, 1, 7, 255), "codec"),
+}
+
+
 def damage_log(data: bytes, rng: random.Random) -> tuple[bytes, str]:
     d = bytearray(data)
     heads = frames(data)
@@ -181,30 +193,12 @@ def damage_log(data: bytes, rng: random.Random) -> tuple[bytes, str]:
             i = rng.randrange(len(d))
             d[i] ^= 1 << rng.randrange(8)
         return bytes(d), "flipped bits"
-    if op == "payload_length":
-        v = rng.choice([0xFFFFFFFF, 0x7FFFFFFF, len(d), 0])
-        with_header(d, at, 8, "<I", v)
-        return bytes(d), f"payload length {v} (CRC-valid header)"
-    if op == "raw_length":
-        v = rng.choice([0xFFFFFFFF, 0x7FFFFFFF, 0])
-        with_header(d, at, 12, "<I", v)
-        return bytes(d), f"decompressed length {v}"
-    if op == "records":
-        v = rng.choice([0xFFFFFFFF, 0x7FFFFFFF, 0, 1])
-        with_header(d, at, 16, "<I", v)
-        return bytes(d), f"record count {v}"
-    if op == "ticks":
-        v = rng.choice([-(2 ** 63), 2 ** 63 - 1, -1])
-        with_header(d, at, 24 + 8 * rng.randrange(2), "<q", v)
-        return bytes(d), f"tick {v}"
-    if op == "kind":
-        v = rng.choice([0, 0xFFFF, 999])
-        with_header(d, at, 6, "<H", v)
-        return bytes(d), f"kind {v}"
-    if op == "codec":
-        v = rng.choice([0, 1, 7, 255])
-        with_header(d, at, 5, "<B", v)
-        return bytes(d), f"codec {v}"
+    if op in HEADER_FIELDS:
+        offsets, fmt, values, label = HEADER_FIELDS[op]
+        v = rng.choice(values)
+        v = len(d) if v == "file size" else v
+        with_header(d, at, offsets[rng.randrange(len(offsets))] if len(offsets) > 1 else offsets[0], fmt, v)
+        return bytes(d), f"{label} {v} (CRC-valid header)"
     if op == "strings_length":
         strings = [h for h in heads if d[h + 4] == 3 and d[h + 5] == 0]
         if strings:

@@ -162,7 +162,7 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
             }
         }
         // Archetypes: askers sharing persona attributes, instrument and bucket share a question.
-        var groups: [String: [Int]] = [:], names: [Int: String] = [:]
+        var groups: [String: [Int]] = [:]
         var observations: [Int: EscalationObservation] = [:]
         for k in askers {
             let agent = escalated[k]
@@ -177,10 +177,9 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
             }
             groups[id, default: []].append(agent)
         }
-        for (id, members) in groups { names[members.min()!] = id }
         var questions: [Question] = []
         var asks: [LLMAsk] = []
-        for members in groups.values.map({ $0.sorted() }).sorted(by: { $0[0] < $1[0] }) {
+        for (archetype, members) in groups.map({ ($0.key, $0.value.sorted()) }).sorted(by: { $0.1[0] < $1.1[0] }) {
             let rep = members[0]
             if let calls = settings.budget.calls, accounting.questions >= calls {
                 note(agent: rep, tick: tick, members: members.count, status: .budget)
@@ -197,7 +196,7 @@ final class Escalation<Side: EscalationSide>: @unchecked Sendable {
                                       tools: tools, sampling: settings.sampling, toolChoice: settings.toolChoice)
             var ask = LLMAsk(tick: tick, index: asks.count, request: request, endpoint: endpointName)
             ask.members = members
-            ask.archetype = names[rep] ?? ""
+            ask.archetype = archetype
             asks.append(ask)
             questions.append(Question(members: members, context: side.context(of: rep), prompt: system + "\n\n" + observations[rep]!.text,
                                       key: ask.key))

@@ -72,8 +72,7 @@ extension NewsModel: EscalationSide {
             let who = u.candidates.map { c -> String in
                 var s = "user \(c) (\(followerCount[Int(c)]) followers, \(activity[Int(c)]) posts"
                 if let personas = settings.personas, !personas.attributes.isEmpty {
-                    s += "; " + personas.attributes.indices.map { "\(personas.attributes[$0].name) \(personas.value(agent: Int(c), attribute: $0))" }
-                        .joined(separator: ", ")
+                    s += "; " + personas.attributes(of: Int(c)).map { "\($0.name) \($0.value)" }.joined(separator: ", ")
                 }
                 return s + ")"
             }

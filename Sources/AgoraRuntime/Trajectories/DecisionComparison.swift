@@ -72,8 +72,8 @@ public struct DecisionComparison: Sendable {
         c.problems = [(a, x.problem), (b, y.problem)].compactMap { d, p in p.map { "\(d): \($0)" } }
         var ignored: [String: Int] = [:]
         let ex = TrajectoryExport.select(x, options: options, excluded: &ignored), ey = TrajectoryExport.select(y, options: options, excluded: &ignored)
-        c.first = side(x, ex, directory: a)
-        c.second = side(y, ey, directory: b)
+        c.first = side(x, ex)
+        c.second = side(y, ey)
         var theirs: [Int64: TrajectoryExample] = [:]
         for e in ey { theirs[TrajectoryRecorder.slot(e.question.tick, e.question.index)] = e }
         for e in ex {
@@ -85,7 +85,7 @@ public struct DecisionComparison: Sendable {
         return c
     }
 
-    static func side(_ c: TrajectoryExport.Collected, _ examples: [TrajectoryExample], directory: String) -> Side {
+    static func side(_ c: TrajectoryExport.Collected, _ examples: [TrajectoryExample]) -> Side {
         var s = Side()
         s.run = c.provenance.run
         s.digest = c.provenance.digest
@@ -110,10 +110,7 @@ public struct DecisionComparison: Sendable {
             }
         }
         s.rewardMean = rewarded == 0 ? nil : s.rewardTotal / Double(rewarded)
-        if let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent("manifest.json")),
-           let manifest = try? JSON.parse(data), let summary = manifest["summary"]?.object {
-            s.summary = summary.map { ($0.0, $0.1.double) }
-        }
+        s.summary = c.summary
         return s
     }
 }

@@ -12,9 +12,10 @@ struct TrajectoryExample {
     /// With `--per-member`, the member the example is about (else the question's representative speaks for all).
     var member: Int?
     var kind: String?
-    var persona: [(String, String)]
+    var persona: [(name: String, value: String)]
     var provenance: TrajectoryExport.Provenance
-    var rewardName: String?
+    /// The reward the example is scored by (nil: the model reports no outcomes).
+    var rewardSpec: TrajectoryReward?
     var reward: Double?
     var baseline: Double?
 
@@ -78,7 +79,7 @@ struct TrajectoryExample {
         pairs += [
             ("members", .int(Int64(q.members.count))), ("takers", .int(Int64(q.takers.count))),
             ("kind", kind.map(JSON.string) ?? .null), ("archetype", .string(q.archetype)),
-            ("persona", .object(persona.map { ($0.0, .string($0.1)) })),
+            ("persona", .object(persona.map { ($0.name, .string($0.value)) })),
             ("model", .string(q.request.model)), ("sampling", .object(sampling)), ("tool_choice", .string(q.request.toolChoice)),
             ("source", .string(event.source == LLMReply.Source.cache.rawValue ? "cache" : "endpoint")), ("answers", "log"),
             ("request", .string(String(format: "%016llx", UInt64(bitPattern: q.key)))),
@@ -86,13 +87,12 @@ struct TrajectoryExample {
             ("failure", event.failure.isEmpty ? .null : .string(event.failure)),
             ("tokens", ["prompt": .int(Int64(event.promptTokens)), "completion": .int(Int64(event.completionTokens))]),
         ]
-        if let rewardName {
+        if let rewardSpec {
             let window = q.endTick >= 0 ? q.endTick - event.collectedAt : 0
-            let horizon = Int(rewardName.split(separator: "@").last ?? "") ?? window
             pairs.append(("reward", .object([
-                ("name", .string(rewardName)), ("value", Self.number(reward)), ("baseline", Self.number(baseline)),
+                ("name", .string(rewardSpec.description)), ("value", Self.number(reward)), ("baseline", Self.number(baseline)),
                 ("advantage", Self.number(reward.flatMap { r in baseline.map { r - $0 } })),
-                ("window", .int(Int64(window))), ("complete", .bool(q.endTick >= 0 && window == horizon)),
+                ("window", .int(Int64(window))), ("complete", .bool(q.endTick >= 0 && window == rewardSpec.horizon)),
             ])))
         }
         return .object(pairs)

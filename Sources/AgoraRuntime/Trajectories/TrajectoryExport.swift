@@ -99,6 +99,8 @@ public enum TrajectoryExport {
         var recorder: TrajectoryRecorder
         var reward: TrajectoryReward?
         var scenario: Scenario
+        /// The manifest's summary figures (empty for a run that did not finish).
+        var summary: [(String, Double?)]
         var problem: String?
     }
 
@@ -119,11 +121,12 @@ public enum TrajectoryExport {
         guard FileManager.default.fileExists(atPath: scenarioPath) else {
             throw Failure("\(directory) is not a run directory (it has no scenario.yaml)")
         }
-        var run = (directory as NSString).lastPathComponent, digest: String?
+        var run = (directory as NSString).lastPathComponent, digest: String?, summary: [(String, Double?)] = []
         if let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent("manifest.json")),
            let manifest = try? JSON.parse(data) {
             run = manifest["run_id"]?.string ?? run
             digest = manifest["digest"]?.string
+            summary = manifest["summary"]?.object?.map { ($0.0, $0.1.double) } ?? []
         }
         let loaded: Scenario
         do { loaded = try ScenarioLoader.load(path: scenarioPath) } catch { throw Failure("the run's scenario.yaml no longer reads: \(error)") }
@@ -133,7 +136,7 @@ public enum TrajectoryExport {
         guard loaded.llm != nil else {
             // No agent could ask: nothing to replay for.
             return Collected(provenance: Provenance(run: run, digest: digest, scenario: loaded.name, seed: loaded.seed, kinds: []),
-                             recorder: recorder, reward: reward, scenario: loaded, problem: nil)
+                             recorder: recorder, reward: reward, scenario: loaded, summary: summary, problem: nil)
         }
         let replay: (verdict: Replay.Verdict, scenario: Scenario, damage: String?)
         do {
@@ -153,16 +156,9 @@ public enum TrajectoryExport {
             let usual = TrajectoryReward.usual(model: scenario.model.name)?.measure.rawValue ?? "nothing"
             throw Failure("--reward \(reward) does not apply to the \(scenario.model.name) model; its decisions are scored by \(usual)@N")
         }
-        // Agents are numbered population by population; a population without a count takes the rest.
-        var kinds: [(Range<Int>, String)] = []
-        var first = 0
-        for p in scenario.populations {
-            let count = p.count ?? (Int.max / 2 - first)
-            kinds.append((first..<(first + count), p.kind))
-            first += count
-        }
+        let kinds = scenario.populationRanges(agentCount: recorder.agentCount).map { ($0.agents, $0.kind) }
         return Collected(provenance: Provenance(run: run, digest: digest, scenario: scenario.name, seed: scenario.seed, kinds: kinds),
-                         recorder: recorder, reward: reward, scenario: scenario, problem: problem)
+                         recorder: recorder, reward: reward, scenario: scenario, summary: summary, problem: problem)
     }
 
     /// The examples a run gives under the options, best first when `top` is set, else in the order asked.
@@ -184,16 +180,15 @@ public enum TrajectoryExport {
                 excluded["--tool", default: 0] += 1
                 continue
             }
-            let attributes = personas.map { p in p.attributes.indices.map { (p.attributes[$0].name, p.value(agent: q.agent, attribute: $0)) } } ?? []
             let base = TrajectoryExample(question: q, event: e, answer: answer, valid: valid, member: nil, kind: c.provenance.kind(of: q.agent),
-                                         persona: attributes, provenance: c.provenance, rewardName: c.reward?.description)
+                                         persona: personas?.attributes(of: q.agent) ?? [], provenance: c.provenance, rewardSpec: c.reward)
             if options.perMember {
                 let members = valid ? q.takers : q.members
                 for m in members {
                     var x = base
                     x.member = m
                     x.kind = c.provenance.kind(of: m)
-                    x.persona = personas.map { p in p.attributes.indices.map { (p.attributes[$0].name, p.value(agent: m, attribute: $0)) } } ?? []
+                    x.persona = personas?.attributes(of: m) ?? []
                     if let reward = c.reward, let i = q.members.firstIndex(of: m) {
                         x.reward = reward.score(q, position: i, recorder: c.recorder)
                     }

@@ -67,8 +67,9 @@ public final class TrajectoryRecorder: Replay.Watcher, AnswerSource, @unchecked 
     public private(set) var outcomeNames: [String] = []
     /// Posts of watched authors, by author, in the order made.
     public private(set) var posts: [Int: [TrackedPost]] = [:]
-    /// The last tick replayed.
+    /// The last tick replayed, and the world's agents.
     public private(set) var lastTick = -1
+    public private(set) var agentCount = 0
 
     private var inner: (any AnswerSource)?
     private let lock = NSLock()
@@ -123,6 +124,7 @@ public final class TrajectoryRecorder: Replay.Watcher, AnswerSource, @unchecked 
 
     public func tickEnded(_ tick: Int, simulation: any SimulationRunner, model: any Model) {
         lastTick = tick
+        agentCount = model.agentCount
         let scoring = model as? any OutcomeReporting
         if let scoring, outcomeNames.isEmpty { outcomeNames = scoring.outcomeNames }
         let totals = { (agent: Int) -> [Double] in scoring?.outcomes(of: agent) ?? [] }
