@@ -16,3 +16,4 @@
 @_exported import AgoraScenario
 @_exported import AgoraSocial
 @_exported import AgoraSpace
+@_exported import AgoraStudio

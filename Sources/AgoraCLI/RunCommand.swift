@@ -6,6 +6,7 @@ import AgoraEngine
 import AgoraLLM
 import AgoraRuntime
 import AgoraScenario
+import AgoraStudio
 import ArgumentParser
 import Foundation
 
@@ -41,6 +42,17 @@ extension AgoraCommand {
         @Option(help: ArgumentHelp("Continue a killed run (a run directory or run id) from its last checkpoint.", valueName: "run"))
         var resume: String?
 
+        @Option(help: ArgumentHelp("Serve a live page of the run at [HOST:]PORT (HOST 127.0.0.1 unless given; PORT 0 picks a free one).",
+                                   valueName: "[host:]port"))
+        var monitor: String?
+
+        @Option(help: ArgumentHelp("The token a monitor on a non-loopback address asks of every request (default: one generated and printed).",
+                                   valueName: "token"))
+        var token: String?
+
+        @Flag(help: "With --monitor: start paused, so the page can be opened first; the run waits for its Resume or Step.")
+        var paused = false
+
         func validate() throws {
             if resume != nil {
                 if options.scenario != nil { throw ValidationError("give a scenario file or --resume, not both") }
@@ -52,6 +64,14 @@ extension AgoraCommand {
             }
             if let name, name.isEmpty || name.count > 100 {
                 throw ValidationError("--name must be 1 to 100 characters")
+            }
+            if let monitor {
+                do { _ = try MonitorAddress(parsing: monitor) } catch { throw ValidationError(error.description) }
+            } else if token != nil || paused {
+                throw ValidationError("\(paused ? "--paused" : "--token") is for --monitor")
+            }
+            if let token, token.count < 16 || !token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+                throw ValidationError("--token must be at least 16 letters, digits, '-' or '_'")
             }
         }
 
@@ -105,9 +125,13 @@ extension AgoraCommand {
             let progress = (json || quiet || !lead || !isTerminal(2)) ? nil : ProgressBar(total: scenario.ticks, agents: world.agentCount)
             // Without a terminal there is no bar, but a run that will take long says so, once.
             let forecast = (quiet || !lead || progress != nil) ? nil : LongRunNotice(total: scenario.ticks)
+            // Under mpirun only process 0 serves the page; the others follow it through the run's exchanges.
+            let watch = lead ? try startMonitor(world) : nil
+            defer { watch?.stop() }
             let outcome: RunSession.Outcome
             do {
-                outcome = try RunSession.run(world, out: out, threads: threads, catalog: catalog, group: group, name: name) { done, elapsed in
+                outcome = try RunSession.run(world, out: out, threads: threads, catalog: catalog, group: group, name: name,
+                                             observer: watch?.monitor) { done, elapsed in
                     progress?.update(ticksDone: done, elapsed: elapsed)
                     forecast?.update(ticksDone: done, elapsed: elapsed)
                 }
@@ -124,6 +148,39 @@ extension AgoraCommand {
                 print(RunSummary.render(report: outcome.report, scenario: scenario, sim: outcome.simulation))
             }
             if report, let catalog { try writeReport(outcome.directory.path, catalog: catalog) }
+        }
+
+        /// Starts the live monitor when `--monitor` asks for one, and says where it is (on stderr, so
+        /// that `--json` output stays one object).
+        private func startMonitor(_ world: World) throws -> MonitorSession? {
+            try startMonitor(scenario: world.scenario, agents: world.agentCount, metricNames: world.model.metricNames)
+        }
+
+        /// `metricNames` nil: the simulation's, once it is built (a resumed run's).
+        private func startMonitor(scenario: Scenario, agents: Int?, metricNames: [String]?) throws -> MonitorSession? {
+            guard let monitor else { return nil }
+            let address: MonitorAddress
+            do { address = try MonitorAddress(parsing: monitor) } catch {
+                printError("error: \(error)")
+                throw Exit.badInput
+            }
+            let token = token ?? (address.isLoopback ? nil : MonitorAddress.makeToken())
+            var about = JSONLine()
+            about.set("scenario", scenario.name)
+            about.set("model", scenario.model.name)
+            if let agents { about.set("agents", agents) }
+            about.set("seed", String(scenario.seed))
+            let live = LiveMonitor(about: about, metricNames: metricNames, ticks: scenario.ticks,
+                                   depth: scenario.market?.exchange.depth ?? 10, control: RunControl(startPaused: paused))
+            do {
+                let server = try MonitorServer.start(live, at: address, token: token)
+                printError("agora: watching the run at \(server.url(token: token))"
+                           + (token != nil && self.token == nil ? "  (the token is printed only here)" : ""))
+                return MonitorSession(monitor: live, server: server)
+            } catch {
+                printError("error: \(error)")
+                throw Exit.badInput
+            }
         }
 
         /// Worker threads per process: the cores it is bound to when a launcher bound it, else the
@@ -160,10 +217,18 @@ extension AgoraCommand {
                 if lead { throw error }
                 throw Exit.badInput
             }
+            // The page describes the run from its scenario.yaml; the metrics' names come with the world.
+            let watch: MonitorSession?
+            if lead, monitor != nil, let scenario = try? ScenarioLoader.load(path: (directory as NSString).appendingPathComponent("scenario.yaml")) {
+                watch = try startMonitor(scenario: scenario, agents: nil, metricNames: nil)
+            } else {
+                watch = nil
+            }
+            defer { watch?.stop() }
             let outcome: RunSession.Outcome
             do {
                 outcome = try RunSession.resume(directory: directory, threads: Int(options.threads ?? "") ?? threadsPerProcess(),
-                                                catalog: catalog, group: group)
+                                                catalog: catalog, group: group, observer: watch?.monitor)
             } catch {
                 if lead { printError("error: \(error)") }
                 throw Exit.failure
@@ -243,4 +308,16 @@ func humanRate(_ v: Double) -> String {
     if v >= 1e6 { return String(format: "%.1f M", v / 1e6) }
     if v >= 1e3 { return String(format: "%.1f k", v / 1e3) }
     return String(format: "%.0f", v)
+}
+
+/// A run's live monitor and its server, stopped together once the run has written its files.
+struct MonitorSession {
+    let monitor: LiveMonitor
+    let server: MonitorServer
+
+    /// Sends the pages the run's end, then stops serving.
+    func stop() {
+        monitor.close()
+        server.stop()
+    }
 }

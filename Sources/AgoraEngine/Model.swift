@@ -106,6 +106,8 @@ public protocol SimulationRunner: AnyObject {
     var transport: TransportStats? { get }
     /// Where the time went.
     var timing: StepTiming { get }
+    /// What the model shows the live monitor between ticks (nil: its metrics are all it shows).
+    func liveView(depth: Int) -> LiveView?
 }
 
 extension Simulation: SimulationRunner {

@@ -28,9 +28,10 @@ public enum RunSession {
     ///     every process its own checkpoint files.
     ///   - name: what the run's id starts with (nil: the scenario's name); a sweep names its runs
     ///     after itself and the point.
+    ///   - observer: watches the run tick by tick, and may hold it (the live monitor).
     ///   - onTick: called after each tick with the ticks done and the seconds elapsed.
     public static func run(_ world: World, out: String?, threads defaultThreads: Int, catalog: Catalog? = nil,
-                           group: (any ProcessGroup)? = nil, name: String? = nil,
+                           group: (any ProcessGroup)? = nil, name: String? = nil, observer: (any RunObserver)? = nil,
                            onTick: (Int, Double) -> Void = { _, _ in }) throws -> Outcome {
         let scenario = world.scenario
         let processes = RunProcesses(group: group)
@@ -51,7 +52,7 @@ public enum RunSession {
         try catalog?.insert(catalogRow(runID, directory.path, scenario))
         do {
             return try execute(world, directory: directory, runID: runID, threads: threads, shards: shards, catalog: catalog,
-                               processes: processes, onTick: onTick)
+                               processes: processes, observer: observer, onTick: onTick)
         } catch {
             try? catalog?.finish(id: runID, status: "failed", finishedAt: iso.string(from: Date()), digest: nil, agents: world.agentCount,
                                  shards: shards, threads: threads, wallSeconds: nil, error: "\(error)")
@@ -60,20 +61,20 @@ public enum RunSession {
     }
 
     private static func execute(_ world: World, directory: RunDirectory, runID: String, threads: Int, shards: Int, catalog: Catalog?,
-                                processes: RunProcesses, onTick: (Int, Double) -> Void) throws -> Outcome {
+                                processes: RunProcesses, observer: (any RunObserver)?, onTick: (Int, Double) -> Void) throws -> Outcome {
         let sim = makeSimulation(world.model, shards: shards, threads: threads, logPolicy: world.logPolicy, group: processes.group)
         let files = try processes.agree {
             try RunFiles.open(directory, sim: sim, world: world, runID: runID, processes: processes, continuing: nil)
         }
         return try drive(world, sim: sim, files: files, from: 0, directory: directory, runID: runID, threads: threads,
-                         shards: shards, catalog: catalog, processes: processes, onTick: onTick)
+                         shards: shards, catalog: catalog, processes: processes, observer: observer, onTick: onTick)
     }
 
     /// Continues an unfinished run in `directory` from its last checkpoint (or from tick 0 when it
     /// has none), appending to its log and metrics; the final digest equals an uninterrupted run's.
     /// A run spread over processes resumes with as many processes (`group`) as it had.
     public static func resume(directory path: String, threads defaultThreads: Int, catalog: Catalog?, group: (any ProcessGroup)? = nil,
-                              onTick: (Int, Double) -> Void = { _, _ in }) throws -> Outcome {
+                              observer: (any RunObserver)? = nil, onTick: (Int, Double) -> Void = { _, _ in }) throws -> Outcome {
         let processes = RunProcesses(group: group)
         let scenarioPath = (path as NSString).appendingPathComponent("scenario.yaml")
         let scenario: Scenario
@@ -132,7 +133,8 @@ public enum RunSession {
             return files
         }
         return try drive(world, sim: sim, files: files, from: checkpoint?.nextTick ?? 0, directory: directory,
-                         runID: runID, threads: threads, shards: shards, catalog: catalog, processes: processes, onTick: onTick)
+                         runID: runID, threads: threads, shards: shards, catalog: catalog, processes: processes, observer: observer,
+                         onTick: onTick)
     }
 
     /// The catalog's row for a run that is starting.
@@ -150,7 +152,7 @@ public enum RunSession {
     /// The tick loop shared by fresh and resumed runs.
     private static func drive(_ world: World, sim: any SimulationRunner, files: RunFiles, from start: Int,
                               directory: RunDirectory, runID: String, threads: Int, shards: Int, catalog: Catalog?,
-                              processes: RunProcesses, onTick: (Int, Double) -> Void) throws -> Outcome {
+                              processes: RunProcesses, observer: (any RunObserver)?, onTick: (Int, Double) -> Void) throws -> Outcome {
         let log = files.log, metrics = files.metrics
         let scenario = world.scenario
         let every = scenario.checkpointEvery
@@ -163,6 +165,7 @@ public enum RunSession {
         var checkpoints = 0
         var lastCheckpoint: Int? = nil
         for t in start..<scenario.ticks {
+            observer?.willStep(t, sim: sim)
             let result = sim.step()
             metrics?.append(MetricsTable.line(result))
             log?.write(result, from: sim, contents: files.segment == nil ? .whole : .main)
@@ -173,9 +176,12 @@ public enum RunSession {
                 lastCheckpoint = t + 1
                 checkpoints += 1
             }
-            onTick(t + 1, clock.elapsed)
+            let elapsed = clock.elapsed - (observer?.heldSeconds ?? 0)
+            observer?.didStep(result, sim: sim, elapsed: elapsed)
+            onTick(t + 1, elapsed)
         }
-        let wall = clock.elapsed
+        let wall = clock.elapsed - (observer?.heldSeconds ?? 0)
+        observer?.finished(sim: sim, elapsed: wall)
         try processes.agree {
             try log?.close()
             try files.segment?.close()

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Where the live monitor listens (`--monitor [HOST:]PORT`) and who may use it.
+///
+/// It binds to 127.0.0.1 unless told otherwise. A monitor can pause a run, so one reachable from
+/// other machines needs a token (`--token`, or one generated and printed once): every request
+/// must then carry it, as `Authorization: Bearer TOKEN`, as the `agora_token` cookie the page
+/// sets, or once as `?token=` on the page's address.
+public struct MonitorAddress: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    /// 0: the system picks a free port (the run prints which).
+    public var port: UInt16
+
+    public init(host: String = "127.0.0.1", port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Reads `PORT`, `HOST:PORT` or `[IPv6]:PORT`.
+    public init(parsing text: String) throws(Failure) {
+        var host = "127.0.0.1", portText = text
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw Failure(description: "--monitor \(text): expected [HOST]:PORT") }
+            portText = String(rest.dropFirst())
+        } else if let colon = text.lastIndex(of: ":") {
+            host = String(text[..<colon])
+            portText = String(text[text.index(after: colon)...])
+        }
+        guard !host.isEmpty else { throw Failure(description: "--monitor \(text): the host is empty") }
+        guard let port = UInt16(portText) else {
+            throw Failure(description: "--monitor \(text): the port must be a number from 0 to 65535")
+        }
+        self.host = host == "localhost" ? "127.0.0.1" : host
+        self.port = port
+    }
+
+    /// True for addresses only this machine reaches (127.0.0.0/8, ::1).
+    public var isLoopback: Bool {
+        host == "::1" || host.hasPrefix("127.")
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// Why an address cannot be used.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// A random token for a monitor that is reachable from other machines: 32 hex digits.
+    public static func makeToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in String(format: "%08x", UInt32.random(in: .min ... .max, using: &generator)) }.joined()
+    }
+}
