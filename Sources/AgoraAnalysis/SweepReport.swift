@@ -134,31 +134,35 @@ public struct SweepReport: Sendable {
         return j
     }
 
-    /// One HTML page: for each metric and numeric parameter, the point means with their intervals.
+    /// One HTML page: for each metric and numeric parameter, the point means with their intervals;
+    /// with more than one parameter, the points are coloured by the values of the others, so
+    /// that an interaction shows as series that are not parallel.
     public var html: String {
-        var body = ""
+        var body = "<pre>\(SVGChart.escape(text))</pre>\n"
         for m in metrics {
             for (j, name) in parameterNames.enumerated() {
-                var c = SVGChart(title: "\(m) against \(name) (mean and 95% interval over replicates)", xLabel: name, yLabel: m)
-                let pts = rows.compactMap { r -> (x: Double, y: Double, e: Double)? in
-                    guard let x = Double(r.parameters[j].value), let s = r.stats[m], !s.mean.isNaN else { return nil }
-                    return (x, s.mean, s.halfWidth)
+                var c = SVGChart(title: "\(m) by \(name)", xLabel: name, yLabel: "\(m) (mean, 95 % interval over replicates)")
+                // One series per combination of the other parameters' values, in the order the points came.
+                var groups: [(key: String, points: [(x: Double, y: Double, e: Double)])] = []
+                for r in rows {
+                    guard let x = Double(r.parameters[j].value), let st = r.stats[m], !st.mean.isNaN else { continue }
+                    let key = r.parameters.enumerated().filter { $0.offset != j }.map { "\($0.element.name)=\($0.element.value)" }
+                        .joined(separator: ", ")
+                    if let g = groups.firstIndex(where: { $0.key == key }) {
+                        groups[g].points.append((x, st.mean, st.halfWidth))
+                    } else {
+                        groups.append((key, [(x, st.mean, st.halfWidth)]))
+                    }
                 }
-                var series = SVGChart.Series(name: "mean", points: pts.map { ($0.x, $0.y) }, color: SVGChart.palette[0], style: .points)
-                series.errors = pts.map(\.e)
-                c.series.append(series)
-                body += "<figure>\(c.svg)</figure>\n"
+                for (k, g) in groups.enumerated() {
+                    var series = SVGChart.Series(name: g.key.isEmpty ? "mean" : g.key, points: g.points.map { ($0.x, $0.y) },
+                                                 color: SVGChart.palette[k % SVGChart.palette.count], style: .points)
+                    series.errors = g.points.map(\.e)
+                    c.series.append(series)
+                }
+                body += c.figure
             }
         }
-        return """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>Agora sweep \(SVGChart.escape(name))</title>
-        <style>body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 760px; }
-        svg.chart text { font-size: 11px; } svg.chart .title { font-size: 13px; font-weight: 600; }
-        svg.chart .axes line { stroke: #555; } svg.chart .axes line.grid { stroke: #eee; } pre { font-size: 12px; overflow-x: auto; }</style>
-        </head><body><h1>Sweep \(SVGChart.escape(name))</h1><pre>\(SVGChart.escape(text))</pre>
-        \(body)</body></html>
-
-        """
+        return RunAnalysis.page(title: "Agora sweep \(name)", header: [("sweep", id), ("points", String(rows.count))], body: body)
     }
 }

@@ -8,6 +8,8 @@ extension BoltzmannModel {
                                                          "Units of wealth each agent starts with.")
         public static let recordState = Parameter<Bool>("record_state", .flag, default: true,
                                                         "Hash every agent's wealth into the run digest each tick (off: only totals).")
+        public static let giniEvery = Parameter<Int>("gini_every", .integer(min: 0, max: 1_000_000), default: 1,
+                                                     "Measure the Gini coefficient every this many ticks, the `gini` metric (0: never; an exact pass over every agent).")
     }
 
     /// The boltzmann model as a scenario names it.
@@ -15,7 +17,8 @@ extension BoltzmannModel {
         name: "boltzmann",
         summary: "Boltzmann wealth exchange: each agent with wealth gives one unit to a random other agent per tick.",
         agentKinds: [AgentKindDescriptor(name: "agent", summary: "An agent holding integer wealth.",
-                                         parameters: [Parameters.initialWealth.spec, Parameters.recordState.spec])],
+                                         parameters: [Parameters.initialWealth.spec, Parameters.recordState.spec,
+                                                                      Parameters.giniEvery.spec])],
         maxPopulations: 1,
         network: .none,
         usesExchange: false,
@@ -30,6 +33,6 @@ extension BoltzmannModel {
                                       "total wealth \(count) × \(wealth) does not fit in 32 bits (max \(Int32.max))")
             }
             return BoltzmannModel(agents: count, initialWealth: wealth, seed: inputs.seed,
-                                  recordState: inputs.population[Parameters.recordState])
+                                  recordState: inputs.population[Parameters.recordState], giniEvery: inputs.population[Parameters.giniEvery])
         })
 }

@@ -25,26 +25,36 @@ public final class BoltzmannModel: Model, @unchecked Sendable {
     /// Whether the record phase hashes every agent's wealth into the digest each tick. Benchmarks
     /// that compare with systems that record nothing turn it off; the final state is hashed anyway.
     public let recordState: Bool
+    /// Measure the Gini coefficient every this many ticks (0: never): an exact pass over every
+    /// agent's wealth in the record phase, into a histogram of `giniBins` counters.
+    public let giniEvery: Int
+    /// Wealth values the per-tick histogram tells apart (0 … giniBins − 2; the last counts the
+    /// rest): 64 per unit of initial wealth, at most 4,096. A tick on which some agent holds more
+    /// has no exact Gini, and its `gini` is left empty.
+    let giniBins: Int
     public let random: RandomStream
     /// Wealth per agent.
     public let wealth: Column<Int32>
     /// Per shard: the receivers chosen in decide, before they are sent.
     private var scratch: [Column<UInt32>] = []
 
-    public init(agents: Int, initialWealth: Int = 1, seed: UInt64, recordState: Bool = true) {
+    public init(agents: Int, initialWealth: Int = 1, seed: UInt64, recordState: Bool = true, giniEvery: Int = 0) {
         precondition(agents >= 2, "the Boltzmann model needs at least two agents")
         precondition(initialWealth >= 0 && agents.multipliedReportingOverflow(by: initialWealth).partialValue <= Int(Int32.max),
                      "total wealth must fit in 32 bits")
         agentCount = agents
         self.initialWealth = Int32(initialWealth)
         self.recordState = recordState
+        precondition(giniEvery >= 0, "gini_every is a number of ticks, 0 for never")
+        self.giniEvery = giniEvery
+        giniBins = giniEvery > 0 ? min(4_096, 64 * max(1, initialWealth)) : 0
         random = RandomStream(seed: seed, stream: Self.stream)
         wealth = Column(count: agents, repeating: Int32(initialWealth))
     }
 
     public var phases: Phases { [.decide, .propagate, .record] }
-    public var metricNames: [String] { ["zero_share", "total_wealth"] }
-    public var counterCount: Int { 2 }
+    public var metricNames: [String] { ["zero_share", "total_wealth"] + (giniEvery > 0 ? ["gini"] : []) }
+    public var counterCount: Int { 2 + giniBins }
     public var eventKinds: [EventKind] { recordState ? [Self.wealthEvent] : [] }
     public var stateBytes: Int { wealth.byteCount + scratch.reduce(0) { $0 + $1.byteCount } }
 
@@ -102,12 +112,22 @@ public final class BoltzmannModel: Model, @unchecked Sendable {
         }
         recorder.counters[0] &+= zeros
         recorder.counters[1] &+= total
+        if giniEvery > 0 && ctx.tick % giniEvery == 0 {
+            let last = giniBins - 1
+            recorder.counters.withUnsafeMutableBufferPointer { c in
+                for i in ctx.agents { c[2 + min(Int(w[i]), last)] &+= 1 }
+            }
+        }
     }
 
     public func endTick(_ tick: Tick, counters: [Int64]) -> [Double] {
         precondition(counters[1] == Int64(agentCount) * Int64(initialWealth),
                      "wealth not conserved at tick \(tick): \(counters[1])")
-        return [Double(counters[0]) / Double(agentCount), Double(counters[1])]
+        let shares = [Double(counters[0]) / Double(agentCount), Double(counters[1])]
+        guard giniEvery > 0 else { return shares }
+        // The Gini of the tick's histogram; none on ticks not measured, or when some wealth went past it.
+        guard tick % giniEvery == 0, counters[1 + giniBins] == 0 else { return shares + [.nan] }
+        return shares + [WealthStatistics(histogram: counters[2..<(1 + giniBins)].map { Int($0) }).gini]
     }
 
     public func summary() -> [(name: String, value: Double)] {

@@ -91,7 +91,7 @@ import Testing
         let wealth = try #require(a.modelFigures.first?.series.first)
         #expect(wealth.y.reduce(0, +) == 5000, "every agent in the histogram")
         let html = a.html
-        #expect(html.contains("Figures of the model") && html.contains("zero_share over time"))
+        #expect(html.contains("Figures of the model") && html.contains("Agents with nothing over time"))
         #expect(html.contains("total_wealth (the same every tick)"), "a constant metric is a line of a table, not a flat chart")
     }
 

@@ -28,9 +28,10 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: "\(dir)/\(file)"), "\(file)")
         }
         let csv = try String(contentsOfFile: "\(dir)/metrics.csv", encoding: .utf8).split(separator: "\n")
-        #expect(csv.first == "tick,events,zero_share,total_wealth")
+        #expect(csv.first == "tick,events,zero_share,total_wealth,gini")
         #expect(csv.count == 16)
-        #expect(csv.dropFirst().allSatisfy { $0.hasSuffix(",3000") }, "wealth must stay 3000 every tick")
+        #expect(csv.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false)[3] == "3000" },
+                "wealth must stay 3000 every tick")
         let manifest = try json(String(contentsOfFile: "\(dir)/manifest.json", encoding: .utf8))
         #expect(manifest["digest"] as? String == j["digest"] as? String)
         let resolved = try String(contentsOfFile: "\(dir)/scenario.yaml", encoding: .utf8)
@@ -583,6 +584,34 @@ let smallRateCut = ["--set", "network.nodes=20000", "--set", "agents[0].count=60
         let charts = try #require(Self.attribute("data-charts", in: dom)), drawn = try #require(Self.attribute("data-drawn", in: dom))
         #expect(charts >= 10 && drawn == charts, "\(drawn) of \(charts) charts drawn")
         #expect(Self.attribute("data-errors", in: dom) == nil, "no script errors")
+        #expect(Self.attribute("data-labelled", in: dom) == charts && Self.attribute("data-outside", in: dom) == 0,
+                "every chart labels both axes and keeps its marks in its plot area")
+        // Categories are named, the ACF has its band, the markers say what they mark, each chart can be saved.
+        let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+        #expect(html.contains(">fundamentalist</text>") && html.contains("±1.96/√n") && html.contains("data-kind=\"auction\"")
+                && html.contains(">auction</text>") && html.contains("data-csv=\"series,"))
+        #expect(html.contains("http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'"))
+        #expect(!html.contains("depth at the best prices\", \"spread"), "spread and depth on axes of their own")
+    }
+
+    /// Each model's report charts its own figures, every chart labelled and inside its axes:
+    /// boltzmann the Gini over time and the wealth at the end, SIR its S, I and R, opinion the
+    /// distribution over time.
+    @Test(arguments: [("boltzmann.yaml", ["--set", "agents[0].count=5000", "--ticks", "60"], ["Inequality: the Gini coefficient over time", "Wealth at the end"]),
+                      ("sir-network.yaml", ["--set", "network.nodes=5000", "--ticks", "60"], ["Epidemic over time", "Degree distribution"]),
+                      ("opinion.yaml", ["--set", "network.nodes=5000", "--ticks", "60"], ["Opinion distribution over time"])])
+    func everyModelsReportChartsItsOwnFigures(file: String, small: [String], titles: [String]) throws {
+        let dir = try temporaryDirectory() + "/run"
+        let run = try agora(["run", "scenarios/" + file, "--out", dir, "--report", "--quiet"] + small)
+        #expect(run.status == 0, "\(run.stderr)")
+        let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+        for title in titles { #expect(html.contains(title), "\(file): \(title)") }
+        let browser = try #require(["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) })
+        let dom = try launch(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom",
+                                       "file://\(dir)/report.html"]).stdout
+        let charts = try #require(Self.attribute("data-charts", in: dom))
+        #expect(charts >= titles.count && Self.attribute("data-drawn", in: dom) == charts, "\(file): \(dom.prefix(300))")
+        #expect(Self.attribute("data-labelled", in: dom) == charts && Self.attribute("data-outside", in: dom) == 0, "\(file)")
     }
 
     static func attribute(_ name: String, in html: String) -> Int? {

@@ -41,6 +41,31 @@ import Testing
         #expect(typo.status == 2 && typo.stderr.contains("no metric 'peak_infectd'") && typo.stderr.contains("peak_infected"), "\(typo.stderr)")
     }
 
+    /// Two parameters: each chart colours the points by the other parameter's value (an
+    /// interaction shows as series that are not parallel), names both axes and keeps every mark
+    /// inside its plot, in a real browser.
+    @Test func aTwoParameterSweepsReportColoursTheOtherParameter() throws {
+        let dir = try temporaryDirectory()
+        let catalog = dir + "/catalog.sqlite"
+        let file = try SweepCommandTests.sweepFile(dir, name: "pairs", extra: "  agents[0].params.recovery: [0.1, 0.2]",
+                                                   points: "[0.04, 0.08]")
+        let text = try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(of: "network.nodes: 30000", with: "network.nodes: 5000")
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+        let out = try agora(["sweep", file, "--jobs", "2"], catalog: catalog)
+        #expect(out.status == 0, "\(out.stderr)")
+        let page = dir + "/pairs.html"
+        #expect(try agora(["sweep", "report", "pairs", "--html", page], catalog: catalog).status == 0)
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        for legend in ["agents[0].params.recovery=0.1", "agents[0].params.recovery=0.2", "agents[0].params.transmission=0.04",
+                       "agents[0].params.transmission=0.08"] {
+            #expect(html.contains(">\(legend)</text>"), "\(legend) in a legend")
+        }
+        let browser = try #require(["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) })
+        let dom = try launch(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom", "file://" + page]).stdout
+        #expect(AnalyzeCommandTests.attribute("data-charts", in: dom) == 2 && AnalyzeCommandTests.attribute("data-drawn", in: dom) == 2)
+        #expect(AnalyzeCommandTests.attribute("data-labelled", in: dom) == 2 && AnalyzeCommandTests.attribute("data-outside", in: dom) == 0)
+    }
+
     @Test(arguments: [SIGTERM, SIGINT])
     func aStoppedSweepStopsItsRunsRecordsThemInterruptedAndResumes(signal: Int32) throws {
         let dir = try temporaryDirectory()

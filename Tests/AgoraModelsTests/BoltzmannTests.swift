@@ -81,3 +81,26 @@ func referenceBoltzmann(agents n: Int, wealth w0: Int32, seed: UInt64, ticks: In
         #expect(s.maximum == 3)
     }
 }
+
+/// The `gini` metric: exact, and only on the ticks it is measured.
+@Suite struct BoltzmannGiniTests {
+    @Test func theGiniOfTheLastMeasuredTickIsTheSummarysAndOtherTicksHaveNone() {
+        for every in [1, 3] {
+            let model = BoltzmannModel(agents: 5_000, initialWealth: 3, seed: 9, giniEvery: every)
+            let sim = Simulation(model: model, shards: 3, threads: 2)
+            var last: TickResult?
+            for _ in 0..<31 { last = sim.step() }
+            let result = last!
+            #expect(model.metricNames.last == "gini")
+            let gini = result.metrics.last!
+            // Tick 30 is measured either way; the summary reads every wealth afresh.
+            let summary = sim.summary().first { $0.name == "gini" }!.value
+            #expect(abs(gini - summary) < 1e-12, "every \(every): \(gini) against \(summary)")
+            #expect(gini > 0.2 && gini < 0.8)
+        }
+        let sparse = Simulation(model: BoltzmannModel(agents: 500, seed: 2, giniEvery: 4), shards: 2, threads: 1)
+        let ginis = (0..<8).map { _ in sparse.step().metrics.last! }
+        #expect(ginis.enumerated().allSatisfy { $0.offset % 4 == 0 ? $0.element.isFinite : $0.element.isNaN })
+        #expect(BoltzmannModel(agents: 500, seed: 2).metricNames == ["zero_share", "total_wealth"], "off unless asked")
+    }
+}

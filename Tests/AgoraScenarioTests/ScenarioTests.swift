@@ -95,7 +95,7 @@ agents:
         #expect(issues(text) == [
             "s.yaml:9:23: agents[0].params.initial_wealth: expected a non-negative integer, got -2",
             "s.yaml:10:21: agents[0].params.record_state: expected true or false, got \"maybe\"",
-            "s.yaml:11:7: agents[0].params.speed: unknown field; expected one of: initial_wealth, record_state",
+            "s.yaml:11:7: agents[0].params.speed: unknown field; expected one of: initial_wealth, record_state, gini_every",
         ])
     }
 
