@@ -125,8 +125,15 @@ extension AgoraCommand {
             let progress = (json || quiet || !lead || !isTerminal(2)) ? nil : ProgressBar(total: scenario.ticks, agents: world.agentCount)
             // Without a terminal there is no bar, but a run that will take long says so, once.
             let forecast = (quiet || !lead || progress != nil) ? nil : LongRunNotice(total: scenario.ticks)
-            // Under mpirun only process 0 serves the page; the others follow it through the run's exchanges.
-            let watch = lead ? try startMonitor(world) : nil
+            // Under mpirun only process 0 serves the page; the others follow it through the run's
+            // exchanges, and stop with it when its page cannot be served.
+            let started: Result<MonitorSession?, any Error> = lead ? Result { try startMonitor(world) } : .success(nil)
+            if monitor != nil {
+                var failed = false
+                if case .failure = started { failed = true }
+                SpreadAgreement.check([("whether process 0's live monitor started", failed ? "no" : "yes")], in: group)
+            }
+            let watch = try started.get()
             defer { watch?.stop() }
             let outcome: RunSession.Outcome
             do {

@@ -24,6 +24,8 @@ public final class LiveMonitor: RunObserver, @unchecked Sendable {
     private var pending: [(tick: Int, values: [Double])] = []
     private var lastFrame: UInt64 = 0
     private var done = 0
+    /// The tick the run started from (a resumed run's is its checkpoint's): the rate counts from it.
+    private var firstTick: Int?
     private var elapsed = 0.0
     private var frames = 0
     /// The most ticks the welcome's history holds before it is thinned.
@@ -82,6 +84,7 @@ public final class LiveMonitor: RunObserver, @unchecked Sendable {
     /// held or stepped).
     func record(tick: Int, metrics: [Double], elapsed: Double = 0) -> Bool {
         lock.lock(); defer { lock.unlock() }
+        if firstTick == nil { firstTick = tick }
         done = tick + 1
         self.elapsed = elapsed
         pending.append((tick, metrics))
@@ -124,7 +127,7 @@ public final class LiveMonitor: RunObserver, @unchecked Sendable {
         f.set("tick", done)
         f.set("ticks", ticks)
         f.set("elapsed_s", elapsed)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let rate = elapsed > 0 ? Double(done - (firstTick ?? 0)) / elapsed : 0
         f.set("ticks_per_s", rate)
         f.set("eta_s", rate > 0 ? .number(Double(ticks - done) / rate) : .null)
         f.set("rows", MonitorJSON.rows(rows))
