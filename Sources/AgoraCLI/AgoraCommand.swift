@@ -21,7 +21,7 @@ public struct AgoraCommand: ParsableCommand {
         Start with:  agora run scenarios/quickstart.yaml
         """,
         version: AgoraVersion.string,
-        subcommands: [Run.self, Validate.self, Runs.self, Replay.self, Analyze.self, Compare.self, Export.self, Sweep.self, Calibrate.self, Log.self, Models.self, New.self, Exchange.self, Graph.self, Bench.self]
+        subcommands: [Run.self, Validate.self, Runs.self, Replay.self, Analyze.self, Compare.self, Export.self, Sweep.self, Calibrate.self, Log.self, Models.self, New.self, Exchange.self, Graph.self, Bench.self, Studio.self]
     )
 
     public init() {}

@@ -181,6 +181,7 @@ extension AgoraCommand {
                                    depth: scenario.market?.exchange.depth ?? 10, control: RunControl(startPaused: paused))
             do {
                 let server = try MonitorServer.start(live, at: address, token: token)
+                live.pageAddress = server.url(token: nil)
                 printError("agora: watching the run at \(server.url(token: token))"
                            + (token != nil && self.token == nil ? "  (the token is printed only here)" : ""))
                 return MonitorSession(monitor: live, server: server)

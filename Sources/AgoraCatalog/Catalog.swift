@@ -46,6 +46,23 @@ public final class Catalog {
         if let found, found < 3 { try db.retryingLocks { () throws(CatalogError) in try migrateToInterruptedStatus() } }
     }
 
+    /// Opens the catalog at `path` to read only (`agora studio`): SQLite refuses any write through
+    /// it, and nothing is set up or migrated. A catalog of another schema than this Agora's is
+    /// refused, naming what to do.
+    public init(readingOnly path: String) throws(CatalogError) {
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CatalogError(path: path, message: "no catalog here (a run creates it)")
+        }
+        db = try SQLiteConnection(path: path, readOnly: true)
+        identity = Self.fileIdentity(path)
+        let found = try db.retryingLocks { () throws(CatalogError) -> Int? in try storedSchemaVersion() }
+        guard found == Self.schemaVersion else {
+            throw CatalogError(path: path, message: "its schema is \(found.map(String.init) ?? "unknown"), this Agora reads \(Self.schemaVersion); "
+                               + "any command that records a run (agora run) brings an older one up to date")
+        }
+    }
+
     /// Whether `path` is still the file this catalog opened: false once it was deleted, or replaced
     /// by another, while the connection stayed open (writes would then go where no one reads them).
     public var isStillAtItsPath: Bool {
@@ -346,6 +363,12 @@ public final class Catalog {
     public func sweep(_ reference: String) throws(CatalogError) -> (id: String, name: String, spec: String, status: String)? {
         try db.query("SELECT id, name, spec, status FROM sweeps WHERE id = ? OR name = ? ORDER BY created_at DESC LIMIT 1",
                      [.text(reference), .text(reference)]).first.map { ($0[0].text ?? "", $0[1].text ?? "", $0[2].text ?? "", $0[3].text ?? "") }
+    }
+
+    /// Every sweep, newest first: (id, name, status, created at).
+    public func sweeps(limit: Int = 1_000) throws(CatalogError) -> [(id: String, name: String, status: String, createdAt: String)] {
+        try db.query("SELECT id, name, status, created_at FROM sweeps ORDER BY created_at DESC LIMIT ?", [.integer(Int64(limit))])
+            .map { ($0[0].text ?? "", $0[1].text ?? "", $0[2].text ?? "", $0[3].text ?? "") }
     }
 
     public func setSweepPoint(_ p: SweepPoint) throws(CatalogError) {

@@ -12,11 +12,13 @@ final class SQLiteConnection {
 
     let busyTimeoutMilliseconds: Int32
 
-    init(path: String, busyTimeoutMilliseconds: Int32 = 15_000) throws(CatalogError) {
+    /// `readOnly`: SQLite refuses every write through this connection.
+    init(path: String, busyTimeoutMilliseconds: Int32 = 15_000, readOnly: Bool = false) throws(CatalogError) {
         self.path = path
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         var handle: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nil)
+        let mode = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let rc = sqlite3_open_v2(path, &handle, mode | SQLITE_OPEN_FULLMUTEX, nil)
         guard rc == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close(handle)

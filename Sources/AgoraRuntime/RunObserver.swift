@@ -5,6 +5,8 @@ import AgoraEngine
 /// and may hold the run before a tick (a paused run waits in `willStep`). Watching reads and
 /// waits, and changes nothing a tick computes: a watched run's digest is an unwatched one's.
 public protocol RunObserver: AnyObject {
+    /// The run has its id and directory (before its first tick).
+    func runStarted(id: String, directory: String)
     /// Before tick `tick` runs. May block until the run is to go on.
     func willStep(_ tick: Int, sim: any SimulationRunner)
     /// After a tick, with its result and the seconds the run has taken so far.
@@ -13,4 +15,8 @@ public protocol RunObserver: AnyObject {
     var heldSeconds: Double { get }
     /// The run's ticks are done (the log and the manifest are written next).
     func finished(sim: any SimulationRunner, elapsed: Double)
+}
+
+extension RunObserver {
+    public func runStarted(id: String, directory: String) {}
 }

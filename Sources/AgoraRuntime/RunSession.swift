@@ -164,6 +164,7 @@ public enum RunSession {
         let clock = ProcessClock()
         var checkpoints = 0
         var lastCheckpoint: Int? = nil
+        observer?.runStarted(id: runID, directory: directory.path)
         for t in start..<scenario.ticks {
             observer?.willStep(t, sim: sim)
             let result = sim.step()

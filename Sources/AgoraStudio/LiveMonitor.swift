@@ -50,6 +50,30 @@ public final class LiveMonitor: RunObserver, @unchecked Sendable {
         hub.setWelcome { [weak self] in self?.welcome() ?? "{}" }
     }
 
+    /// Where the page is served (no token), which a running run writes to `monitor.json` in its
+    /// directory for the studio's list of running runs, and removes when it ends.
+    public var pageAddress: String? {
+        get { lock.lock(); defer { lock.unlock() }; return address }
+        set { lock.lock(); address = newValue; lock.unlock() }
+    }
+    private var address: String?
+    private var announcement: String?
+
+    /// The file in a run's directory that says where its live page is.
+    public static let announcementFile = "monitor.json"
+
+    public func runStarted(id: String, directory: String) {
+        guard let address = pageAddress else { return }
+        let path = (directory as NSString).appendingPathComponent(Self.announcementFile)
+        var j = JSONLine()
+        j.set("run_id", id)
+        j.set("url", address)
+        j.set("pid", Int(ProcessInfo.processInfo.processIdentifier))
+        if (try? Data((j.text + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)) != nil {
+            lock.lock(); announcement = path; lock.unlock()
+        }
+    }
+
     /// Frames published so far.
     public var framesPublished: Int {
         lock.lock(); defer { lock.unlock() }
@@ -111,7 +135,14 @@ public final class LiveMonitor: RunObserver, @unchecked Sendable {
     }
 
     /// Ends the pages' connections (after the run's last frame).
-    public func close() { hub.closeAll() }
+    public func close() {
+        hub.closeAll()
+        lock.lock()
+        let path = announcement
+        announcement = nil
+        lock.unlock()
+        if let path { try? FileManager.default.removeItem(atPath: path) }
+    }
 
     /// Publishes a frame now: progress, the metrics since the last frame and the model's view.
     func publish(sim: any SimulationRunner, digest: String? = nil) {

@@ -10,79 +10,28 @@ import Foundation
 /// loopback), a WebSocket or command must come from this server's own page (its Origin), and when
 /// the monitor has a token every request must carry it (`MonitorAddress`).
 public final class MonitorServer: @unchecked Sendable {
-    public let address: MonitorAddress
-    private let server: HTTPServer
-    private let task: Task<Void, Never>
+    private let listener: Listener
+    public var address: MonitorAddress { listener.address }
 
     /// Starts serving `monitor` and returns once the server listens (on `address`; port 0 picks one).
     public static func start(_ monitor: LiveMonitor, at address: MonitorAddress, token: String?) throws -> MonitorServer {
-        let socketAddress: any SocketAddress
-        do {
-            socketAddress = address.host.contains(":") ? try sockaddr_in6.inet6(ip6: address.host, port: address.port)
-                : try sockaddr_in.inet(ip4: address.host, port: address.port)
-        } catch {
-            throw MonitorAddress.Failure(description: "--monitor \(address): \(address.host) is not an IP address of this machine")
-        }
-        let server = HTTPServer(address: socketAddress, timeout: 30, logger: .disabled)
         let access = Access(token: token)
-        let started = Started()
-        let ready = DispatchSemaphore(value: 0)
-        Task {
-            await Self.addRoutes(to: server, monitor: monitor, access: access)
-            ready.signal()
+        let listener = try Listener(at: address, option: "--monitor") { server in
+            await addRoutes(to: server, monitor: monitor, access: access)
         }
-        ready.wait()
-        // Whichever comes first: the server listens, or it fails to (the port is taken, say).
-        let task = Task {
-            do { try await server.run() } catch {
-                started.fail("\(error)")
-                ready.signal()
-            }
-        }
-        Task {
-            do { try await server.waitUntilListening(timeout: 10) } catch { started.fail("\(error)") }
-            started.set(await server.listeningAddress)
-            ready.signal()
-        }
-        ready.wait()
-        guard let bound = started.address else {
-            task.cancel()
-            throw MonitorAddress.Failure(description: "--monitor \(address): could not listen there"
-                                         + (started.failure.map { " (\($0))" } ?? "") + "; is the port in use?")
-        }
-        var actual = address
-        switch bound {
-        case .ip4(_, let port), .ip6(_, let port): actual.port = port
-        case .unix: break
-        }
-        access.port = actual.port
-        return MonitorServer(address: actual, server: server, task: task)
+        access.port = listener.address.port
+        return MonitorServer(listener: listener)
     }
 
-    private init(address: MonitorAddress, server: HTTPServer, task: Task<Void, Never>) {
-        self.address = address
-        self.server = server
-        self.task = task
+    private init(listener: Listener) {
+        self.listener = listener
     }
 
     /// The page's address (with the token, when there is one: the first visit sets the cookie).
-    public func url(token: String?) -> String {
-        let host = address.host == "0.0.0.0" ? "127.0.0.1" : address.host
-        let shown = MonitorAddress(host: host, port: address.port).description
-        return "http://\(shown)/" + (token.map { "?token=\($0)" } ?? "")
-    }
+    public func url(token: String?) -> String { listener.url(token: token) }
 
     /// Stops listening, giving the pages up to `seconds` to take their last frames.
-    public func stop(within seconds: Double = 1) {
-        let done = DispatchSemaphore(value: 0)
-        let server = self.server
-        Task {
-            await server.stop(timeout: seconds)
-            done.signal()
-        }
-        _ = done.wait(timeout: .now() + seconds + 1)
-        task.cancel()
-    }
+    public func stop(within seconds: Double = 1) { listener.stop(within: seconds) }
 
     private static func addRoutes(to server: HTTPServer, monitor: LiveMonitor, access: Access) async {
         let socket = WebSocketHTTPHandler(handler: MonitorSocket(hub: monitor.hub, control: monitor.control))
@@ -122,22 +71,13 @@ public final class MonitorServer: @unchecked Sendable {
     static let securityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data: blob:; "
         + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-    static func page(_ body: String, type: String) -> HTTPResponse {
+    static func page(_ body: String, type: String, policy: String = securityPolicy) -> HTTPResponse {
         var response = HTTPResponse(statusCode: .ok, body: Data(body.utf8))
         response.headers[.contentType] = type
-        response.headers[HTTPHeader("Content-Security-Policy")] = securityPolicy
+        response.headers[HTTPHeader("Content-Security-Policy")] = policy
         response.headers[HTTPHeader("X-Content-Type-Options")] = "nosniff"
         response.headers[HTTPHeader("Referrer-Policy")] = "no-referrer"
         response.headers[.cacheControl] = "no-store"
         return response
-    }
-
-    /// Where the server's start got to, handed from its tasks to the thread that waits.
-    private final class Started: @unchecked Sendable {
-        private let lock = NSLock()
-        private(set) var address: Socket.Address?
-        private(set) var failure: String?
-        func set(_ a: Socket.Address?) { lock.lock(); address = a; lock.unlock() }
-        func fail(_ f: String) { lock.lock(); failure = f; lock.unlock() }
     }
 }
