@@ -104,7 +104,7 @@ struct SVGChart {
         var out: [(entry: (name: String, color: String, dash: String?), x: Double, row: Int)] = []
         var x = left, row = 0
         for e in legend {
-            let w = 26 + Double(e.name.count) * 6.2
+            let w = 26 + Double(e.name.count) * 6.8
             if x + w > width - right && x > left { row += 1; x = left }
             out.append((e, x, row))
             x += w + 8
