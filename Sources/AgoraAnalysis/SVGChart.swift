@@ -139,7 +139,8 @@ struct SVGChart {
         func ty(_ v: Double) -> Double { logY ? log10(v) : v }
         func shown(_ p: (x: Double, y: Double)) -> Bool { p.x.isFinite && p.y.isFinite && (!logX || p.x > 0) && (!logY || p.y > 0) }
         let all = series.flatMap(\.points).filter(shown)
-        let legendRows = legendLayout().map(\.row).max().map { $0 + 1 } ?? 0
+        let legendItems = legendLayout()
+        let legendRows = legendItems.map(\.row).max().map { $0 + 1 } ?? 0
         let top = 30 + Double(legendRows) * 16 + (legendRows > 0 ? 4 : 0)
         let longest = categories?.map(\.count).max() ?? 0
         let slanted = longest > 10 || (categories?.count ?? 0) * max(1, longest) * 7 > Int(width - left - right)
@@ -245,8 +246,9 @@ struct SVGChart {
                     if i < s.errors.count, s.errors[i].isFinite, s.errors[i] > 0 {
                         let lo = p.y - s.errors[i], hi = p.y + s.errors[i]
                         if !logY || lo > 0 {
-                            let clampedLo = max(py(lo), top), clampedHi = min(py(hi), top + plotH)
-                            out += "<line x1=\"\(f(px(p.x)))\" y1=\"\(f(min(clampedLo, top + plotH)))\" x2=\"\(f(px(p.x)))\" y2=\"\(f(max(clampedHi, top)))\"/>"
+                            // An interval longer than the axes is cut at the plot's edges.
+                            func inside(_ y: Double) -> Double { min(max(y, top), top + plotH) }
+                            out += "<line x1=\"\(f(px(p.x)))\" y1=\"\(f(inside(py(lo))))\" x2=\"\(f(px(p.x)))\" y2=\"\(f(inside(py(hi))))\"/>"
                         }
                     }
                     out += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"2.2\"/>"
@@ -272,7 +274,7 @@ struct SVGChart {
                 + "<text x=\"\(f(x))\" y=\"\(f(max(top + 10, y - 8)))\" text-anchor=\"\(anchor)\" fill=\"#b42318\">\(Self.escape(c.text))</text></g>"
         }
         // The legend, above the plot.
-        for item in legendLayout() {
+        for item in legendItems {
             let y = 30 + Double(item.row) * 16
             if let dash = item.entry.dash {
                 out += "<line x1=\"\(f(item.x))\" y1=\"\(f(y + 5))\" x2=\"\(f(item.x + 18))\" y2=\"\(f(y + 5))\" stroke=\"\(item.entry.color)\" "

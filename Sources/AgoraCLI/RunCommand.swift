@@ -70,9 +70,7 @@ extension AgoraCommand {
             } else if token != nil || paused {
                 throw ValidationError("\(paused ? "--paused" : "--token") is for --monitor")
             }
-            if let token, token.count < 16 || !token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
-                throw ValidationError("--token must be at least 16 letters, digits, '-' or '_'")
-            }
+            if let token, let problem = MonitorAddress.problem(withToken: token) { throw ValidationError(problem) }
         }
 
         func run() throws {

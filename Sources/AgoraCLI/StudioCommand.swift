@@ -24,16 +24,12 @@ extension AgoraCommand {
         var token: String?
 
         func validate() throws {
-            do { _ = try MonitorAddress(parsing: port) } catch {
-                throw ValidationError(error.description.replacingOccurrences(of: "--monitor", with: "--port"))
-            }
-            if let token, token.count < 16 || !token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
-                throw ValidationError("--token must be at least 16 letters, digits, '-' or '_'")
-            }
+            do { _ = try MonitorAddress(parsing: port, option: "--port") } catch { throw ValidationError(error.description) }
+            if let token, let problem = MonitorAddress.problem(withToken: token) { throw ValidationError(problem) }
         }
 
         func run() throws {
-            let address = try MonitorAddress(parsing: port)
+            let address = try MonitorAddress(parsing: port, option: "--port")
             let token = token ?? (address.isLoopback ? nil : MonitorAddress.makeToken())
             let server: StudioServer
             do { server = try StudioServer.start(catalog: catalogOptions.path, at: address, token: token) } catch {

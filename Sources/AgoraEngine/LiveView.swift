@@ -26,16 +26,12 @@ public struct LiveView: Sendable {
         /// Best first.
         public var bids: [Level]
         public var asks: [Level]
-        /// Why the ladder is empty when it is not this process's to show (a run spread over
-        /// processes keeps each book on one of them).
-        public var note: String?
-        public init(instrument: String, state: String, last: Int64, bids: [Level], asks: [Level], note: String? = nil) {
+        public init(instrument: String, state: String, last: Int64, bids: [Level], asks: [Level]) {
             self.instrument = instrument
             self.state = state
             self.last = last
             self.bids = bids
             self.asks = asks
-            self.note = note
         }
     }
 

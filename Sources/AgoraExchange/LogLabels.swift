@@ -7,6 +7,8 @@ public enum ExchangeLabels {
     public static let aggressor: [String] = ["buy", "sell", "auction"]
     public static let action: [String] = ["new", "cancel", "reduce", "modify"]
     public static let timeInForce: [String] = ["gtc", "day", "ioc", "fok", "auction"]
+    /// A session's phase (`SessionPhase`, by raw value): `pre_open`, …, `closed`.
+    public static let phase: [String] = SessionPhase.allCases.map { snakeCased(String(describing: $0)) }
     /// `report` of a report event (`BookEvent.Kind`).
     public static let report: [String] = ["accepted", "fill", "cancelled", "rejected", "reduced", "replaced"]
     /// `reason` of a report event, by code: `invalid_quantity` for 101.

@@ -10,8 +10,9 @@ final class Listener: @unchecked Sendable {
     private let server: HTTPServer
     private let task: Task<Void, Never>
 
-    /// Adds the routes, starts listening and returns once the server listens, or throws why it cannot.
-    init(at requested: MonitorAddress, option: String, routes: @escaping @Sendable (HTTPServer) async -> Void) throws {
+    /// Adds the routes, starts listening and returns once the server listens (and `access` knows
+    /// on which port), or throws why it cannot.
+    init(at requested: MonitorAddress, option: String, access: Access, routes: @escaping @Sendable (HTTPServer) async -> Void) throws {
         let socketAddress: any SocketAddress
         do {
             socketAddress = requested.host.contains(":") ? try sockaddr_in6.inet6(ip6: requested.host, port: requested.port)
@@ -51,6 +52,7 @@ final class Listener: @unchecked Sendable {
         case .unix: break
         }
         address = actual
+        access.port = actual.port
         self.server = server
         self.task = task
     }

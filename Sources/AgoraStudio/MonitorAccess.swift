@@ -37,6 +37,15 @@ final class Access: @unchecked Sendable {
         return nil
     }
 
+    /// `response` with the token's cookie set, when `request` is a first visit that carried the
+    /// token in its address: the page's later requests then carry it themselves.
+    func settingCookie(_ response: HTTPResponse, for request: HTTPRequest) -> HTTPResponse {
+        guard let token, let given = request.query.first(where: { $0.name == "token" })?.value, Self.same(given, token) else { return response }
+        var response = response
+        response.headers[.setCookie] = "\(Self.cookie)=\(token); HttpOnly; SameSite=Strict; Path=/"
+        return response
+    }
+
     private func carries(_ request: HTTPRequest, _ token: String, page: Bool) -> Bool {
         if let auth = request.headers[.authorization], Self.same(auth, "Bearer " + token) { return true }
         for part in (request.headers[.cookie] ?? "").split(separator: ";") {

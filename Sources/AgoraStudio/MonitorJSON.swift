@@ -17,7 +17,6 @@ enum MonitorJSON {
             j.set("last", Int(b.last))
             j.set("bids", levels(b.bids))
             j.set("asks", levels(b.asks))
-            if let note = b.note { j.set("note", note) }
             return .object(j)
         }))
         o.set("trades", .list(view.trades.map { t in

@@ -246,7 +246,7 @@ extension MonitorPage {
       const b = page.books.find((x) => x.instrument === sel.value) || page.books[0];
       const badge = $('book-state'); badge.textContent = b.state.replace(/_/g, ' ');
       badge.className = 'badge ' + (b.state === 'halted' ? 'halted' : b.state === 'continuous' ? '' : 'call');
-      $('book-last').textContent = b.note ? b.note : 'last ' + (b.last > 0 ? fmt(b.last) : '–');
+      $('book-last').textContent = 'last ' + (b.last > 0 ? fmt(b.last) : '–');
       const t = $('ladder'); while (t.firstChild) t.firstChild.remove();
       const head = el('tr'); for (const h of ['bid size', 'bid', 'ask', 'ask size']) head.appendChild(el('th', h)); t.appendChild(head);
       const depth = Math.max(b.bids.length, b.asks.length), top = Math.max(1, ...b.bids.map((l) => l[1]), ...b.asks.map((l) => l[1]));

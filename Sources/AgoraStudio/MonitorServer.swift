@@ -16,10 +16,9 @@ public final class MonitorServer: @unchecked Sendable {
     /// Starts serving `monitor` and returns once the server listens (on `address`; port 0 picks one).
     public static func start(_ monitor: LiveMonitor, at address: MonitorAddress, token: String?) throws -> MonitorServer {
         let access = Access(token: token)
-        let listener = try Listener(at: address, option: "--monitor") { server in
+        let listener = try Listener(at: address, option: "--monitor", access: access) { server in
             await addRoutes(to: server, monitor: monitor, access: access)
         }
-        access.port = listener.address.port
         return MonitorServer(listener: listener)
     }
 
@@ -37,11 +36,7 @@ public final class MonitorServer: @unchecked Sendable {
         let socket = WebSocketHTTPHandler(handler: MonitorSocket(hub: monitor.hub, control: monitor.control))
         await server.appendRoute("GET /") { request in
             if let refused = access.refusal(request, page: true) { return refused }
-            var response = Self.page(MonitorPage.html, type: "text/html; charset=utf-8")
-            if let token = access.token, request.query.first(where: { $0.name == "token" })?.value == token {
-                response.headers[.setCookie] = "\(Access.cookie)=\(token); HttpOnly; SameSite=Strict; Path=/"
-            }
-            return response
+            return access.settingCookie(Self.page(MonitorPage.html, type: "text/html; charset=utf-8"), for: request)
         }
         await server.appendRoute("GET /monitor.js") { request in
             access.refusal(request) ?? Self.page(MonitorPage.script, type: "text/javascript; charset=utf-8")

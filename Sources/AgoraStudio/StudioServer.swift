@@ -18,10 +18,9 @@ public final class StudioServer: @unchecked Sendable {
     public static func start(catalog path: String, at address: MonitorAddress, token: String?) throws -> StudioServer {
         let data = try StudioData(catalog: path)
         let access = Access(token: token)
-        let listener = try Listener(at: address, option: "--port") { server in
+        let listener = try Listener(at: address, option: "--port", access: access) { server in
             await addRoutes(to: server, data: data, access: access)
         }
-        access.port = listener.address.port
         return StudioServer(listener: listener)
     }
 
@@ -43,11 +42,8 @@ public final class StudioServer: @unchecked Sendable {
             if let refused = access.refusal(request, page: page) { return refused }
             let query = Dictionary(request.query.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
             do {
-                var response = MonitorServer.page(try make(query), type: "text/html; charset=utf-8", policy: policy)
-                if page, let token = access.token, query["token"] == token {
-                    response.headers[.setCookie] = "\(Access.cookie)=\(token); HttpOnly; SameSite=Strict; Path=/"
-                }
-                return response
+                let response = MonitorServer.page(try make(query), type: "text/html; charset=utf-8", policy: policy)
+                return page ? access.settingCookie(response, for: request) : response
             } catch {
                 var response = MonitorServer.page(StudioPages.page("Not shown", "<p>\(StudioPages.escape("\(error)"))</p>"),
                                                   type: "text/html; charset=utf-8", policy: policy)

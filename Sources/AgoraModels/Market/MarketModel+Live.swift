@@ -13,7 +13,7 @@ extension MarketModel: LiveModel {
         for s in names.indices {
             let snap = exchange.snapshot(symbol: s)
             let levels = { (side: [PriceLevel]) in side.prefix(depth).map { LiveView.Level(price: $0.price, quantity: $0.quantity) } }
-            view.books.append(LiveView.Book(instrument: names[s], state: snap.halted ? "halted" : Self.stateName(snap.phase),
+            view.books.append(LiveView.Book(instrument: names[s], state: snap.halted ? "halted" : ExchangeLabels.phase[Int(snap.phase.rawValue)],
                                             last: snap.lastPrice, bids: levels(snap.bids), asks: levels(snap.asks)))
         }
         // The tape: the tick's trades, the latest last, at most a screenful.
@@ -31,14 +31,4 @@ extension MarketModel: LiveModel {
 
     /// Trades the live tape shows of one tick.
     static let liveTrades = 40
-
-    static func stateName(_ phase: SessionPhase) -> String {
-        switch phase {
-        case .preOpen: "pre_open"
-        case .preOpenNoCancel: "pre_open_no_cancel"
-        case .continuous: "continuous"
-        case .closingCall: "closing_call"
-        case .closed: "closed"
-        }
-    }
 }
