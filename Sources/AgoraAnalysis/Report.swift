@@ -320,8 +320,9 @@ public enum ReportParts {
 
     /// A chart of lines (or points) as an inline SVG figure.
     public static func chart(title: String, xLabel: String, yLabel: String, series: [(name: String, points: [(Double, Double)])],
-                             points: Bool = false, logY: Bool = false) -> String {
+                             points: Bool = false, logX: Bool = false, logY: Bool = false) -> String {
         var c = SVGChart(title: title, xLabel: xLabel, yLabel: yLabel)
+        c.logX = logX
         c.logY = logY
         for (k, s) in series.enumerated() {
             c.series.append(.init(name: s.name, points: s.points.map { (x: $0.0, y: $0.1) }, color: SVGChart.palette[k % SVGChart.palette.count],

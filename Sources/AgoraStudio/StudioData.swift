@@ -22,7 +22,7 @@ final class StudioData: @unchecked Sendable {
         return try body(catalog)
     }
 
-    private func run(_ id: String) throws -> Catalog.Run {
+    func run(_ id: String) throws -> Catalog.Run {
         guard let run = try reading({ try $0.run(id) }), !id.isEmpty else { throw Missing(description: "no run '\(id)' in the catalog") }
         return run
     }
@@ -85,7 +85,14 @@ final class StudioData: @unchecked Sendable {
         var links = [StudioPages.link("report", "/report?id=" + StudioPages.query(r.id))]
         if let live = Self.livePage(r) { links.append(StudioPages.link("watch live", live)) }
         body += "<p>" + links.joined(separator: " · ") + "</p>"
-        if r.model == "market", let instruments = Self.instruments(r) {
+        let scenario = try? ScenarioLoader.load(path: (r.runDirectory as NSString).appendingPathComponent("scenario.yaml"))
+        if scenario?.network != nil {
+            body += "<h2>The network at a tick</h2><form method=\"get\" action=\"/network\"><input type=\"hidden\" name=\"id\" value=\"\(StudioPages.escape(r.id))\">"
+                + "<label>Tick <input type=\"number\" name=\"tick\" min=\"0\" max=\"\(max(0, r.ticks - 1))\" value=\"\(max(0, r.ticks - 1))\"></label>"
+                + "<label>Person <input type=\"number\" name=\"person\" min=\"0\" placeholder=\"the most followed\"></label>"
+                + "<button type=\"submit\">Rebuild</button></form>"
+        }
+        if r.model == "market", let instruments = scenario?.market?.exchange.instruments.map(\.name) {
             body += "<h2>The order book at a tick</h2><form method=\"get\" action=\"/book\"><input type=\"hidden\" name=\"id\" value=\"\(StudioPages.escape(r.id))\">"
                 + StudioPages.select("instrument", "Instrument", instruments, instruments.first).replacingOccurrences(of: "<option value=\"\">any</option>", with: "")
                 + "<label>Tick <input type=\"number\" name=\"tick\" min=\"0\" max=\"\(max(0, r.ticks - 1))\" value=\"0\"></label>"
@@ -97,11 +104,6 @@ final class StudioData: @unchecked Sendable {
             })
         }
         return StudioPages.page("Run \(r.id)", body)
-    }
-
-    static func instruments(_ r: Catalog.Run) -> [String]? {
-        guard let s = try? ScenarioLoader.load(path: (r.runDirectory as NSString).appendingPathComponent("scenario.yaml")) else { return nil }
-        return s.market?.exchange.instruments.map(\.name)
     }
 
     /// The run's report: the one in its directory, else one made now from its log (and not saved).

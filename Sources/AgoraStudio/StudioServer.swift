@@ -7,7 +7,7 @@ import Foundation
 
 /// `agora studio`: the catalog in a browser. It lists runs and sweeps (filtered by scenario,
 /// sweep and status), opens a run's report, compares two runs' metrics on one chart, rebuilds a
-/// market's book at a tick from a run's log, and links to the live pages of runs started with
+/// market's book or a network's follow graph at a tick from a run's log, and links to the live pages of runs started with
 /// `--monitor`. It only reads: the catalog is opened read-only and run directories are read,
 /// never written. The access rules are the monitor's (`MonitorAccess`).
 public final class StudioServer: @unchecked Sendable {
@@ -57,6 +57,7 @@ public final class StudioServer: @unchecked Sendable {
             html(request) { try data.comparePage($0, picked: request.query.filter { $0.name == "run" }.map(\.value)) }
         }
         await server.appendRoute("GET /book") { request in html(request) { try data.bookPage($0) } }
+        await server.appendRoute("GET /network") { request in html(request) { try data.networkPage($0) } }
         await server.appendRoute("GET /studio.css") { request in
             access.refusal(request) ?? MonitorServer.page(StudioPages.style, type: "text/css; charset=utf-8", policy: policy)
         }

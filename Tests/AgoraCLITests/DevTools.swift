@@ -82,9 +82,10 @@ final class DevTools {
         session = try require2(attached["sessionId"] as? String, "Target.attachToTarget gave no sessionId")
     }
 
-    /// The value of a JavaScript expression in the page (JSON-serialisable).
-    func evaluate(_ expression: String) throws -> Any? {
-        let result = try call("Runtime.evaluate", ["expression": expression, "returnByValue": true])
+    /// The value of a JavaScript expression in the page (JSON-serialisable); `userGesture`: run as
+    /// if the user had clicked (what a download or a pop-up needs).
+    func evaluate(_ expression: String, userGesture: Bool = false) throws -> Any? {
+        let result = try call("Runtime.evaluate", ["expression": expression, "returnByValue": true, "userGesture": userGesture])
         if let thrown = result["exceptionDetails"] { throw Failure(description: "\(expression): \(thrown)") }
         return (result["result"] as? [String: Any])?["value"]
     }

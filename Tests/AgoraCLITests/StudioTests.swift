@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// `agora studio` in a real browser: the catalog's runs listed and filtered, a run's report, two
-/// runs compared, a book rebuilt at a tick — and nothing written, to the catalog or the runs.
+/// runs compared, a book and a follow network rebuilt at a tick — and nothing written, to the
+/// catalog or the runs.
 @Suite struct StudioTests {
     /// Everything under `dir`: path → (size, modification time); SQLite's own files beside a
     /// database (its write-ahead log and shared-memory index, which a reader also opens) left out.
@@ -25,6 +26,9 @@ import Testing
             #expect(out.status == 0, "\(out.stderr)")
         }
         _ = try agora(["run", "scenarios/boltzmann.yaml", "--out", dir + "/c", "--set", "agents[0].count=500", "--ticks", "5", "--quiet"], catalog: catalog)
+        let news = try agora(["run", "scenarios/friendship-paradox.yaml", "--out", dir + "/d", "--set", "network.nodes=400", "--ticks", "20",
+                              "--set", "agents[0].params.unfollow_probability=0.5", "--quiet"], catalog: catalog)
+        #expect(news.status == 0, "\(news.stderr)")
         let ids = try agora(["runs", "list", "--json"], catalog: catalog).stdout.split(separator: "\n").compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["run_id"] as? String
         }
@@ -66,6 +70,24 @@ import Testing
         // A book at a tick, rebuilt from the log.
         let book = try dom("book?id=\(market[0])&instrument=BOLT&tick=60")
         #expect(book.contains("The book of BOLT at the end of tick 60") && book.contains("class=\"bid\""))
+        // The follow network at a tick, rebuilt from the log: its links are those the run counted at its end.
+        let social = try #require(ids.first { $0.hasPrefix("friendship-paradox") })
+        let socialRun = try dom("run?id=" + social)
+        #expect(socialRun.contains("The network at a tick") && socialRun.contains("action=\"/network\""))
+        func figure(_ name: String, in page: String) -> Int? {
+            page.range(of: ">\(name)</td><td>").flatMap { Int(page[$0.upperBound...].prefix { $0.isNumber }) }
+        }
+        let network = try dom("network?id=\(social)&tick=19")
+        let links = try #require(figure("links (follower → followee)", in: network), "\(network.prefix(2000))")
+        #expect(figure("summary.follow_links", in: socialRun) == links && links > 0)
+        let earlier = try dom("network?id=\(social)&tick=3")
+        #expect(figure("links (follower → followee)", in: earlier) != links, "the network changes over the run")
+        // One person's neighbourhood, drawn; each neighbour links to its own.
+        let drawn = try #require(AnalyzeCommandTests.attribute("data-drawn", in: network))
+        #expect(drawn > 1 && network.contains("<h2>Person "))
+        let neighbour = try #require(network.range(of: #"person=[0-9]+"#, options: .regularExpression).map { String(network[$0].dropFirst(7)) })
+        #expect(try dom("network?id=\(social)&tick=19&person=\(neighbour)").contains("<h2>Person \(neighbour)</h2>"))
+        #expect(try dom("network?id=\(social)&tick=20").contains("past the run"))
         let missing = try dom("run?id=nope")
         #expect(missing.contains("no run 'nope' in the catalog"))
         let shot = dir + "/studio.png"
