@@ -31,6 +31,9 @@ extension AgoraCommand {
         @Option(help: "eventlog: number of records.")
         var records = 10_000_000
 
+        @Option(help: "eventlog: records per chunk (default: the log writer's).")
+        var chunkRecords: Int?
+
         @Option(help: "eventlog: directory for the temporary log (default: the system's temporary directory).")
         var directory: String?
 
@@ -102,6 +105,9 @@ extension AgoraCommand {
             }
             if bytes < 1 || chunk < 1 || chunk >= Int(Int32.max) { throw ValidationError("--bytes must be positive and --chunk in 1..<2^31") }
             if records < 1 { throw ValidationError("--records must be at least 1") }
+            if let c = chunkRecords, !(1...LogFormat.maxChunkRecords).contains(c) {
+                throw ValidationError("--chunk-records must be 1…\(LogFormat.maxChunkRecords)")
+            }
             if let a = agents, a < 2 { throw ValidationError("--agents must be at least 2") }
             if let n = steps, n < 1 { throw ValidationError("--steps must be at least 1") }
             if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
@@ -133,7 +139,8 @@ extension AgoraCommand {
                     report = try Workloads.graphBA(nodes: nodes ?? 1_000_000, m: 5, seed: seed, repeat: `repeat`)
                 case "eventlog":
                     report = try Workloads.eventLog(records: records, directory: directory ?? NSTemporaryDirectory(), repeat: `repeat`,
-                                                    threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                                                    threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                                    chunkRecords: chunkRecords)
                 case "lob_cross", "lob_passive":
                     let base = Workloads.orderBookStreams[workload]!
                     guard let path = stream ?? Workloads.findWorkloadFile(base + ".bin.zst") else {

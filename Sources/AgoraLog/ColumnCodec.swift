@@ -18,6 +18,9 @@ public enum ColumnEncoding: UInt8, Sendable {
 /// Bytes needed for `u` (0 needs none; at least 1 is used for a non-constant column).
 @inline(__always) func byteWidth(_ u: UInt64) -> Int { max(1, (64 - u.leadingZeroBitCount + 7) / 8) }
 
+/// The value each byte stands for in a one-byte column: its zigzag decoding.
+private let byteValues: [Int64] = (0..<256).map { unzigzag(UInt64($0)) }
+
 enum ColumnCodec {
     /// Appends `values` encoded with the smallest of the three encodings:
     /// `u8 encoding, u8 width, u32 byte length, bytes`.
@@ -89,9 +92,28 @@ enum ColumnCodec {
             let p0 = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + offset + headerBytes
             // Gather byte planes back into values; the common narrow widths get loops of their own,
             // on a pointer per plane with wrapping arithmetic, which the compiler vectorizes.
+            if width == 1 {
+                // The commonest column by far (ticks, kinds, sides, small deltas): one table load
+                // per value, and for a delta column the running sum in the same pass.
+                byteValues.withUnsafeBufferPointer { table in
+                    let t = table.baseAddress!
+                    if encoding == .delta {
+                        var acc = readI64(bytes, offset)
+                        out[0] = acc
+                        var i = 1
+                        while i < n {
+                            acc = acc &+ t[Int(p0[i])]
+                            out[i] = acc
+                            i += 1
+                        }
+                    } else {
+                        for i in 0..<n { out[i] = t[Int(p0[i])] }
+                    }
+                }
+                offset += length
+                return
+            }
             switch width {
-            case 1:
-                for i in 0..<n { out[i] = unzigzag(UInt64(p0[i])) }
             case 2:
                 let p1 = p0 + n
                 for i in 0..<n { out[i] = unzigzag(UInt64(p0[i]) | UInt64(p1[i]) &<< 8) }

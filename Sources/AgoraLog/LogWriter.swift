@@ -20,6 +20,8 @@ public final class LogWriter: @unchecked Sendable {
     public let path: String
     public let schema: LogSchema
     public let chunkRecords: Int
+    /// Records per chunk unless a writer is told otherwise (docs/log-format.md, "Chunk size").
+    public static let defaultChunkRecords = 65_536
 
     /// A kind's open chunk: column-major values, `capacity` per column.
     final class Builder {
@@ -79,7 +81,7 @@ public final class LogWriter: @unchecked Sendable {
     /// Creates (or truncates) `path` and writes the file header and the schema frame — or, with
     /// `continuingAt`, reopens an existing log, cuts it to that many bytes (a frame boundary
     /// recorded by `sync`) and appends after it.
-    public init(path: String, schema: LogSchema, chunkRecords: Int = 65_536, compressionLevel: Int32 = 1,
+    public init(path: String, schema: LogSchema, chunkRecords: Int = LogWriter.defaultChunkRecords, compressionLevel: Int32 = 1,
                 maxQueuedChunks: Int = 8, continuingAt length: Int? = nil) throws(LogError) {
         precondition(chunkRecords >= 1 && chunkRecords <= LogFormat.maxChunkRecords && maxQueuedChunks >= 1,
                      "chunks hold 1 to LogFormat.maxChunkRecords records and the queue holds chunks")
