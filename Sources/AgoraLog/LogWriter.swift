@@ -20,7 +20,7 @@ public final class LogWriter: @unchecked Sendable {
     public let path: String
     public let schema: LogSchema
     public let chunkRecords: Int
-    /// Records per chunk unless a writer is told otherwise (docs/log-format.md, "Chunk size").
+    /// Records per chunk unless a writer is told otherwise (docs/log-format.md, "Chunks": at most `LogFormat.maxChunkRecords`).
     public static let defaultChunkRecords = 65_536
 
     /// A kind's open chunk: column-major values, `capacity` per column.
