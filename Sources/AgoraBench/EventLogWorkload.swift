@@ -8,7 +8,7 @@ extension Workloads {
     /// `LogWriter`, read back into columns with `LogReader`, sums checked.
     public static func eventLog(records n: Int, directory: String, repeat repetitions: Int,
                                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                                chunkRecords: Int? = nil) throws -> BenchReport {
+                                chunkRecords: Int = LogWriter.defaultChunkRecords) throws -> BenchReport {
         var tick = [Int64](repeating: 0, count: n), agent = tick, kind = tick, price = tick, qty = tick
         var rng = SplitMix64(seed: 7)
         var p: Int64 = 1_000_000
@@ -31,7 +31,7 @@ extension Workloads {
         var writeWall = Double.infinity, readWall = Double.infinity
         for _ in 0..<max(1, repetitions) {
             let start = ProcessStats.now()
-            let w = try chunkRecords.map { try LogWriter(path: path, schema: schema, chunkRecords: $0) } ?? LogWriter(path: path, schema: schema)
+            let w = try LogWriter(path: path, schema: schema, chunkRecords: chunkRecords)
             tick.withUnsafeBufferPointer { t in agent.withUnsafeBufferPointer { a in kind.withUnsafeBufferPointer { k in
                 price.withUnsafeBufferPointer { pr in qty.withUnsafeBufferPointer { q in
                     w.append(kind: 1, columns: [t, a, k, pr, q], count: n)
@@ -66,7 +66,7 @@ extension Workloads {
         r.set("write_s", writeWall)
         r.set("read_s", readWall)
         r.set("read_threads", threads)
-        r.set("chunk_records", chunkRecords ?? LogWriter.defaultChunkRecords)
+        r.set("chunk_records", chunkRecords)
         r.set("peak_rss_mb", ProcessStats.peakRSSMegabytes())
         return r
     }

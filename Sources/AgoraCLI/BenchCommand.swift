@@ -140,7 +140,7 @@ extension AgoraCommand {
                 case "eventlog":
                     report = try Workloads.eventLog(records: records, directory: directory ?? NSTemporaryDirectory(), repeat: `repeat`,
                                                     threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                                                    chunkRecords: chunkRecords)
+                                                    chunkRecords: chunkRecords ?? LogWriter.defaultChunkRecords)
                 case "lob_cross", "lob_passive":
                     let base = Workloads.orderBookStreams[workload]!
                     guard let path = stream ?? Workloads.findWorkloadFile(base + ".bin.zst") else {

@@ -73,7 +73,16 @@ func readAll(_ path: String) throws -> (columns: [UInt16: [[Int64]]], problems: 
         [Int64.min, Int64.max, 0, -1],
         (0..<1_000).map { Int64($0 * $0) },
         (0..<500).map { Int64(bitPattern: mix64(UInt64($0))) },
+        // A walk of −1/0/+1 steps from a large start: a one-byte delta column with negative steps.
+        walk(count: 300),
     ] + (1...8).flatMap { width in [13, 64].map { n in ofWidth(width, count: n) } }
+
+    /// `n` values from 1,000,000 on, each a step of −1, 0 or +1 from the one before.
+    static func walk(count n: Int) -> [Int64] {
+        var values: [Int64] = [1_000_000]
+        for i in 1..<n { values.append(values[i - 1] + Int64(mix64(UInt64(i)) % 3) - 1) }
+        return values
+    }
 
     /// `n` values whose zigzag needs `width` bytes, at a length that may not be a multiple of the
     /// decoder's 8-value step: every plain loop, and its tail.
