@@ -1,8 +1,9 @@
 /// How one column of one chunk is stored (docs/log-format.md, "Columns").
 ///
-/// Every value is an `Int64`. It is zigzag-mapped to unsigned (so small negatives stay small), then
-/// stored in `width` bytes per value, byte planes one after another (all first bytes, then all
-/// second bytes, …), which lets zstd model each byte position on its own.
+/// Every value is an `Int64`. In a chunk meant for zstd it is zigzag-mapped to unsigned (so small
+/// negatives stay small), then stored in `width` bytes per value, byte planes one after another
+/// (all first bytes, then all second bytes, …), which lets zstd model each byte position on its
+/// own. In a chunk stored as it is, values are bit-packed offsets from the column's smallest.
 public enum ColumnEncoding: UInt8, Sendable {
     /// Every value is the same: 8 bytes, little-endian.
     case constant = 0
@@ -10,6 +11,11 @@ public enum ColumnEncoding: UInt8, Sendable {
     case plain = 1
     /// The first value (8 bytes), then the zigzag differences of the rest as `width` byte planes.
     case delta = 2
+    /// The smallest value (8 bytes), then each value's offset from it in `width` bits, packed.
+    case packed = 3
+    /// The first value and the smallest step (8 bytes each), then each later step's offset from
+    /// the smallest in `width` bits, packed. Values are the running sum.
+    case packedDelta = 4
 }
 
 @inline(__always) func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
@@ -22,28 +28,27 @@ public enum ColumnEncoding: UInt8, Sendable {
 private let byteValues: [Int64] = (0..<256).map { unzigzag(UInt64($0)) }
 
 enum ColumnCodec {
-    /// Appends `values` encoded with the smallest of the three encodings:
-    /// `u8 encoding, u8 width, u32 byte length, bytes`.
+    /// Appends `values` encoded with the smallest of the byte-plane encodings (constant, plain,
+    /// delta): `u8 encoding, u8 width, u32 byte length, bytes`.
     static func encode(_ values: UnsafeBufferPointer<Int64>, into out: inout [UInt8]) {
+        encode(values, stats: ColumnStats(values), into: &out)
+    }
+
+    /// The bytes (header included) `encode` appends for a column with these statistics.
+    static func planesSize(_ s: ColumnStats) -> Int {
+        if s.count == 0 || s.constant { return 6 + 8 }
+        let plainWidth = byteWidth(s.maxPlain), deltaWidth = byteWidth(s.maxDelta)
+        return deltaWidth < plainWidth ? 6 + 8 + s.count * deltaWidth : 6 + s.count * plainWidth
+    }
+
+    /// `encode`, with the statistics already gathered (the writer gathers them once per column).
+    static func encode(_ values: UnsafeBufferPointer<Int64>, stats s: ColumnStats, into out: inout [UInt8]) {
         let n = values.count
-        guard n > 0 else {
-            out.append(ColumnEncoding.constant.rawValue); out.append(0); appendU32(&out, 8); appendI64(&out, 0)
+        if n == 0 || s.constant {
+            out.append(ColumnEncoding.constant.rawValue); out.append(0); appendU32(&out, 8); appendI64(&out, s.first)
             return
         }
-        var maxPlain: UInt64 = 0, maxDelta: UInt64 = 0
-        var constant = true
-        let first = values[0]
-        var previous = first
-        for v in values {
-            maxPlain |= zigzag(v)
-            maxDelta |= zigzag(v &- previous)
-            constant = constant && v == first
-            previous = v
-        }
-        if constant {
-            out.append(ColumnEncoding.constant.rawValue); out.append(0); appendU32(&out, 8); appendI64(&out, first)
-            return
-        }
+        let maxPlain = s.maxPlain, maxDelta = s.maxDelta, first = s.first
         let plainWidth = byteWidth(maxPlain), deltaWidth = byteWidth(maxDelta)
         let useDelta = deltaWidth < plainWidth
         let width = useDelta ? deltaWidth : plainWidth
@@ -84,6 +89,8 @@ enum ColumnCodec {
             guard length == 8 else { throw LogError.malformed("a constant column holds 8 bytes, not \(length)") }
             let v = readI64(bytes, offset)
             for i in 0..<n { out[i] = v }
+        case .packed, .packedDelta:
+            try decodePacked(bytes.baseAddress! + offset, length: length, count: n, bits: width, delta: encoding == .packedDelta, into: out)
         case .plain, .delta:
             let headerBytes = encoding == .delta ? 8 : 0
             guard (1...8).contains(width), length == headerBytes + n * width else {

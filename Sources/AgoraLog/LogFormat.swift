@@ -67,7 +67,10 @@ public struct LogSchema: Sendable, Hashable, Codable {
 /// The byte layout; docs/log-format.md is the normative description.
 public enum LogFormat {
     public static let magic: [UInt8] = Array("AGORALOG".utf8)
-    public static let version: UInt16 = 1
+    /// The version writers write: 2 added bit-packed columns stored without zstd.
+    public static let version: UInt16 = 2
+    /// The versions readers read (a version-1 log is a version-2 log without packed columns).
+    public static let readableVersions: ClosedRange<UInt16> = 1...2
     public static let fileHeaderSize = 16
     /// Every frame starts with these four bytes, so a reader can find the next frame after damage.
     public static let sync: [UInt8] = [0xA6, 0x0F, 0x7E, 0x5A]
@@ -77,10 +80,10 @@ public enum LogFormat {
 
     /// Why a chunk's header counts cannot be a writer's (nil: they can): more records than a chunk
     /// holds, or a decompressed length longer than `columns` columns of that many 8-byte values
-    /// (each with its 2-byte encoding and an 8-byte first value) could take.
+    /// (each with its 6-byte header and up to 16 bytes of first value and base) could take.
     public static func implausible(records: Int, rawLength: Int, columns: Int) -> String? {
         if records > maxChunkRecords { return "\(records) records announced; a chunk holds at most \(maxChunkRecords)" }
-        let most = 2 + columns * (2 + 8 + 8 * records)
+        let most = 2 + columns * (6 + 16 + 8 * records)
         if rawLength > most { return "\(rawLength) decoded bytes announced; \(columns) columns of \(records) records take at most \(most)" }
         return nil
     }

@@ -49,8 +49,8 @@ public final class LogReader {
             throw LogError.notALog(path: path, message: "no AGORALOG header")
         }
         let version = UInt16(header[header.startIndex + 8]) | UInt16(header[header.startIndex + 9]) << 8
-        guard version == LogFormat.version else {
-            throw LogError.notALog(path: path, message: "format version \(version); this reader knows \(LogFormat.version)")
+        guard LogFormat.readableVersions.contains(version) else {
+            throw LogError.notALog(path: path, message: "format version \(version); this reader knows \(LogFormat.readableVersions.lowerBound) to \(LogFormat.readableVersions.upperBound)")
         }
         let parsed: (LogSchema, Int)? = data.withUnsafeBytes { b in
             guard let h = FrameHeader.parse(b, at: LogFormat.fileHeaderSize), h.type == LogFormat.FrameType.schema.rawValue else { return nil }
@@ -230,39 +230,48 @@ public final class LogReader {
 
     private func decode(_ h: FrameHeader, payload: UnsafeRawBufferPointer, kind: EventKindSchema, offset: Int, frame: Int,
                         decompressor: ZstdDecompressor, raw: inout [UInt8], columns: inout [[Int64]]) throws -> LogChunk {
-        // `raw` is reused from chunk to chunk: fresh pages for every chunk cost more than decoding.
-        if raw.count < h.rawLength { raw = [UInt8](repeating: 0, count: h.rawLength) }
-        if h.codec == LogFormat.Codec.zstd.rawValue {
-            try raw.withUnsafeMutableBytes { try decompressor.decompress(payload, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<h.rawLength])) }
-        } else if h.codec == LogFormat.Codec.none.rawValue, payload.count == h.rawLength {
-            raw.withUnsafeMutableBytes { $0.copyMemory(from: payload) }
-        } else {
-            throw LogError.malformed("unknown codec \(h.codec)")
-        }
         if columns.count != kind.columns.count { columns = Array(repeating: [], count: kind.columns.count) }
         for c in columns.indices where columns[c].count != h.records {
             columns[c] = [Int64](repeating: 0, count: h.records)
         }
-        return try raw.withUnsafeBytes { (all: UnsafeRawBufferPointer) throws(LogError) -> LogChunk in
-            let r = UnsafeRawBufferPointer(rebasing: all[0..<h.rawLength])
-            guard r.count >= 2, Int(readU16(r, 0)) == kind.columns.count else {
-                throw LogError.malformed("kind \(kind.name) has \(kind.columns.count) columns")
+        if h.codec == LogFormat.Codec.none.rawValue {
+            // Stored as it is: decoded straight from the mapped file, no copy.
+            guard payload.count == h.rawLength else {
+                throw LogError.malformed("a chunk stored as it is holds \(payload.count) bytes, its header says \(h.rawLength)")
             }
-            var at = 2
-            for c in columns.indices {
-                try columns[c].withUnsafeMutableBufferPointer { (p: inout UnsafeMutableBufferPointer<Int64>) throws(LogError) in
-                    if let base = p.baseAddress {
-                        try ColumnCodec.decode(r, offset: &at, count: h.records, into: base)
-                    } else {
-                        var none: Int64 = 0
-                        try ColumnCodec.decode(r, offset: &at, count: 0, into: &none)
-                    }
+            try Self.decodeColumns(payload, records: h.records, kind: kind, into: &columns)
+        } else if h.codec == LogFormat.Codec.zstd.rawValue {
+            // `raw` is reused from chunk to chunk: fresh pages for every chunk cost more than decoding.
+            if raw.count < h.rawLength { raw = [UInt8](repeating: 0, count: h.rawLength) }
+            try raw.withUnsafeMutableBytes { try decompressor.decompress(payload, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<h.rawLength])) }
+            try raw.withUnsafeBytes { all in
+                try Self.decodeColumns(UnsafeRawBufferPointer(rebasing: all[0..<h.rawLength]), records: h.records, kind: kind, into: &columns)
+            }
+        } else {
+            throw LogError.malformed("unknown codec \(h.codec)")
+        }
+        return LogChunk(kind: h.kind, firstTick: h.firstTick, lastTick: h.lastTick, count: h.records, columns: columns,
+                        offset: offset, frame: frame)
+    }
+
+    /// Decodes a chunk's payload `r` (after decompression) into `columns`, sized for `records`.
+    private static func decodeColumns(_ r: UnsafeRawBufferPointer, records: Int, kind: EventKindSchema,
+                                      into columns: inout [[Int64]]) throws(LogError) {
+        guard r.count >= 2, Int(readU16(r, 0)) == kind.columns.count else {
+            throw LogError.malformed("kind \(kind.name) has \(kind.columns.count) columns")
+        }
+        var at = 2
+        for c in columns.indices {
+            try columns[c].withUnsafeMutableBufferPointer { (p: inout UnsafeMutableBufferPointer<Int64>) throws(LogError) in
+                if let base = p.baseAddress {
+                    try ColumnCodec.decode(r, offset: &at, count: records, into: base)
+                } else {
+                    var none: Int64 = 0
+                    try ColumnCodec.decode(r, offset: &at, count: 0, into: &none)
                 }
             }
-            guard at == r.count else { throw LogError.malformed("\(r.count - at) stray bytes after the columns") }
-            return LogChunk(kind: h.kind, firstTick: h.firstTick, lastTick: h.lastTick, count: h.records, columns: columns,
-                            offset: offset, frame: frame)
         }
+        guard at == r.count else { throw LogError.malformed("\(r.count - at) stray bytes after the columns") }
     }
 
     /// Adds a strings frame's entries to the table; returns a problem if it does not fit.

@@ -99,6 +99,13 @@ public final class LogWriter: @unchecked Sendable {
             if ftruncate(fd, off_t(length)) != 0 || lseek(fd, off_t(length), SEEK_SET) < 0 {
                 throw LogError.io(path: path, message: "cannot cut the log back to \(length) bytes (\(String(cString: strerror(errno))))")
             }
+            // A log begun by an older writer says this one's version from now on: what is
+            // appended may use what that version added.
+            var version: [UInt8] = []
+            appendU16(&version, LogFormat.version)
+            if pwrite(fd, version, 2, 8) != 2 {
+                throw LogError.io(path: path, message: "cannot update the log's format version (\(String(cString: strerror(errno))))")
+            }
             bytesWritten = length
         } else {
             fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -271,13 +278,13 @@ public final class LogWriter: @unchecked Sendable {
         }
         raw.removeAll(keepingCapacity: true)
         appendU16(&raw, UInt16(chunk.columns))
-        var firstTick = Int64.max, lastTick = Int64.min
-        for i in 0..<chunk.count {
-            firstTick = min(firstTick, chunk.values[i])
-            lastTick = max(lastTick, chunk.values[i])
+        let stats = (0..<chunk.columns).map { c in
+            ColumnStats(UnsafeBufferPointer(start: chunk.values + c * chunk.capacity, count: chunk.count))
         }
+        // Column 0 is the tick.
+        let firstTick = stats.first?.min ?? Int64.max, lastTick = stats.first?.max ?? Int64.min
         for c in 0..<chunk.columns {
-            ColumnCodec.encode(UnsafeBufferPointer(start: chunk.values + c * chunk.capacity, count: chunk.count), into: &raw)
+            ColumnCodec.encode(UnsafeBufferPointer(start: chunk.values + c * chunk.capacity, count: chunk.count), stats: stats[c], into: &raw)
         }
         do {
             try raw.withUnsafeBytes { try compressor.compress($0, into: &stored) }
@@ -286,8 +293,23 @@ public final class LogWriter: @unchecked Sendable {
             waitTurn(chunk.sequence)
             return
         }
+        // Bit-packed columns stored as they are read without entropy decoding, several times
+        // faster: they are chosen when at most an eighth larger than zstd's (docs/log-format.md).
+        var codec = LogFormat.Codec.zstd
+        let packedSize = 2 + stats.reduce(0) { $0 + ColumnCodec.packedSize($1) }
+        if packedSize * 8 <= stored.count * 9 {
+            codec = .none
+            stored.removeAll(keepingCapacity: true)
+            appendU16(&stored, UInt16(chunk.columns))
+            for c in 0..<chunk.columns {
+                ColumnCodec.encodePacked(UnsafeBufferPointer(start: chunk.values + c * chunk.capacity, count: chunk.count),
+                                         stats: stats[c], into: &stored)
+            }
+            assert(stored.count == packedSize, "packedSize measures what encodePacked writes")
+        }
+        let rawLength = codec == .none ? stored.count : raw.count
         var frame = stored.withUnsafeBytes {
-            LogFormat.frameHeader(type: .chunk, codec: .zstd, kind: chunk.kind, payload: $0, rawLength: raw.count,
+            LogFormat.frameHeader(type: .chunk, codec: codec, kind: chunk.kind, payload: $0, rawLength: rawLength,
                                   records: chunk.count, firstTick: firstTick, lastTick: lastTick)
         }
         frame += stored

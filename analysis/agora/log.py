@@ -89,8 +89,8 @@ class EventLog:
         if len(buf) < 16 or buf[:8] != MAGIC:
             raise LogFormatError(f"{p}: not an Agora event log")
         version, header_size = struct.unpack_from("<HH", buf, 8)
-        if version != 1:
-            raise LogFormatError(f"{p}: format version {version}; this reader knows 1")
+        if version not in (1, 2):
+            raise LogFormatError(f"{p}: format version {version}; this reader knows 1 and 2")
         self.kinds: dict[int, Kind] = {}
         self.meta: dict[str, str] = {}
         self.strings: list[str] = []
@@ -352,9 +352,33 @@ def _decode_column(buf, off: int, n: int) -> tuple[np.ndarray, int]:
             values[0] = struct.unpack_from("<q", buf, off)[0]
             with np.errstate(over="ignore"):
                 values = np.cumsum(values, dtype=np.int64)
+    elif encoding in (3, 4):
+        values = _unpack(buf, off, length, n, width, delta=encoding == 4)
     else:
         raise LogFormatError(f"unknown column encoding {encoding}")
     return values, off + length
+
+
+def _unpack(buf, off: int, length: int, n: int, width: int, delta: bool) -> np.ndarray:
+    """A bit-packed column: offsets of `width` bits from a base, least significant bit first."""
+    head = 16 if delta else 8
+    packed = max(0, n - 1) if delta else n
+    if width > 56 or length != head + (packed * width + 7) // 8:
+        raise LogFormatError(f"packed column of {n} values x {width} bits cannot be {length} bytes")
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    first, base = struct.unpack_from("<qq", buf, off) if delta else (None, struct.unpack_from("<q", buf, off)[0])
+    bits = np.unpackbits(np.frombuffer(buf, dtype=np.uint8, count=length - head, offset=off + head), bitorder="little")
+    wide = np.zeros((packed, 64), dtype=np.uint8)
+    wide[:, :width] = bits[: packed * width].reshape(packed, width)
+    offsets = np.packbits(wide, axis=1, bitorder="little").view("<u8").ravel().view(np.int64)
+    with np.errstate(over="ignore"):
+        if not delta:
+            return offsets + np.int64(base)
+        values = np.empty(n, dtype=np.int64)
+        values[0] = first
+        values[1:] = offsets + np.int64(base)
+        return np.cumsum(values, dtype=np.int64)
 
 
 def read_log(path) -> EventLog:

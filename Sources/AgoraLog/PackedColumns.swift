@@ -1,0 +1,168 @@
+/// Bit-packed columns (docs/log-format.md, "Columns", encodings 3 and 4): each value stored as its
+/// offset from the column's smallest, in just the bits the column's range needs, one after
+/// another. A chunk of packed columns is stored without zstd, so reading it costs a checksum and
+/// a shift per value instead of entropy decoding; writers choose it when it is nearly as small.
+extension ColumnCodec {
+    /// The widest packed value: a value and its bit offset within a byte fit one 64-bit load.
+    static let maxPackedBits = 56
+
+    /// Bits the offsets `0…range` need (0 when the range is empty).
+    @inline(__always) static func bits(_ range: UInt64) -> Int { 64 - range.leadingZeroBitCount }
+
+    /// Bytes `count` values of `bits` bits take.
+    @inline(__always) static func packedBytes(count: Int, bits: Int) -> Int { (count * bits + 7) / 8 }
+
+    /// The bytes (header included) `values` take in a packed chunk: constant, packed or packed
+    /// delta, whichever is smallest, or byte planes if neither packs.
+    static func packedSize(_ s: ColumnStats) -> Int {
+        if s.count == 0 || s.constant { return 6 + 8 }
+        let plainBits = bits(s.range), deltaBits = bits(s.stepRange)
+        var best = Int.max
+        if plainBits <= maxPackedBits { best = 6 + 8 + packedBytes(count: s.count, bits: plainBits) }
+        if deltaBits <= maxPackedBits { best = min(best, 6 + 16 + packedBytes(count: s.count - 1, bits: deltaBits)) }
+        return best == Int.max ? planesSize(s) : best
+    }
+
+    /// Appends `values` in the packed layout `packedSize` measured.
+    static func encodePacked(_ values: UnsafeBufferPointer<Int64>, stats s: ColumnStats, into out: inout [UInt8]) {
+        let n = values.count
+        if n == 0 || s.constant {
+            out.append(ColumnEncoding.constant.rawValue); out.append(0); appendU32(&out, 8); appendI64(&out, s.first)
+            return
+        }
+        let plainBits = bits(s.range), deltaBits = bits(s.stepRange)
+        let plainSize = plainBits <= maxPackedBits ? 8 + packedBytes(count: n, bits: plainBits) : Int.max
+        let deltaSize = deltaBits <= maxPackedBits ? 16 + packedBytes(count: n - 1, bits: deltaBits) : Int.max
+        guard min(plainSize, deltaSize) != Int.max else { return encode(values, stats: s, into: &out) }
+        let useDelta = deltaSize < plainSize
+        let width = useDelta ? deltaBits : plainBits
+        out.append((useDelta ? ColumnEncoding.packedDelta : ColumnEncoding.packed).rawValue)
+        out.append(UInt8(width))
+        appendU32(&out, UInt32(useDelta ? deltaSize : plainSize))
+        if useDelta {
+            appendI64(&out, s.first)
+            appendI64(&out, s.minStep)
+        } else {
+            appendI64(&out, s.min)
+        }
+        let start = out.count, length = packedBytes(count: useDelta ? n - 1 : n, bits: width)
+        out.append(contentsOf: repeatElement(0, count: length))
+        guard width > 0 else { return }
+        out.withUnsafeMutableBufferPointer { buf in
+            let dst = buf.baseAddress! + start
+            var pending: UInt64 = 0, held = 0, at = 0
+            @inline(__always) func put(_ u: UInt64) {
+                pending |= u &<< UInt64(held)
+                held += width
+                while held >= 8 {
+                    dst[at] = UInt8(truncatingIfNeeded: pending)
+                    at += 1
+                    pending &>>= 8
+                    held -= 8
+                }
+            }
+            if useDelta {
+                for i in 1..<n { put(UInt64(bitPattern: (values[i] &- values[i - 1]) &- s.minStep)) }
+            } else {
+                for i in 0..<n { put(UInt64(bitPattern: values[i] &- s.min)) }
+            }
+            if held > 0 { dst[at] = UInt8(truncatingIfNeeded: pending) }
+        }
+    }
+
+    /// Decodes a packed (`delta` false) or packed-delta column's data at `data` (`length` bytes,
+    /// already checked against the header) into `out`.
+    static func decodePacked(_ data: UnsafeRawPointer, length: Int, count n: Int, bits width: Int, delta: Bool,
+                             into out: UnsafeMutablePointer<Int64>) throws(LogError) {
+        let head = delta ? 16 : 8
+        let packed = delta ? max(0, n - 1) : n
+        guard width <= maxPackedBits, length == head + packedBytes(count: packed, bits: width) else {
+            throw LogError.malformed("packed column of \(n) values × \(width) bits cannot be \(length) bytes")
+        }
+        guard n > 0 else { return }
+        let first = readI64(UnsafeRawBufferPointer(start: data, count: 8), 0)
+        let base = delta ? readI64(UnsafeRawBufferPointer(start: data + 8, count: 8), 0) : first
+        let bytes = data + head
+        let dataLength = length - head
+        let mask: UInt64 = width == 0 ? 0 : (UInt64.max &>> UInt64(64 - width))
+        // Offsets are read with one unaligned 8-byte load each while 8 bytes remain; the last few
+        // from a zero-padded copy of the final bytes.
+        let fast = width == 0 ? packed : dataLength >= 8 ? min(packed, ((dataLength - 7) * 8 - 1) / width + 1) : 0
+        var acc = first
+        var i = 0
+        if delta {
+            out[0] = first
+            while i < fast {
+                let bit = i &* width
+                let word = bytes.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self)
+                acc = acc &+ base &+ Int64(bitPattern: (word &>> UInt64(bit & 7)) & mask)
+                out[i + 1] = acc
+                i += 1
+            }
+        } else {
+            while i < fast {
+                let bit = i &* width
+                let word = bytes.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self)
+                out[i] = base &+ Int64(bitPattern: (word &>> UInt64(bit & 7)) & mask)
+                i += 1
+            }
+        }
+        guard i < packed else { return }
+        let tailStart = (i &* width) &>> 3
+        var tail = (UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &tail) { $0.copyMemory(from: UnsafeRawBufferPointer(start: bytes + tailStart, count: dataLength - tailStart)) }
+        withUnsafeBytes(of: &tail) { t in
+            while i < packed {
+                let bit = i &* width &- tailStart &* 8
+                let word = t.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self)
+                let u = Int64(bitPattern: (word &>> UInt64(bit & 7)) & mask)
+                if delta {
+                    acc = acc &+ base &+ u
+                    out[i + 1] = acc
+                } else {
+                    out[i] = base &+ u
+                }
+                i += 1
+            }
+        }
+    }
+}
+
+/// What one pass over a column learns: enough for either layout (byte planes for zstd, or bit
+/// packing) to pick its encoding and size without another look at the values.
+struct ColumnStats {
+    let count: Int
+    var first: Int64 = 0
+    var constant = true
+    /// The zigzag values and zigzag steps, OR-ed: their byte widths.
+    var maxPlain: UInt64 = 0, maxDelta: UInt64 = 0
+    var min = Int64.max, max = Int64.min
+    /// The smallest and largest step `v[i] − v[i−1]` (wrapping), over i ≥ 1.
+    var minStep = Int64.max, maxStep = Int64.min
+
+    init(_ values: UnsafeBufferPointer<Int64>) {
+        count = values.count
+        guard let v0 = values.first else { return }
+        first = v0
+        min = v0
+        max = v0
+        maxPlain = zigzag(v0)
+        guard count > 1 else { minStep = 0; maxStep = 0; return }
+        var anyStep: Int64 = 0
+        for i in 1..<count {
+            let v = values[i], step = v &- values[i - 1]
+            maxPlain |= zigzag(v)
+            maxDelta |= zigzag(step)
+            anyStep |= step
+            min = Swift.min(min, v)
+            max = Swift.max(max, v)
+            minStep = Swift.min(minStep, step)
+            maxStep = Swift.max(maxStep, step)
+        }
+        constant = anyStep == 0
+    }
+
+    /// The values' spread `max − min` as an unsigned count (wrapping is exact: it is below 2⁶⁴).
+    var range: UInt64 { UInt64(bitPattern: max &- min) }
+    var stepRange: UInt64 { UInt64(bitPattern: maxStep &- minStep) }
+}
