@@ -89,9 +89,42 @@ extension ColumnCodec {
         // from a zero-padded copy of the final bytes.
         let fast = width == 0 ? packed : dataLength >= 8 ? min(packed, ((dataLength - 7) * 8 - 1) / width + 1) : 0
         var acc = first
-        var i = 0
+        if delta { out[0] = first }
+        // The common widths go eight values (`width` whole bytes) at a time with constant shifts.
+        func groups<let W: Int>(_ w: Width<W>) -> Int {
+            unpackGroups(w, bytes, dataLength: dataLength, count: packed, base: base, delta: delta, acc: &acc,
+                         into: delta ? out + 1 : out)
+        }
+        var i: Int
+        switch width {
+        case 1: i = groups(Width<1>())
+        case 2: i = groups(Width<2>())
+        case 3: i = groups(Width<3>())
+        case 4: i = groups(Width<4>())
+        case 5: i = groups(Width<5>())
+        case 6: i = groups(Width<6>())
+        case 7: i = groups(Width<7>())
+        case 8: i = groups(Width<8>())
+        case 9: i = groups(Width<9>())
+        case 10: i = groups(Width<10>())
+        case 11: i = groups(Width<11>())
+        case 12: i = groups(Width<12>())
+        case 13: i = groups(Width<13>())
+        case 14: i = groups(Width<14>())
+        case 15: i = groups(Width<15>())
+        case 16: i = groups(Width<16>())
+        case 17: i = groups(Width<17>())
+        case 18: i = groups(Width<18>())
+        case 19: i = groups(Width<19>())
+        case 20: i = groups(Width<20>())
+        case 21: i = groups(Width<21>())
+        case 22: i = groups(Width<22>())
+        case 23: i = groups(Width<23>())
+        case 24: i = groups(Width<24>())
+        case 32: i = groups(Width<32>())
+        default: i = 0
+        }
         if delta {
-            out[0] = first
             while i < fast {
                 let bit = i &* width
                 let word = bytes.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self)
@@ -126,6 +159,36 @@ extension ColumnCodec {
             }
         }
     }
+}
+
+/// A bit width known at compile time, so that `unpackGroups` is compiled once per width.
+struct Width<let bits: Int> {}
+
+/// Unpacks whole groups of eight `W`-bit values (each group `W` bytes long, starting on a byte)
+/// while a group's last load stays inside `dataLength`; returns how many values it unpacked.
+@inline(__always)
+private func unpackGroups<let W: Int>(_: Width<W>, _ bytes: UnsafeRawPointer, dataLength: Int, count: Int, base: Int64,
+                                      delta: Bool, acc: inout Int64, into out: UnsafeMutablePointer<Int64>) -> Int {
+    let reach = (7 * W) / 8 + 8  // bytes from a group's start its last load needs
+    guard dataLength >= reach else { return 0 }
+    let groups = min(count / 8, (dataLength - reach) / W + 1)
+    let mask = UInt64.max &>> UInt64(64 - W)
+    var sum = acc
+    for g in 0..<groups {
+        let p = bytes + g &* W, o = out + g &* 8
+        for j in 0..<8 {
+            let bit = j * W
+            let u = Int64(bitPattern: (p.loadUnaligned(fromByteOffset: bit / 8, as: UInt64.self) &>> UInt64(bit % 8)) & mask)
+            if delta {
+                sum = sum &+ base &+ u
+                o[j] = sum
+            } else {
+                o[j] = base &+ u
+            }
+        }
+    }
+    acc = sum
+    return groups * 8
 }
 
 /// What one pass over a column learns: enough for either layout (byte planes for zstd, or bit

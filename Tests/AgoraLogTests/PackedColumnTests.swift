@@ -60,6 +60,15 @@ import Testing
             #expect(Int(bytes[1]) == bits)
             #expect(bytes.count == 6 + 8 + (n * bits + 7) / 8)
         }
+        // A walk whose steps spread over `bits` bits: packed delta at that width.
+        let steps = Self.spread(bits: bits, count: 1_001)
+        var walk: [Int64] = [Int64.max - 12_345]
+        for k in 1..<steps.count { walk.append(walk[k - 1] &+ steps[k]) }
+        let bytes = Self.packed(walk)
+        #expect(try Self.decoded(bytes, count: walk.count).values == walk, "a walk of \(bits)-bit steps")
+        if bits > 0 && bits < 50 {
+            #expect(bytes[0] == ColumnEncoding.packedDelta.rawValue && Int(bytes[1]) == bits, "\(bytes[0]) \(bytes[1])")
+        }
     }
 
     @Test func aSlowWalkPacksItsSteps() {
