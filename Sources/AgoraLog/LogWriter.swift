@@ -8,8 +8,9 @@ import Darwin
 #endif
 
 /// Writes an event log: records are gathered per event kind into columns; every `chunkRecords`
-/// records (or at `flush`) a kind's columns become one chunk, which a background thread encodes,
-/// compresses, checksums and appends. The simulation's thread only copies integers.
+/// records (or at `flush`) a kind's columns become one chunk, which a background thread encodes
+/// (zstd-compressed, or bit-packed when that is nearly as small), checksums and appends. The
+/// simulation's thread only copies integers.
 ///
 /// Memory is bounded: at most `maxQueuedChunks` sealed chunks wait for the background threads; a
 /// producer that gets ahead blocks until one is written (backpressure). Two encoder threads work
@@ -124,8 +125,8 @@ public final class LogWriter: @unchecked Sendable {
         for index in 0..<encoders {
             let thread = Thread { [queue, done] in
                 let compressor = ZstdCompressor(level: compressionLevel)
-                var raw: [UInt8] = [], stored: [UInt8] = []
-                while let chunk = queue.pop() { self.write(chunk, compressor: compressor, raw: &raw, stored: &stored) }
+                var raw: [UInt8] = [], stored: [UInt8] = [], stats: [ColumnStats] = []
+                while let chunk = queue.pop() { self.write(chunk, compressor: compressor, raw: &raw, stored: &stored, stats: &stats) }
                 done.signal()
             }
             thread.name = "agora-log-writer-\(index)"
@@ -254,7 +255,8 @@ public final class LogWriter: @unchecked Sendable {
 
     private func record(_ e: LogError) { errorLock.withLock { if firstError == nil { firstError = e } } }
 
-    private func write(_ chunk: SealedChunk, compressor: ZstdCompressor, raw: inout [UInt8], stored: inout [UInt8]) {
+    private func write(_ chunk: SealedChunk, compressor: ZstdCompressor, raw: inout [UInt8], stored: inout [UInt8],
+                       stats: inout [ColumnStats]) {
         defer { pool.give(chunk.values, count: chunk.strings == nil ? chunk.capacity * chunk.columns : 1) }
         // Whatever happens, this chunk's turn passes, so later frames are not held up forever.
         defer { passTurn(after: chunk.sequence) }
@@ -278,8 +280,9 @@ public final class LogWriter: @unchecked Sendable {
         }
         raw.removeAll(keepingCapacity: true)
         appendU16(&raw, UInt16(chunk.columns))
-        let stats = (0..<chunk.columns).map { c in
-            ColumnStats(UnsafeBufferPointer(start: chunk.values + c * chunk.capacity, count: chunk.count))
+        stats.removeAll(keepingCapacity: true)
+        for c in 0..<chunk.columns {
+            stats.append(ColumnStats(UnsafeBufferPointer(start: chunk.values + c * chunk.capacity, count: chunk.count)))
         }
         // Column 0 is the tick.
         let firstTick = stats.first?.min ?? Int64.max, lastTick = stats.first?.max ?? Int64.min

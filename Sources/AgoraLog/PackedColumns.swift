@@ -12,15 +12,21 @@ extension ColumnCodec {
     /// Bytes `count` values of `bits` bits take.
     @inline(__always) static func packedBytes(count: Int, bits: Int) -> Int { (count * bits + 7) / 8 }
 
+    /// How a non-constant column is packed: delta or not, bits per value, and the data's length
+    /// after the header (first value and base included); nil when neither range fits 56 bits.
+    static func packedLayout(_ s: ColumnStats) -> (delta: Bool, bits: Int, length: Int)? {
+        let plainBits = bits(s.range), deltaBits = bits(s.stepRange)
+        let plainSize = plainBits <= maxPackedBits ? 8 + packedBytes(count: s.count, bits: plainBits) : Int.max
+        let deltaSize = deltaBits <= maxPackedBits ? 16 + packedBytes(count: s.count - 1, bits: deltaBits) : Int.max
+        if min(plainSize, deltaSize) == Int.max { return nil }
+        return deltaSize < plainSize ? (true, deltaBits, deltaSize) : (false, plainBits, plainSize)
+    }
+
     /// The bytes (header included) `values` take in a packed chunk: constant, packed or packed
     /// delta, whichever is smallest, or byte planes if neither packs.
     static func packedSize(_ s: ColumnStats) -> Int {
         if s.count == 0 || s.constant { return 6 + 8 }
-        let plainBits = bits(s.range), deltaBits = bits(s.stepRange)
-        var best = Int.max
-        if plainBits <= maxPackedBits { best = 6 + 8 + packedBytes(count: s.count, bits: plainBits) }
-        if deltaBits <= maxPackedBits { best = min(best, 6 + 16 + packedBytes(count: s.count - 1, bits: deltaBits)) }
-        return best == Int.max ? planesSize(s) : best
+        return packedLayout(s).map { 6 + $0.length } ?? planesSize(s)
     }
 
     /// Appends `values` in the packed layout `packedSize` measured.
@@ -30,15 +36,10 @@ extension ColumnCodec {
             out.append(ColumnEncoding.constant.rawValue); out.append(0); appendU32(&out, 8); appendI64(&out, s.first)
             return
         }
-        let plainBits = bits(s.range), deltaBits = bits(s.stepRange)
-        let plainSize = plainBits <= maxPackedBits ? 8 + packedBytes(count: n, bits: plainBits) : Int.max
-        let deltaSize = deltaBits <= maxPackedBits ? 16 + packedBytes(count: n - 1, bits: deltaBits) : Int.max
-        guard min(plainSize, deltaSize) != Int.max else { return encode(values, stats: s, into: &out) }
-        let useDelta = deltaSize < plainSize
-        let width = useDelta ? deltaBits : plainBits
+        guard let (useDelta, width, size) = packedLayout(s) else { return encode(values, stats: s, into: &out) }
         out.append((useDelta ? ColumnEncoding.packedDelta : ColumnEncoding.packed).rawValue)
         out.append(UInt8(width))
-        appendU32(&out, UInt32(useDelta ? deltaSize : plainSize))
+        appendU32(&out, UInt32(size))
         if useDelta {
             appendI64(&out, s.first)
             appendI64(&out, s.minStep)
@@ -84,10 +85,24 @@ extension ColumnCodec {
         let base = delta ? readI64(UnsafeRawBufferPointer(start: data + 8, count: 8), 0) : first
         let bytes = data + head
         let dataLength = length - head
-        let mask: UInt64 = width == 0 ? 0 : (UInt64.max &>> UInt64(64 - width))
+        if width == 0 {
+            // Every offset is 0, and there are no data bytes to load.
+            if delta {
+                var acc = first
+                out[0] = first
+                for i in 1..<max(1, n) {
+                    acc = acc &+ base
+                    out[i] = acc
+                }
+            } else {
+                for i in 0..<n { out[i] = base }
+            }
+            return
+        }
+        let mask = UInt64.max &>> UInt64(64 - width)
         // Offsets are read with one unaligned 8-byte load each while 8 bytes remain; the last few
         // from a zero-padded copy of the final bytes.
-        let fast = width == 0 ? packed : dataLength >= 8 ? min(packed, ((dataLength - 7) * 8 - 1) / width + 1) : 0
+        let fast = dataLength >= 8 ? min(packed, ((dataLength - 7) * 8 - 1) / width + 1) : 0
         var acc = first
         if delta { out[0] = first }
         // The common widths go eight values (`width` whole bytes) at a time with constant shifts.
