@@ -34,11 +34,17 @@ enum ColumnCodec {
         encode(values, stats: ColumnStats(values), into: &out)
     }
 
+    /// How a non-constant column is laid out in byte planes: delta or plain, and bytes per value.
+    static func planesLayout(_ s: ColumnStats) -> (delta: Bool, width: Int) {
+        let plainWidth = byteWidth(s.maxPlain), deltaWidth = byteWidth(s.maxDelta)
+        return deltaWidth < plainWidth ? (true, deltaWidth) : (false, plainWidth)
+    }
+
     /// The bytes (header included) `encode` appends for a column with these statistics.
     static func planesSize(_ s: ColumnStats) -> Int {
         if s.count == 0 || s.constant { return 6 + 8 }
-        let plainWidth = byteWidth(s.maxPlain), deltaWidth = byteWidth(s.maxDelta)
-        return deltaWidth < plainWidth ? 6 + 8 + s.count * deltaWidth : 6 + s.count * plainWidth
+        let (delta, width) = planesLayout(s)
+        return 6 + (delta ? 8 : 0) + s.count * width
     }
 
     /// `encode`, with the statistics already gathered (the writer gathers them once per column).
@@ -48,14 +54,11 @@ enum ColumnCodec {
             out.append(ColumnEncoding.constant.rawValue); out.append(0); appendU32(&out, 8); appendI64(&out, s.first)
             return
         }
-        let maxPlain = s.maxPlain, maxDelta = s.maxDelta, first = s.first
-        let plainWidth = byteWidth(maxPlain), deltaWidth = byteWidth(maxDelta)
-        let useDelta = deltaWidth < plainWidth
-        let width = useDelta ? deltaWidth : plainWidth
+        let (useDelta, width) = planesLayout(s)
         out.append((useDelta ? ColumnEncoding.delta : ColumnEncoding.plain).rawValue)
         out.append(UInt8(width))
         appendU32(&out, UInt32((useDelta ? 8 : 0) + n * width))
-        if useDelta { appendI64(&out, first) }
+        if useDelta { appendI64(&out, s.first) }
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: n * width))
         out.withUnsafeMutableBufferPointer { buf in
